@@ -1,0 +1,34 @@
+"""Host memory for CPU tensors: each storage is a NumPy byte array."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from microtorch_core.backend import Allocator, Storage
+
+
+class CPUAllocator(Allocator):
+    """Allocates ``np.uint8`` arrays; NumPy frees them when the last view goes. There is no
+    cache, so ``reserved_bytes == allocated_bytes``."""
+
+    def __init__(self) -> None:
+        super().__init__("cpu")
+
+    def _allocate(self, nbytes: int) -> np.ndarray:
+        return np.empty(nbytes, dtype=np.uint8)
+
+    def _free(self, handle: np.ndarray, nbytes: int) -> None:
+        pass  # the array's memory goes back when its last reference does
+
+    def _copy_from_host(self, handle: np.ndarray, src: np.ndarray, offset: int) -> None:
+        handle[offset:offset + src.nbytes] = src.reshape(-1).view(np.uint8)
+
+    def _copy_to_host(self, handle: np.ndarray, nbytes: int, offset: int) -> np.ndarray:
+        return handle[offset:offset + nbytes].copy()
+
+    def wrap_host(self, array: np.ndarray) -> Storage | None:
+        """Share a C-contiguous, writeable array's memory (``from_numpy``); None to copy."""
+        if not (array.flags.c_contiguous and array.flags.writeable):
+            return None
+        # allocator=None: the memory belongs to the array, not to us, so no stats and no free
+        return Storage(array.reshape(-1).view(np.uint8), array.nbytes, None)

@@ -1,0 +1,182 @@
+"""``CPUBackend``: the primitive kernels as NumPy calls.
+
+A kernel receives core tensors and turns each into a NumPy array that *views* the storage
+with the tensor's shape, strides and offset (``_np``), then lets NumPy write into ``out``.
+Strides of 0 (broadcast) and transposed or sliced layouts need nothing special: NumPy honours
+strides the same way the spec does.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from microtorch_core.backend import Backend
+from microtorch_core.random import normal_from_words, philox_words, uniform_from_words
+from microtorch_core.tensor import contiguous_strides
+
+from .allocator import CPUAllocator
+
+
+def _np(t) -> np.ndarray:
+    """A NumPy view of tensor ``t`` (cached on the tensor: its metadata never changes)."""
+    arr = t._native
+    if arr is None:
+        size = t.dtype.itemsize
+        if t._strides is contiguous_strides(t.shape):  # fresh outputs: the cheaper constructor
+            arr = np.ndarray(t.shape, t.dtype.np, t._storage.handle, t._offset * size)
+        elif 0 in t.shape:
+            arr = np.empty(t.shape, t.dtype.np)
+        else:
+            arr = np.ndarray(t.shape, t.dtype.np, t._storage.handle, t._offset * size,
+                             tuple(s * size for s in t._strides))
+        t._native = arr
+    return arr
+
+
+def _operand(x):
+    """A tensor as a NumPy view; a Python scalar as is."""
+    return x if isinstance(x, (bool, int, float)) else _np(x)
+
+
+def _stable_sigmoid(x: np.ndarray, out: np.ndarray) -> None:
+    e = np.exp(-np.abs(x))  # never overflows
+    np.copyto(out, np.where(x >= 0, 1 / (1 + e), e / (1 + e)))
+
+
+_erf = np.frompyfunc(math.erf, 1, 1)  # exact to double precision (NumPy has no erf ufunc)
+
+UNARY = {
+    "neg": np.negative, "abs": np.absolute, "exp": np.exp, "log": np.log, "sqrt": np.sqrt,
+    "sin": np.sin, "cos": np.cos, "tanh": np.tanh,
+}
+BINARY = {
+    "add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.true_divide,
+    "pow": np.power, "maximum": np.maximum, "minimum": np.minimum,
+    "eq": np.equal, "ne": np.not_equal, "lt": np.less, "le": np.less_equal,
+    "gt": np.greater, "ge": np.greater_equal,
+}
+REDUCE = {"sum": np.sum, "prod": np.prod, "amax": np.max, "amin": np.min}
+
+
+# Ops whose edge cases (x/0, log(0), overflow) NumPy reports with a RuntimeWarning; PyTorch
+# returns inf/nan silently, so these run under errstate. It costs ~1 us, so the ops that
+# rarely hit such cases skip it.
+QUIET = {"div", "pow", "exp", "log", "sqrt", "sin", "cos", "tanh"}
+
+
+def _unary_kernel(op, fn):
+    def kernel(self, out, x):
+        fn(_np(x), out=_np(out))
+
+    def quiet_kernel(self, out, x):
+        with np.errstate(all="ignore"):
+            fn(_np(x), out=_np(out))
+
+    return quiet_kernel if op in QUIET else kernel
+
+
+def _binary_kernel(op, fn):
+    def kernel(self, out, a, b):
+        fn(_operand(a), _operand(b), out=_np(out))
+
+    def quiet_kernel(self, out, a, b):
+        with np.errstate(all="ignore"):
+            fn(_operand(a), _operand(b), out=_np(out))
+
+    return quiet_kernel if op in QUIET else kernel
+
+
+def _reduce_kernel(fn):
+    def kernel(self, out, x, dims):
+        fn(_np(x), axis=dims, keepdims=True, out=_np(out))
+
+    return kernel
+
+
+def _scatter_index(index: np.ndarray, dim: int) -> tuple[np.ndarray, ...]:
+    """The full fancy index for ``out[..., index, ...]`` at every position of ``index``."""
+    grid = list(np.indices(index.shape, sparse=True))
+    grid[dim] = index
+    return tuple(grid)
+
+
+class CPUBackend(Backend):
+    """Runs every primitive with NumPy on the host."""
+
+    name = "cpu"
+
+    def __init__(self) -> None:
+        self.allocator = CPUAllocator()
+
+    def device_name(self, index: int = 0) -> str:
+        import platform
+
+        return platform.processor() or platform.machine() or "cpu"
+
+    def numpy_view(self, t) -> np.ndarray:
+        """Zero-copy NumPy view used by ``Tensor.numpy()``."""
+        return _np(t)
+
+    # -- creation and copies --------------------------------------------------------------
+    def fill(self, out, value):
+        _np(out)[...] = value
+
+    def copy(self, out, x):
+        np.copyto(_np(out), _np(x), casting="unsafe")
+
+    def random_uniform(self, out, seed, offset):
+        words = philox_words(out.numel(), seed, offset)
+        _np(out).reshape(-1)[:] = uniform_from_words(words, out.dtype.np)
+
+    def random_normal(self, out, seed, offset):
+        words = philox_words(out.numel(), seed, offset)
+        _np(out).reshape(-1)[:] = normal_from_words(words, out.dtype.np)
+
+    # -- elementwise (the table-driven ones are attached below the class) -----------------
+    def sign(self, out, x):
+        if x.dtype.name == "bool":
+            np.copyto(_np(out), _np(x))
+        else:
+            np.sign(_np(x), out=_np(out))
+
+    def sigmoid(self, out, x):
+        _stable_sigmoid(_np(x), _np(out))
+
+    def erf(self, out, x):
+        np.copyto(_np(out), _erf(_np(x).astype(np.float64)), casting="unsafe")
+
+    def where(self, out, cond, a, b):
+        o = _np(out)
+        np.copyto(o, _operand(b))
+        np.copyto(o, _operand(a), where=_np(cond))
+
+    # -- reductions (sum, prod, amax, amin: from the REDUCE table) -------------------------
+    def argmax(self, out, x, dim):
+        np.copyto(_np(out), np.argmax(_np(x), axis=dim, keepdims=True))
+
+    def argmin(self, out, x, dim):
+        np.copyto(_np(out), np.argmin(_np(x), axis=dim, keepdims=True))
+
+    # -- linear algebra and indexing ------------------------------------------------------
+    def matmul(self, out, a, b):
+        np.matmul(_np(a), _np(b), out=_np(out))
+
+    def gather(self, out, x, dim, index):
+        np.copyto(_np(out), np.take_along_axis(_np(x), _np(index), axis=dim))
+
+    def scatter(self, out, dim, index, src):
+        _np(out)[_scatter_index(_np(index), dim)] = _np(src)
+
+    def scatter_add(self, out, dim, index, src):
+        np.add.at(_np(out), _scatter_index(_np(index), dim), _np(src))
+
+
+# The kernels that are one NumPy call each, straight from the tables above.
+for _op, _fn in UNARY.items():
+    setattr(CPUBackend, _op, _unary_kernel(_op, _fn))
+for _op, _fn in BINARY.items():
+    setattr(CPUBackend, _op, _binary_kernel(_op, _fn))
+for _op, _fn in REDUCE.items():
+    setattr(CPUBackend, _op, _reduce_kernel(_fn))

@@ -1,0 +1,1 @@
+CUDABackend = None

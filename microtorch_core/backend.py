@@ -1,0 +1,453 @@
+"""The backend spec: what every device backend implements.
+
+A backend is two things:
+
+* an :class:`Allocator` that owns device memory (allocate, free, copies to and from the host,
+  statistics), and
+* a :class:`Backend` with a small set of *primitive kernels*, listed in :data:`PRIMITIVES`.
+
+Everything else (views, broadcasting, composites such as ``softmax``, and every derivative)
+lives in the core and is written once for all devices.
+
+Kernel calling convention
+-------------------------
+Kernels are *destination-passing*: the core allocates ``out`` through the allocator and the
+kernel writes into it. Tensor arguments are core ``Tensor`` objects; a kernel reads only these
+fields:
+
+==================  =========================================================================
+``t.shape``         tuple of ints
+``t._strides``      tuple of ints, in *elements*; 0 for a broadcast (expanded) dimension
+``t._offset``       int, first element's position in the storage, in elements
+``t._storage``      :class:`Storage`; ``t._storage.handle`` is whatever the allocator returned
+``t.dtype``         :class:`~microtorch_core.dtypes.DType` (``itemsize``, ``np``, ``c_name``)
+==================  =========================================================================
+
+Inputs may be non-contiguous, transposed or expanded (stride 0); a kernel that honours strides
+gets broadcasting for free. ``out`` may be non-contiguous too (in-place ops write through
+views) but never overlaps itself. Unless stated otherwise all tensor arguments have the same
+dtype as ``out`` and the same shape, already broadcast by the core. Binary, comparison and
+``where`` operands may also be a Python scalar, already converted to the operands' dtype
+(``float`` for floating point, ``int`` for integers, ``bool`` for bool).
+"""
+
+from __future__ import annotations
+
+import functools
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Union
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from .tensor import Tensor
+
+    Operand = Union[Tensor, bool, int, float]
+
+#: Version of this spec. A backend declares the version it implements in ``spec_version``;
+#: the registry refuses a backend written for another version, with a message.
+SPEC_VERSION = 1
+
+UNARY_OPS = ("neg", "abs", "sign", "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "erf")
+BINARY_OPS = ("add", "sub", "mul", "div", "pow", "maximum", "minimum")
+COMPARISON_OPS = ("eq", "ne", "lt", "le", "gt", "ge")
+REDUCTION_OPS = ("sum", "prod", "amax", "amin")
+INDEX_REDUCTION_OPS = ("argmax", "argmin")
+OTHER_OPS = (
+    "fill", "copy", "where", "matmul", "gather", "scatter", "scatter_add",
+    "random_uniform", "random_normal",
+)
+#: Every primitive a backend must implement (or list in ``Backend.unsupported_ops``).
+PRIMITIVES: tuple[str, ...] = (
+    OTHER_OPS + UNARY_OPS + BINARY_OPS + COMPARISON_OPS + REDUCTION_OPS + INDEX_REDUCTION_OPS
+)
+#: Composite ops a backend may accelerate by defining a method of the same name. The core
+#: uses it when present and falls back to its own composite otherwise.
+OPTIONAL_KERNELS: tuple[str, ...] = ("softmax", "log_softmax")
+
+
+class Storage:
+    """A block of device memory, owned by an allocator and freed when the last tensor goes.
+
+    ``handle`` is the allocator's own object (a NumPy byte array on the CPU, a device pointer
+    on CUDA). ``version`` is the version counter shared by every view of this memory: in-place
+    ops bump it so autograd can tell that a tensor saved for backward has changed.
+    """
+
+    __slots__ = ("handle", "nbytes", "allocator", "version", "__weakref__")
+
+    def __init__(self, handle: Any, nbytes: int, allocator: Allocator) -> None:
+        self.handle = handle
+        self.nbytes = nbytes
+        self.allocator = allocator
+        self.version = 0
+
+    def __del__(self) -> None:
+        allocator = self.allocator
+        if allocator is not None:
+            self.allocator = None
+            allocator.free(self)
+
+    def __repr__(self) -> str:
+        return f"Storage(nbytes={self.nbytes}, device={self.allocator and self.allocator.device})"
+
+
+@dataclass
+class MemoryStats:
+    """Allocator statistics, in bytes and counts (names follow ``torch.cuda.memory_stats``)."""
+
+    allocated_bytes: int = 0  # held by live storages now
+    peak_allocated_bytes: int = 0  # highest allocated_bytes since the last reset_peak()
+    reserved_bytes: int = 0  # allocated plus what a caching allocator keeps for reuse
+    num_allocs: int = 0  # allocate() calls
+    num_frees: int = 0  # storages returned
+    num_device_allocs: int = 0  # times the device's own allocator was called
+    num_cache_hits: int = 0  # allocations served from the cache
+    num_oom_retries: int = 0  # out-of-memory errors recovered by emptying the cache
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(self.__dict__)
+
+
+class Allocator(ABC):
+    """Owns one device's memory. Public methods check arguments and keep statistics; a
+    backend overrides only the underscored hooks (a template method)."""
+
+    def __init__(self, device: str) -> None:
+        self.device = device
+        self._stats = MemoryStats()
+
+    # -- public API: used by the core -------------------------------------------------
+    def allocate(self, nbytes: int) -> Storage:
+        """A new storage of ``nbytes`` bytes (uninitialised)."""
+        if nbytes < 0:
+            raise ValueError(f"cannot allocate a negative number of bytes ({nbytes})")
+        handle = self._allocate(nbytes)
+        stats = self._stats
+        stats.num_allocs += 1
+        stats.allocated_bytes += nbytes
+        if stats.allocated_bytes > stats.peak_allocated_bytes:
+            stats.peak_allocated_bytes = stats.allocated_bytes
+        return Storage(handle, nbytes, self)
+
+    def free(self, storage: Storage) -> None:
+        """Return a storage's memory (called when the storage is garbage collected)."""
+        self._stats.allocated_bytes -= storage.nbytes
+        self._stats.num_frees += 1
+        self._free(storage.handle, storage.nbytes)
+
+    def copy_from_host(self, storage: Storage, src: np.ndarray, offset: int = 0) -> None:
+        """Copy the bytes of a contiguous host array into ``storage`` at byte ``offset``."""
+        src = np.ascontiguousarray(src)
+        if offset < 0 or offset + src.nbytes > storage.nbytes:
+            raise ValueError(
+                f"host copy of {src.nbytes} bytes at offset {offset} does not fit a storage of "
+                f"{storage.nbytes} bytes"
+            )
+        self._copy_from_host(storage.handle, src, offset)
+
+    def copy_to_host(self, storage: Storage, nbytes: int, offset: int = 0) -> np.ndarray:
+        """``nbytes`` bytes of ``storage`` from byte ``offset``, as a new uint8 host array."""
+        if offset < 0 or nbytes < 0 or offset + nbytes > storage.nbytes:
+            raise ValueError(
+                f"cannot read {nbytes} bytes at offset {offset} from a storage of "
+                f"{storage.nbytes} bytes"
+            )
+        return self._copy_to_host(storage.handle, nbytes, offset)
+
+    def stats(self) -> MemoryStats:
+        """A snapshot of this allocator's statistics."""
+        self._stats.reserved_bytes = self._stats.allocated_bytes + self._cached_bytes()
+        return MemoryStats(**self._stats.as_dict())
+
+    def reset_peak_stats(self) -> None:
+        """Start measuring the peak again from the bytes allocated now."""
+        self._stats.peak_allocated_bytes = self._stats.allocated_bytes
+
+    def empty_cache(self) -> None:
+        """Give cached, unused blocks back to the device (no-op without a cache)."""
+
+    # -- hooks: what a backend implements ---------------------------------------------
+    @abstractmethod
+    def _allocate(self, nbytes: int) -> Any:
+        """Allocate ``nbytes`` on the device and return a handle for the memory."""
+
+    @abstractmethod
+    def _free(self, handle: Any, nbytes: int) -> None:
+        """Release (or cache) the memory behind ``handle``."""
+
+    @abstractmethod
+    def _copy_from_host(self, handle: Any, src: np.ndarray, offset: int) -> None:
+        """Copy contiguous host bytes into device memory at byte ``offset``."""
+
+    @abstractmethod
+    def _copy_to_host(self, handle: Any, nbytes: int, offset: int) -> np.ndarray:
+        """Copy device bytes to a new host ``np.uint8`` array."""
+
+    def _cached_bytes(self) -> int:
+        """Bytes held in a cache for reuse (0 without a cache)."""
+        return 0
+
+
+@dataclass(frozen=True)
+class Availability:
+    """Whether a backend can run on this machine and, if not, why."""
+
+    ok: bool
+    reason: str = ""
+
+
+FALLBACK_HINT = (
+    "set MICROTORCH_CPU_FALLBACK=1 (or call microtorch_core.set_cpu_fallback(True)) to run it on "
+    "the CPU backend with copies"
+)
+
+
+def primitive(spec: Callable) -> Callable:
+    """Mark a spec method as a primitive: its default raises a clear NotImplementedError and
+    the registry reports a backend class that neither overrides it nor lists it in
+    ``unsupported_ops``."""
+
+    @functools.wraps(spec)
+    def not_implemented(self: Backend, *args: Any, **kwargs: Any) -> None:
+        raise NotImplementedError(
+            f"op '{spec.__name__}' is not implemented by backend '{self.name}'; {FALLBACK_HINT}"
+        )
+
+    not_implemented.is_spec_default = True  # type: ignore[attr-defined]
+    return not_implemented
+
+
+class Backend(ABC):
+    """Base class of every device backend.
+
+    Subclasses set ``name`` (the device type, e.g. ``"cpu"``), create ``self.allocator`` in
+    ``__init__``, and implement every method named in :data:`PRIMITIVES` or list it in
+    ``unsupported_ops``. The registry checks this when the backend is registered.
+
+    The backend object is created lazily on first use of its device, so ``__init__`` may touch
+    hardware; importing the backend's module must not.
+    """
+
+    name: ClassVar[str] = ""
+    spec_version: ClassVar[int] = SPEC_VERSION
+    #: Primitives this backend knowingly lacks. Calling one raises NotImplementedError (or runs
+    #: on the CPU when fallback is enabled); the conformance suite marks them expected failures.
+    unsupported_ops: ClassVar[frozenset[str]] = frozenset()
+
+    allocator: Allocator
+
+    @classmethod
+    def availability(cls) -> Availability:
+        """Can this backend run here? Called on demand (never at import); may probe drivers."""
+        return Availability(True)
+
+    def device_count(self) -> int:
+        """How many devices of this type there are."""
+        return 1
+
+    def device_name(self, index: int = 0) -> str:
+        """A human-readable device name (e.g. the GPU's marketing name)."""
+        return self.name
+
+    def synchronize(self) -> None:
+        """Wait until all queued kernels have finished (no-op on synchronous backends)."""
+
+    # -- creation and copies --------------------------------------------------------------
+    @primitive
+    def fill(self, out: Tensor, value: bool | int | float) -> None:
+        """``out[...] = value``."""
+
+    @primitive
+    def copy(self, out: Tensor, x: Tensor) -> None:
+        """``out[...] = x`` with a dtype cast: ``x`` may have any dtype (this is the only
+        kernel that converts dtypes). Float to int truncates toward zero; to bool is ``!= 0``."""
+
+    @primitive
+    def random_uniform(self, out: Tensor, seed: int, offset: int) -> None:
+        """Fill a contiguous floating ``out`` with U[0, 1) numbers from Philox4x32-10.
+
+        Element ``i`` (row-major) uses key ``(seed & 0xffffffff, seed >> 32)`` and counter
+        ``(c & 0xffffffff, c >> 32, 0, 0)`` with ``c = offset + i``, giving words r0..r3.
+        float32: ``(r0 >> 8) * 2**-24``; float64: ``(((r0 << 32) | r1) >> 11) * 2**-53``.
+        ``microtorch_core.random.philox4x32`` is the reference implementation.
+        """
+
+    @primitive
+    def random_normal(self, out: Tensor, seed: int, offset: int) -> None:
+        """Fill a contiguous floating ``out`` with N(0, 1) numbers: Box-Muller on the same
+        Philox words as ``random_uniform``, ``u1 = ((r0 >> 8) + 1) * 2**-24``,
+        ``u2 = (r1 >> 8) * 2**-24``, ``z = sqrt(-2 log u1) * cos(2 pi u2)``."""
+
+    # -- elementwise ----------------------------------------------------------------------
+    @primitive
+    def neg(self, out: Tensor, x: Tensor) -> None:
+        """``out = -x``."""
+
+    @primitive
+    def abs(self, out: Tensor, x: Tensor) -> None:
+        """``out = |x|``."""
+
+    @primitive
+    def sign(self, out: Tensor, x: Tensor) -> None:
+        """``out = sign(x)`` in {-1, 0, 1}."""
+
+    @primitive
+    def exp(self, out: Tensor, x: Tensor) -> None:
+        """``out = e**x`` (floating dtypes)."""
+
+    @primitive
+    def log(self, out: Tensor, x: Tensor) -> None:
+        """``out = ln(x)`` (floating dtypes; -inf at 0, nan below)."""
+
+    @primitive
+    def sqrt(self, out: Tensor, x: Tensor) -> None:
+        """``out = sqrt(x)`` (floating dtypes)."""
+
+    @primitive
+    def sin(self, out: Tensor, x: Tensor) -> None:
+        """``out = sin(x)`` (floating dtypes)."""
+
+    @primitive
+    def cos(self, out: Tensor, x: Tensor) -> None:
+        """``out = cos(x)`` (floating dtypes)."""
+
+    @primitive
+    def tanh(self, out: Tensor, x: Tensor) -> None:
+        """``out = tanh(x)`` (floating dtypes)."""
+
+    @primitive
+    def sigmoid(self, out: Tensor, x: Tensor) -> None:
+        """``out = 1 / (1 + e**-x)`` (floating dtypes), without overflow for large ``|x|``."""
+
+    @primitive
+    def erf(self, out: Tensor, x: Tensor) -> None:
+        """``out = erf(x)``, the Gauss error function (floating dtypes)."""
+
+    @primitive
+    def add(self, out: Tensor, a: Operand, b: Operand) -> None:
+        """``out = a + b``."""
+
+    @primitive
+    def sub(self, out: Tensor, a: Operand, b: Operand) -> None:
+        """``out = a - b``."""
+
+    @primitive
+    def mul(self, out: Tensor, a: Operand, b: Operand) -> None:
+        """``out = a * b``."""
+
+    @primitive
+    def div(self, out: Tensor, a: Operand, b: Operand) -> None:
+        """``out = a / b`` (floating dtypes; the core promotes integers first)."""
+
+    @primitive
+    def pow(self, out: Tensor, a: Operand, b: Operand) -> None:
+        """``out = a ** b``."""
+
+    @primitive
+    def maximum(self, out: Tensor, a: Operand, b: Operand) -> None:
+        """``out = max(a, b)``, propagating NaN."""
+
+    @primitive
+    def minimum(self, out: Tensor, a: Operand, b: Operand) -> None:
+        """``out = min(a, b)``, propagating NaN."""
+
+    @primitive
+    def eq(self, out: Tensor, a: Operand, b: Operand) -> None:
+        """``out = a == b``; ``out`` is bool, ``a`` and ``b`` share a dtype."""
+
+    @primitive
+    def ne(self, out: Tensor, a: Operand, b: Operand) -> None:
+        """``out = a != b``; ``out`` is bool, ``a`` and ``b`` share a dtype."""
+
+    @primitive
+    def lt(self, out: Tensor, a: Operand, b: Operand) -> None:
+        """``out = a < b``; ``out`` is bool, ``a`` and ``b`` share a dtype."""
+
+    @primitive
+    def le(self, out: Tensor, a: Operand, b: Operand) -> None:
+        """``out = a <= b``; ``out`` is bool, ``a`` and ``b`` share a dtype."""
+
+    @primitive
+    def gt(self, out: Tensor, a: Operand, b: Operand) -> None:
+        """``out = a > b``; ``out`` is bool, ``a`` and ``b`` share a dtype."""
+
+    @primitive
+    def ge(self, out: Tensor, a: Operand, b: Operand) -> None:
+        """``out = a >= b``; ``out`` is bool, ``a`` and ``b`` share a dtype."""
+
+    @primitive
+    def where(self, out: Tensor, cond: Tensor, a: Operand, b: Operand) -> None:
+        """``out = a if cond else b``; ``cond`` is bool."""
+
+    # -- reductions -----------------------------------------------------------------------
+    # ``out`` has ``x``'s shape with every reduced dim set to 1 (keepdim); ``dims`` is a
+    # sorted tuple of distinct non-negative dims (never empty). Reducing a zero-size dim
+    # gives the identity (0 for sum, 1 for prod); amax/amin/argmax/argmin of an empty dim are
+    # rejected by the core before the kernel is called.
+    @primitive
+    def sum(self, out: Tensor, x: Tensor, dims: tuple[int, ...]) -> None:
+        """``out = sum of x over dims``."""
+
+    @primitive
+    def prod(self, out: Tensor, x: Tensor, dims: tuple[int, ...]) -> None:
+        """``out = product of x over dims``."""
+
+    @primitive
+    def amax(self, out: Tensor, x: Tensor, dims: tuple[int, ...]) -> None:
+        """``out = max of x over dims`` (NaN propagates)."""
+
+    @primitive
+    def amin(self, out: Tensor, x: Tensor, dims: tuple[int, ...]) -> None:
+        """``out = min of x over dims`` (NaN propagates)."""
+
+    @primitive
+    def argmax(self, out: Tensor, x: Tensor, dim: int) -> None:
+        """``out`` (int64) = index of the first maximum of ``x`` along ``dim``."""
+
+    @primitive
+    def argmin(self, out: Tensor, x: Tensor, dim: int) -> None:
+        """``out`` (int64) = index of the first minimum of ``x`` along ``dim``."""
+
+    # -- linear algebra and indexing ------------------------------------------------------
+    @primitive
+    def matmul(self, out: Tensor, a: Tensor, b: Tensor) -> None:
+        """Batched ``out[..., m, n] = sum_k a[..., m, k] * b[..., k, n]``.
+
+        All three are at least 2-D with equal batch dims (the core broadcasts them, so batch
+        strides may be 0); any dtype but bool.
+        """
+
+    @primitive
+    def gather(self, out: Tensor, x: Tensor, dim: int, index: Tensor) -> None:
+        """``out[i][j][k] = x[i][index[i][j][k]][k]`` for ``dim == 1`` (likewise for others).
+
+        ``index`` is int64 with ``out``'s shape and values already checked in range.
+        """
+
+    @primitive
+    def scatter(self, out: Tensor, dim: int, index: Tensor, src: Tensor) -> None:
+        """In place: ``out[i][index[i][j][k]][k] = src[i][j][k]`` (for ``dim == 1``).
+
+        ``index`` (int64) and ``src`` share a shape; with repeated indices any one write wins.
+        """
+
+    @primitive
+    def scatter_add(self, out: Tensor, dim: int, index: Tensor, src: Tensor) -> None:
+        """In place: ``out[i][index[i][j][k]][k] += src[i][j][k]`` (for ``dim == 1``).
+
+        Repeated indices accumulate.
+        """
+
+
+def missing_primitives(backend_cls: type) -> list[str]:
+    """Primitives that ``backend_cls`` neither implements nor declares unsupported."""
+    declared = set(getattr(backend_cls, "unsupported_ops", ()))
+    missing = []
+    for op in PRIMITIVES:
+        impl = getattr(backend_cls, op, None)
+        if op not in declared and (impl is None or getattr(impl, "is_spec_default", False)):
+            missing.append(op)
+    return missing

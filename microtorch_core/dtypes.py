@@ -1,0 +1,151 @@
+"""Data types and PyTorch's type-promotion rules.
+
+A ``DType`` is a small immutable description (name, item size, NumPy equivalent, C type name)
+shared by every backend. Promotion follows PyTorch: operands are split into dimensioned
+tensors, zero-dim tensors and Python scalars; a lower-priority group only changes the result
+when it belongs to a higher *category* (bool < integer < floating point).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class DType:
+    """A tensor element type, e.g. ``microtorch_core.float32``."""
+
+    __slots__ = ("name", "itemsize", "np", "c_name", "is_floating_point", "category", "rank")
+
+    def __init__(self, name: str, np_dtype: type, c_name: str, category: int, rank: int) -> None:
+        self.name = name
+        self.np = np.dtype(np_dtype)
+        self.itemsize = self.np.itemsize
+        self.c_name = c_name  # the element type as CUDA/C source spells it
+        self.category = category  # 0 bool, 1 integer, 2 floating point
+        self.is_floating_point = category == 2
+        self.rank = rank  # position in the promotion lattice (a total order for our dtypes)
+
+    def __repr__(self) -> str:
+        return f"microtorch.{self.name}"
+
+    def __reduce__(self):  # keep dtypes singletons through copy/pickle
+        return (from_name, (self.name,))
+
+
+bool_ = DType("bool", np.bool_, "bool", 0, 0)
+int32 = DType("int32", np.int32, "int", 1, 1)
+int64 = DType("int64", np.int64, "long long", 1, 2)
+float32 = DType("float32", np.float32, "float", 2, 3)
+float64 = DType("float64", np.float64, "double", 2, 4)
+
+ALL_DTYPES = (float32, float64, int64, int32, bool_)
+FLOATING_DTYPES = (float32, float64)
+_BY_NAME = {d.name: d for d in ALL_DTYPES}
+_BY_NAME.update({"float": float32, "double": float64, "long": int64, "int": int32})
+_BY_NUMPY = {d.np: d for d in ALL_DTYPES}
+
+_default_dtype = float32
+
+
+def from_name(name: str) -> DType:
+    """Look a dtype up by its name (``"float32"``, ``"long"``, ...)."""
+    try:
+        return _BY_NAME[name]
+    except KeyError:
+        raise TypeError(f"unknown dtype name {name!r}; known: {sorted(_BY_NAME)}") from None
+
+
+def from_numpy(np_dtype: np.dtype) -> DType:
+    """The dtype matching a NumPy dtype; float16 and others we lack raise ``TypeError``."""
+    try:
+        return _BY_NUMPY[np.dtype(np_dtype)]
+    except KeyError:
+        supported = ", ".join(str(d.np) for d in ALL_DTYPES)
+        raise TypeError(
+            f"NumPy dtype {np.dtype(np_dtype)} is not supported; supported: {supported}"
+        ) from None
+
+
+def as_dtype(dtype: DType | str | type | np.dtype | None) -> DType | None:
+    """Accept a DType, a name, a Python type (float/int/bool) or a NumPy dtype."""
+    if dtype is None or isinstance(dtype, DType):
+        return dtype
+    if isinstance(dtype, str):
+        return from_name(dtype)
+    if dtype is float:
+        return _default_dtype
+    if dtype is int:
+        return int64
+    if dtype is bool:
+        return bool_
+    return from_numpy(dtype)
+
+
+def get_default_dtype() -> DType:
+    """The floating dtype used for Python floats and new float tensors (float32 unless set)."""
+    return _default_dtype
+
+
+def set_default_dtype(dtype: DType) -> None:
+    """Set the default floating dtype, as ``torch.set_default_dtype``."""
+    global _default_dtype
+    if not isinstance(dtype, DType) or not dtype.is_floating_point:
+        raise TypeError(f"default dtype must be a floating point dtype, got {dtype!r}")
+    _default_dtype = dtype
+
+
+def promote_types(a: DType, b: DType) -> DType:
+    """The smallest dtype both ``a`` and ``b`` convert to without losing category."""
+    return a if a.rank >= b.rank else b
+
+
+def scalar_dtype(value: bool | int | float) -> DType:
+    """The dtype a Python scalar takes when it is an operand (float -> default dtype)."""
+    if isinstance(value, bool):
+        return bool_
+    if isinstance(value, int):
+        return int64
+    if isinstance(value, float):
+        return _default_dtype
+    raise TypeError(f"expected a Python bool, int or float, got {type(value).__name__}")
+
+
+def _combine(higher: DType | None, lower: DType | None) -> DType | None:
+    # PyTorch's combine_categories: a lower-priority group only wins on a higher category.
+    if higher is None:
+        return lower
+    if lower is None or higher.is_floating_point:
+        return higher
+    if higher is bool_ or lower.is_floating_point:
+        return promote_types(higher, lower)
+    return higher
+
+
+def result_type(*operands) -> DType:
+    """The dtype of an elementwise op over tensors and Python scalars, as ``torch.result_type``.
+
+    >>> result_type(tensor([1, 2], dtype=int32), 2.5)
+    microtorch.float32
+    """
+    dim = zero = scalar = None
+    for x in operands:
+        if isinstance(x, (bool, int, float)):
+            d = scalar_dtype(x)
+            scalar = d if scalar is None else promote_types(scalar, d)
+        elif x.shape:
+            dim = x.dtype if dim is None else promote_types(dim, x.dtype)
+        else:
+            zero = x.dtype if zero is None else promote_types(zero, x.dtype)
+    result = _combine(dim, _combine(zero, scalar))
+    if result is None:
+        raise TypeError("result_type needs at least one operand")
+    return result
+
+
+def cast_scalar(value: bool | int | float, dtype: DType) -> bool | int | float:
+    """Convert a Python scalar to the Python type that holds values of ``dtype``."""
+    if dtype.is_floating_point:
+        return float(value)
+    if dtype is bool_:
+        return bool(value)
+    return int(value)

@@ -1,0 +1,129 @@
+"""Composite ops, written once from primitives: they work on every backend and their
+gradients come from the primitives'. A backend may register a faster kernel for some of them
+(``OPTIONAL_KERNELS`` in ``backend.py``)."""
+
+from __future__ import annotations
+
+import math
+
+from .. import dtypes
+from ..autograd.function import Function
+from ..tensor import Tensor, _wrap_dim
+from .elementwise import where
+from .reduction import amax, logsumexp
+from .reduction import sum as _sum
+
+
+def relu(x: Tensor) -> Tensor:
+    """max(x, 0); the gradient at 0 is 0, as in PyTorch."""
+    return where(x > 0, x, 0)
+
+
+def square(x: Tensor) -> Tensor:
+    """x * x"""
+    return x * x
+
+
+def rsqrt(x: Tensor) -> Tensor:
+    """1 / sqrt(x)"""
+    return 1 / x.sqrt()
+
+
+def reciprocal(x: Tensor) -> Tensor:
+    """1 / x"""
+    return 1 / x
+
+
+def log1p(x: Tensor) -> Tensor:
+    """ln(1 + x)"""
+    return (x + 1).log()
+
+
+def expm1(x: Tensor) -> Tensor:
+    """e^x - 1"""
+    return x.exp() - 1
+
+
+def clamp(x: Tensor, min=None, max=None) -> Tensor:  # noqa: A002
+    """Limit values to [min, max]; the gradient passes where min <= x <= max, as PyTorch."""
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    out = x
+    if min is not None:
+        out = where(out < min, min if not isinstance(min, Tensor) else min.to(x.dtype), out)
+    if max is not None:
+        out = where(out > max, max if not isinstance(max, Tensor) else max.to(x.dtype), out)
+    return out
+
+
+clip = clamp
+
+
+def _softmax_dim(x: Tensor, dim: int | None) -> int:
+    if dim is None:
+        raise TypeError("softmax() missing the dim argument (PyTorch deprecated the implicit "
+                        "choice; pass dim=-1 for the last dimension)")
+    return _wrap_dim(dim, x.dim())
+
+
+class FusedSoftmax(Function):
+    """out = softmax(x) by a backend's fused kernel; backward in Tensor ops"""
+
+    @staticmethod
+    def forward(ctx, x, dim, log):
+        out = x._empty_like()
+        (x._kernels.log_softmax if log else x._kernels.softmax)(out, x, dim)
+        ctx.dim, ctx.log = dim, log
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        if ctx.log:
+            return grad - out.exp() * grad.sum(ctx.dim, keepdim=True), None, None
+        return out * (grad - (grad * out).sum(ctx.dim, keepdim=True)), None, None
+
+
+def softmax(x: Tensor, dim: int | None = None, dtype: dtypes.DType | None = None) -> Tensor:
+    """exp(x) / sum(exp(x)) along ``dim``, computed stably."""
+    d = _softmax_dim(x, dim)
+    if dtype is not None:
+        x = x.to(dtype)
+    elif not x.dtype.is_floating_point:
+        x = x.to(dtypes.get_default_dtype())
+    if x._kernels.softmax is not None and x.dim():
+        return FusedSoftmax.apply(x, d, False)
+    e = (x - amax(x, d, keepdim=True).detach()).exp()
+    return e / _sum(e, d, keepdim=True)
+
+
+def log_softmax(x: Tensor, dim: int | None = None, dtype: dtypes.DType | None = None) -> Tensor:
+    """x - logsumexp(x) along ``dim``."""
+    d = _softmax_dim(x, dim)
+    if dtype is not None:
+        x = x.to(dtype)
+    elif not x.dtype.is_floating_point:
+        x = x.to(dtypes.get_default_dtype())
+    if x._kernels.log_softmax is not None and x.dim():
+        return FusedSoftmax.apply(x, d, True)
+    return x - logsumexp(x, d, keepdim=True)
+
+
+def lerp(start: Tensor, end: Tensor, weight) -> Tensor:
+    """start + weight * (end - start)"""
+    return start + weight * (end - start)
+
+
+def isnan(x: Tensor) -> Tensor:
+    """True where x is NaN."""
+    return x != x
+
+
+def isinf(x: Tensor) -> Tensor:
+    return x.abs() == math.inf
+
+
+def isfinite(x: Tensor) -> Tensor:
+    return (x == x) & (x.abs() != math.inf)
+

@@ -1,0 +1,516 @@
+"""Elementwise ops: forward dispatches to one backend kernel, backward uses Tensor ops.
+
+``dispatch_binary`` is the path of ``a + b``: promote dtypes (PyTorch rules), broadcast
+(a stride-0 view), allocate ``out`` on the operands' device, call ``kernels.add(out, a, b)``.
+"""
+
+from __future__ import annotations
+
+import math
+
+from .. import dtypes
+from ..autograd.function import Function
+from ..dtypes import DType, cast_scalar, result_type
+from ..tensor import Tensor
+from .views import broadcast_shapes, broadcast_view
+
+Scalar = bool | int | float
+
+
+def _check_operand(x: object) -> None:
+    if not isinstance(x, (Tensor, bool, int, float)):
+        raise TypeError(f"unsupported operand type {type(x).__name__}; expected a Tensor or a "
+                        "Python number")
+
+
+def same_device(*tensors: Tensor) -> Tensor:
+    """The first tensor, after checking that all are on one device."""
+    first = tensors[0]
+    for t in tensors[1:]:
+        if t.device is not first.device and t.device != first.device:
+            raise RuntimeError(f"Expected all tensors to be on the same device, but found at "
+                               f"least two devices, {first.device} and {t.device}!")
+    return first
+
+
+def cast(x: Tensor, dtype: DType) -> Tensor:
+    """``x`` converted to ``dtype`` by the backend's copy kernel (no autograd)."""
+    if x.dtype is dtype:
+        return x
+    out = x._empty_like(dtype=dtype)
+    x._kernels.copy(out, x)
+    return out
+
+
+def _operand(x: Tensor | Scalar, dtype: DType, shape: tuple[int, ...]) -> Tensor | Scalar:
+    if isinstance(x, Tensor):
+        return broadcast_view(cast(x, dtype), shape)
+    return cast_scalar(x, dtype)
+
+
+def dispatch_binary(op: str, a: Tensor | Scalar, b: Tensor | Scalar,
+                    compute_dtype: DType | None = None, out_dtype: DType | None = None
+                    ) -> Tensor:
+    """Run the binary kernel ``op`` on broadcast, promoted operands; return a new tensor.
+
+    This is the hot path of every elementwise op, so the common case (two tensors of one
+    dtype, shape and device) is checked first and costs a handful of attribute lookups.
+    """
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        if (a.dtype is b.dtype and a.shape == b.shape and a.device is b.device
+                and compute_dtype is None):
+            kernels = a._kernels
+            out = Tensor._empty(a.shape, out_dtype or a.dtype, a.device, kernels)
+            getattr(kernels, op)(out, a, b)
+            return out
+        like = same_device(a, b)
+        shape = a.shape if a.shape == b.shape else broadcast_shapes(a.shape, b.shape)
+    elif isinstance(a, Tensor):
+        _check_operand(b)
+        like, shape = a, a.shape
+    else:
+        _check_operand(a)
+        like, shape = b, b.shape
+    dtype = compute_dtype or result_type(a, b)
+    out = Tensor._empty(shape, out_dtype or dtype, like.device, like._kernels)
+    getattr(like._kernels, op)(out, _operand(a, dtype, shape), _operand(b, dtype, shape))
+    return out
+
+
+def dispatch_unary(op: str, x: Tensor, float_only: bool = True) -> Tensor:
+    """Run the unary kernel ``op``; integer inputs of float functions become float."""
+    if float_only and not x.dtype.is_floating_point:
+        x = cast(x, dtypes.get_default_dtype())
+    out = x._empty_like()
+    getattr(x._kernels, op)(out, x)
+    return out
+
+
+def _float_type(a: Tensor | Scalar, b: Tensor | Scalar) -> DType:
+    dtype = result_type(a, b)
+    return dtype if dtype.is_floating_point else dtypes.get_default_dtype()
+
+
+# -- binary arithmetic ---------------------------------------------------------------------
+class Add(Function):
+    """out = a + b"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return dispatch_binary("add", a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, grad
+
+
+class Sub(Function):
+    """out = a - b"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return dispatch_binary("sub", a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, -grad
+
+
+class Mul(Function):
+    """out = a * b"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(*(x if isinstance(x, Tensor) else None for x in (a, b)))
+        ctx.scalars = (a, b)
+        return dispatch_binary("mul", a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        a = ctx.scalars[0] if a is None else a
+        b = ctx.scalars[1] if b is None else b
+        return (grad * b if ctx.needs_input_grad[0] else None,
+                grad * a if ctx.needs_input_grad[1] else None)
+
+
+class Div(Function):
+    """out = a / b (true division: integers give floats)"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(*(x if isinstance(x, Tensor) else None for x in (a, b)))
+        ctx.scalars = (a, b)
+        return dispatch_binary("div", a, b, compute_dtype=_float_type(a, b))
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        a = ctx.scalars[0] if a is None else a
+        b = ctx.scalars[1] if b is None else b
+        return (grad / b if ctx.needs_input_grad[0] else None,
+                -grad * a / (b * b) if ctx.needs_input_grad[1] else None)
+
+
+class Pow(Function):
+    """out = a ** b"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.scalars = (a, b)
+        out = dispatch_binary("pow", a, b)
+        ctx.save_for_backward(*(x if isinstance(x, Tensor) else None for x in (a, b)), out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b, out = ctx.saved_tensors
+        a = ctx.scalars[0] if a is None else a
+        b = ctx.scalars[1] if b is None else b
+        grad_a = grad_b = None
+        if ctx.needs_input_grad[0]:
+            if isinstance(b, Tensor):
+                grad_a = grad * b * a ** (b - 1)
+            else:
+                grad_a = grad * b * a ** (b - 1) if b != 0 else grad * 0
+        if ctx.needs_input_grad[1]:
+            # d(a^b)/db = a^b ln a; PyTorch defines it as 0 where a == 0 and b >= 0
+            log_a = a.log() if isinstance(a, Tensor) else math.log(a) if a > 0 else float("nan")
+            grad_b = where(eq(a, 0) & ge(b, 0), 0.0, grad * out * log_a)
+        return grad_a, grad_b
+
+
+class Maximum(Function):
+    """out = max(a, b); at ties the gradient is split evenly, as in PyTorch"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return dispatch_binary("maximum", a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        w = (a > b).to(grad.dtype) + (a == b).to(grad.dtype) * 0.5
+        return grad * w, grad * (1 - w)
+
+
+class Minimum(Function):
+    """out = min(a, b); at ties the gradient is split evenly, as in PyTorch"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return dispatch_binary("minimum", a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        w = (a < b).to(grad.dtype) + (a == b).to(grad.dtype) * 0.5
+        return grad * w, grad * (1 - w)
+
+
+def _binary_api(fn_cls: type[Function], name: str):
+    def op(a, b):
+        if isinstance(a, Tensor) or isinstance(b, Tensor):
+            return fn_cls.apply(a, b)
+        raise TypeError(f"{name}: expected at least one Tensor operand, got "
+                        f"{type(a).__name__} and {type(b).__name__}")
+
+    op.__name__ = name
+    op.__doc__ = fn_cls.__doc__
+    return op
+
+
+add = _binary_api(Add, "add")
+sub = _binary_api(Sub, "sub")
+mul = _binary_api(Mul, "mul")
+div = _binary_api(Div, "div")
+pow = _binary_api(Pow, "pow")  # noqa: A001 - PyTorch's name
+maximum = _binary_api(Maximum, "maximum")
+minimum = _binary_api(Minimum, "minimum")
+true_divide = divide = div
+multiply, subtract = mul, sub
+
+
+# -- unary math ----------------------------------------------------------------------------
+class Neg(Function):
+    """out = -x"""
+
+    @staticmethod
+    def forward(ctx, x):
+        if x.dtype is dtypes.bool_:
+            raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. "
+                               "If you are trying to invert a mask, use the `~` operator.")
+        return dispatch_unary("neg", x, float_only=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return -grad
+
+
+class Abs(Function):
+    """out = |x|"""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return dispatch_unary("abs", x, float_only=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * x.sign()
+
+
+class Sign(Function):
+    """out = sign(x); its gradient is zero"""
+
+    @staticmethod
+    def forward(ctx, x):
+        return dispatch_unary("sign", x, float_only=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * 0
+
+
+class Exp(Function):
+    """out = e^x"""
+
+    @staticmethod
+    def forward(ctx, x):
+        out = dispatch_unary("exp", x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad * out
+
+
+class Log(Function):
+    """out = ln(x)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return dispatch_unary("log", x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad / x
+
+
+class Sqrt(Function):
+    """out = sqrt(x)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        out = dispatch_unary("sqrt", x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad / (2 * out)
+
+
+class Sin(Function):
+    """out = sin(x)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return dispatch_unary("sin", x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * x.cos()
+
+
+class Cos(Function):
+    """out = cos(x)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return dispatch_unary("cos", x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return -grad * x.sin()
+
+
+class Tanh(Function):
+    """out = tanh(x)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        out = dispatch_unary("tanh", x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad * (1 - out * out)
+
+
+class Sigmoid(Function):
+    """out = 1 / (1 + e^-x)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        out = dispatch_unary("sigmoid", x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad * out * (1 - out)
+
+
+class Erf(Function):
+    """out = erf(x) = 2/sqrt(pi) * integral_0^x e^(-t^2) dt"""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return dispatch_unary("erf", x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * (2 / math.sqrt(math.pi)) * (-(x * x)).exp()
+
+
+def neg(x: Tensor) -> Tensor:
+    """-x"""
+    return Neg.apply(x)
+
+
+def abs(x: Tensor) -> Tensor:  # noqa: A001
+    """|x|"""
+    return Abs.apply(x)
+
+
+def sign(x: Tensor) -> Tensor:
+    """sign(x) in {-1, 0, 1}"""
+    return Sign.apply(x)
+
+
+def exp(x: Tensor) -> Tensor:
+    """e^x"""
+    return Exp.apply(x)
+
+
+def log(x: Tensor) -> Tensor:
+    """ln(x)"""
+    return Log.apply(x)
+
+
+def sqrt(x: Tensor) -> Tensor:
+    """sqrt(x)"""
+    return Sqrt.apply(x)
+
+
+def sin(x: Tensor) -> Tensor:
+    """sin(x)"""
+    return Sin.apply(x)
+
+
+def cos(x: Tensor) -> Tensor:
+    """cos(x)"""
+    return Cos.apply(x)
+
+
+def tanh(x: Tensor) -> Tensor:
+    """tanh(x)"""
+    return Tanh.apply(x)
+
+
+def sigmoid(x: Tensor) -> Tensor:
+    """1 / (1 + e^-x)"""
+    return Sigmoid.apply(x)
+
+
+def erf(x: Tensor) -> Tensor:
+    """The Gauss error function."""
+    return Erf.apply(x)
+
+
+# -- comparisons and selection -------------------------------------------------------------
+def _comparison(op: str):
+    def compare(a, b):
+        if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+            raise TypeError(f"{op}: expected at least one Tensor operand")
+        return dispatch_binary(op, a, b, out_dtype=dtypes.bool_)
+
+    compare.__name__ = op
+    compare.__doc__ = f"Elementwise ``{op}`` comparison; returns a bool tensor."
+    return compare
+
+
+eq, ne, lt, le, gt, ge = (_comparison(op) for op in ("eq", "ne", "lt", "le", "gt", "ge"))
+greater, less, greater_equal, less_equal, not_equal = gt, lt, ge, le, ne
+
+
+def logical_not(x: Tensor) -> Tensor:
+    """True where ``x`` is zero/False."""
+    return eq(x, False) if x.dtype is dtypes.bool_ else eq(x, 0)
+
+
+def logical_and(a: Tensor, b: Tensor | Scalar) -> Tensor:
+    """True where both are non-zero."""
+    return dispatch_binary("mul", _as_bool(a), _as_bool(b), compute_dtype=dtypes.bool_)
+
+
+def logical_or(a: Tensor, b: Tensor | Scalar) -> Tensor:
+    """True where either is non-zero."""
+    return dispatch_binary("maximum", _as_bool(a), _as_bool(b), compute_dtype=dtypes.bool_)
+
+
+def _as_bool(x):
+    return cast(x, dtypes.bool_) if isinstance(x, Tensor) else bool(x)
+
+
+class Where(Function):
+    """out = a where cond else b"""
+
+    @staticmethod
+    def forward(ctx, cond, a, b):
+        ctx.save_for_backward(cond)
+        tensors = [t for t in (cond, a, b) if isinstance(t, Tensor)]
+        like = same_device(*tensors)
+        shape = broadcast_shapes(*(t.shape for t in tensors))
+        if isinstance(a, Tensor) or isinstance(b, Tensor):
+            dtype = result_type(a, b)
+        else:  # two Python scalars: promote their own dtypes (1.0 and 0 give float32)
+            dtype = dtypes.promote_types(dtypes.scalar_dtype(a), dtypes.scalar_dtype(b))
+        out = Tensor._empty(shape, dtype, like.device, like._kernels)
+        like._kernels.where(out, broadcast_view(cond, shape), _operand(a, dtype, shape),
+                            _operand(b, dtype, shape))
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (cond,) = ctx.saved_tensors
+        zero = grad * 0
+        return None, where(cond, grad, zero), where(cond, zero, grad)
+
+
+def where(cond: Tensor, a: Tensor | Scalar, b: Tensor | Scalar) -> Tensor:
+    """Elementwise ``a if cond else b`` (broadcast)."""
+    if not isinstance(cond, Tensor) or cond.dtype is not dtypes.bool_:
+        raise TypeError(f"where: condition must be a bool tensor, got "
+                        f"{cond.dtype.name if isinstance(cond, Tensor) else type(cond).__name__}")
+    _check_operand(a)
+    _check_operand(b)
+    return Where.apply(cond, a, b)

@@ -1,0 +1,534 @@
+"""Indexing: ``x[key]``, ``x[key] = v``, gather/scatter, cat/stack, split.
+
+Basic indexing (ints, slices with steps, ``None``, ``...``) is a view. Advanced indexing
+(integer tensors or lists, boolean masks) moves the indexed dims to the front, flattens them,
+and selects rows with the ``gather`` kernel; its backward is ``scatter_add``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from .. import dtypes
+from ..autograd.function import Function
+from ..autograd.grad_mode import _State
+from ..tensor import Tensor, _numel, _wrap_dim
+from .elementwise import cast, same_device, where
+from .views import broadcast_shapes, broadcast_view, contiguous, permute, reshape
+
+
+# -- gather / scatter ----------------------------------------------------------------------
+def _check_index(name: str, x: Tensor, dim: int, index: Tensor, src_shape=None) -> int:
+    if not isinstance(index, Tensor) or index.dtype is not dtypes.int64:
+        got = index.dtype.name if isinstance(index, Tensor) else type(index).__name__
+        raise RuntimeError(f"{name}(): Expected dtype int64 for index, got {got}")
+    same_device(x, index)
+    d = _wrap_dim(dim, x.dim())
+    if index.dim() != x.dim() and x.dim() > 0:
+        raise RuntimeError(f"{name}(): Index tensor must have the same number of dimensions "
+                           f"as input tensor ({index.dim()} vs {x.dim()})")
+    if index.numel():
+        lo, hi = int(index.amin().item()), int(index.amax().item())
+        size = x.shape[d] if x.dim() else 1
+        if lo < 0 or hi >= size:
+            bad = lo if lo < 0 else hi
+            raise IndexError(f"{name}(): index {bad} is out of bounds for dimension {d} with "
+                             f"size {size}")
+    return d
+
+
+class Gather(Function):
+    """out[i][j] = x[i][index[i][j]] (for dim=1)"""
+
+    @staticmethod
+    def forward(ctx, x, dim, index):
+        ctx.dim = dim
+        ctx.save_for_backward(index)
+        out = x._empty_like(index.shape)
+        x._kernels.gather(out, x, dim, index)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (index,) = ctx.saved_tensors
+        shape = ctx.input_meta[0][0]
+        zeros = grad._empty_like(shape).zero_()
+        return ScatterAdd.apply(zeros, ctx.dim, index, grad), None, None
+
+
+class ScatterAdd(Function):
+    """out = x with out[i][index[i][j]] += src[i][j] (for dim=1)"""
+
+    @staticmethod
+    def forward(ctx, x, dim, index, src):
+        ctx.dim = dim
+        ctx.save_for_backward(index)
+        out = contiguous(x).clone() if x.is_contiguous() else contiguous(x)
+        x._kernels.scatter_add(out, dim, index, cast(src, out.dtype))
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (index,) = ctx.saved_tensors
+        return grad, None, None, grad.gather(ctx.dim, index)
+
+
+class Scatter(Function):
+    """out = x with out[i][index[i][j]] = src[i][j] (for dim=1)"""
+
+    @staticmethod
+    def forward(ctx, x, dim, index, src):
+        ctx.dim = dim
+        ctx.save_for_backward(index)
+        out = contiguous(x).clone() if x.is_contiguous() else contiguous(x)
+        if isinstance(src, Tensor):
+            src = cast(src, out.dtype)
+        else:  # a scalar: scatter a broadcast view of it
+            src = out._empty_like((1,) * out.dim() or ()).fill_(src)
+            src = broadcast_view(src, index.shape)
+        x._kernels.scatter(out, dim, index, src)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (index,) = ctx.saved_tensors
+        mask = grad._empty_like(dtype=dtypes.bool_).fill_(False)
+        true = mask._empty_like(index.shape).fill_(True)
+        mask._kernels.scatter(mask, ctx.dim, index, true)
+        return where(mask, 0.0, grad), None, None, grad.gather(ctx.dim, index)
+
+
+def gather(x: Tensor, dim: int, index: Tensor) -> Tensor:
+    """Pick values along ``dim`` by ``index``, as ``torch.gather``."""
+    d = _check_index("gather", x, dim, index)
+    return Gather.apply(x, d, index)
+
+
+def scatter_add(x: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
+    """Out-of-place ``scatter_add``: a copy of ``x`` with ``src`` added at ``index``."""
+    d = _check_index("scatter_add", x, dim, index)
+    return ScatterAdd.apply(x, d, index, src)
+
+
+def scatter(x: Tensor, dim: int, index: Tensor, src) -> Tensor:
+    """Out-of-place ``scatter``: a copy of ``x`` with ``src`` written at ``index``."""
+    d = _check_index("scatter", x, dim, index)
+    return Scatter.apply(x, d, index, src)
+
+
+def index_select(x: Tensor, dim: int, index: Tensor) -> Tensor:
+    """The slices of ``x`` along ``dim`` at the positions in the 1-D ``index``."""
+    d = _wrap_dim(dim, x.dim())
+    if index.dim() != 1:
+        raise IndexError(f"index_select(): Index is supposed to be a vector, got "
+                         f"{index.dim()}-D")
+    shape = x.shape[:d] + (index.shape[0],) + x.shape[d + 1:]
+    view_shape = tuple(n if i == d else 1 for i, n in enumerate(shape))
+    idx = broadcast_view(reshape(index, view_shape), shape)
+    return gather(x, d, idx)
+
+
+# -- x[key] ------------------------------------------------------------------------------
+def _is_advanced(k) -> bool:
+    return isinstance(k, (Tensor, list, np.ndarray))
+
+
+def _as_index_tensor(k, like: Tensor) -> Tensor:
+    if isinstance(k, Tensor):
+        t = k
+    else:
+        arr = np.asarray(k)
+        if arr.dtype == object or not (arr.dtype.kind in "biu"):
+            raise IndexError(f"tensors used as indices must be long, int or bool, got {k!r}")
+        t = Tensor._from_numpy(arr.astype(np.bool_ if arr.dtype.kind == "b" else np.int64),
+                               like.device)
+    if t.dtype is not dtypes.bool_ and t.dtype.is_floating_point:
+        raise IndexError(f"tensors used as indices must be long, int or bool tensors, got "
+                         f"{t.dtype.name}")
+    return t if t.dtype is dtypes.bool_ else cast(t, dtypes.int64)
+
+
+def _parse(x: Tensor, key) -> tuple[tuple, tuple, int, list]:
+    """Walk the key: (view shape, view strides, offset, [(view dim, index tensor)])."""
+    if not isinstance(key, tuple):
+        key = (key,)
+    key = tuple(_as_index_tensor(k, x) if _is_advanced(k) else k for k in key)
+    consumed = builtins_sum(k.dim() if isinstance(k, Tensor) and k.dtype is dtypes.bool_ else
+                            0 if k is None or k is Ellipsis else 1 for k in key)
+    if consumed > x.dim():
+        raise IndexError(f"too many indices for tensor of dimension {x.dim()}")
+    shape, strides, offset, advanced = [], [], x._offset, []
+    d = 0
+    for k in key:
+        if k is None:
+            shape.append(1)
+            strides.append(0)
+        elif k is Ellipsis:
+            for _ in range(x.dim() - consumed):
+                shape.append(x.shape[d])
+                strides.append(x._strides[d])
+                d += 1
+            consumed = x.dim()  # a second Ellipsis expands to nothing
+        elif isinstance(k, Tensor):
+            if k.dtype is dtypes.bool_:
+                if tuple(k.shape) != tuple(x.shape[d:d + k.dim()]):
+                    raise IndexError(f"The shape of the mask {tuple(k.shape)} does not match "
+                                     f"the shape of the indexed tensor "
+                                     f"{tuple(x.shape[d:d + k.dim()])} at dimension {d}")
+                for idx in nonzero(k, as_tuple=True):
+                    advanced.append((len(shape), idx))
+                    shape.append(x.shape[d])
+                    strides.append(x._strides[d])
+                    d += 1
+            else:
+                advanced.append((len(shape), k))
+                shape.append(x.shape[d])
+                strides.append(x._strides[d])
+                d += 1
+        elif isinstance(k, slice):
+            n = x.shape[d]
+            if k.step is not None and k.step <= 0:
+                raise ValueError(f"step must be greater than zero, got {k.step}")
+            start, stop, step = k.indices(n)
+            length = builtins_max(0, (stop - start + step - 1) // step)
+            if length:
+                offset += start * x._strides[d]
+            shape.append(length)
+            strides.append(x._strides[d] * step)
+            d += 1
+        else:
+            try:
+                i = k.__index__()
+            except AttributeError:
+                raise IndexError(f"only integers, slices (`:`), ellipsis (`...`), None and "
+                                 f"long or bool tensors are valid indices (got "
+                                 f"{type(k).__name__})") from None
+            if x.dim() == 0:
+                raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` to "
+                                 "convert a 0-dim tensor to a number")
+            n = x.shape[d]
+            if not -n <= i < n:
+                raise IndexError(f"index {i} is out of bounds for dimension {d} with size {n}")
+            offset += (i + n if i < 0 else i) * x._strides[d]
+            d += 1
+    shape += x.shape[d:]
+    strides += x._strides[d:]
+    return tuple(shape), tuple(strides), offset, advanced
+
+
+builtins_sum, builtins_max = sum, max
+
+
+class BasicIndex(Function):
+    """out = x[key] for ints, slices, None and ... (a view)"""
+
+    @staticmethod
+    def forward(ctx, x, key, meta):
+        ctx.key = key
+        shape, strides, offset = meta
+        return x._view(shape, strides, offset)
+
+    @staticmethod
+    def backward(ctx, grad):
+        shape = ctx.input_meta[0][0]
+        return IndexBackward.apply(grad, shape, ctx.key), None, None
+
+
+class IndexBackward(Function):
+    """out = zeros(shape) with out[key] = grad (the backward of basic indexing)"""
+
+    @staticmethod
+    def forward(ctx, grad, shape, key):
+        ctx.key = key
+        out = grad._empty_like(shape).zero_()
+        s, st, off, _ = _parse(out, key)
+        grad._kernels.copy(out._view(s, st, off), grad)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return getitem(grad, ctx.key), None, None
+
+
+def _advanced(view: Tensor, advanced: list) -> Tensor:
+    """Select with index tensors at view dims ``advanced`` (PyTorch's placement rules)."""
+    positions = [p for p, _ in advanced]
+    indices = [i for _, i in advanced]
+    for idx in indices:
+        same_device(view, idx)
+    bshape = broadcast_shapes(*(i.shape for i in indices))
+    sizes = [view.shape[p] for p in positions]
+    flat = None
+    for idx, n in zip(indices, sizes):
+        if idx.numel():
+            lo, hi = int(idx.amin().item()), int(idx.amax().item())
+            if lo < -n or hi >= n:
+                bad = lo if lo < -n else hi
+                raise IndexError(f"index {bad} is out of bounds for dimension with size {n}")
+        idx = where(idx < 0, idx + n, idx)
+        flat = idx if flat is None else flat * n + idx
+    others = [d for d in range(view.dim()) if d not in positions]
+    moved = permute(view, tuple(positions + others))
+    rest = tuple(view.shape[d] for d in others)
+    rows = reshape(moved, (_numel(tuple(sizes)), _numel(rest)))
+    picked = index_select(rows, 0, reshape(broadcast_view(flat, bshape), (-1,)))
+    out = reshape(picked, bshape + rest)
+    adjacent = positions == list(range(positions[0], positions[0] + len(positions)))
+    if adjacent and positions[0] > 0:  # result dims go where the indexed dims were
+        k, p = len(bshape), positions[0]
+        order = list(range(k, k + p)) + list(range(k)) + list(range(k + p, out.dim()))
+        out = permute(out, tuple(order))
+    return out
+
+
+def getitem(x: Tensor, key) -> Tensor:
+    """``x[key]``: a view for basic keys; a gather for integer-tensor or mask keys."""
+    shape, strides, offset, advanced = _parse(x, key)
+    if not advanced:
+        return BasicIndex.apply(x, key, (shape, strides, offset))
+    view = x
+    if (shape, strides, offset) != (x.shape, x._strides, x._offset):
+        view = BasicIndex.apply(x, _basic_part(key, x), (shape, strides, offset))
+    return _advanced(view, advanced)
+
+
+def _basic_part(key, x: Tensor):
+    """The key with every advanced entry replaced by a full slice (for BasicIndex backward)."""
+    if not isinstance(key, tuple):
+        key = (key,)
+    out = []
+    for k in key:
+        if _is_advanced(k):
+            t = _as_index_tensor(k, x)
+            out.extend([slice(None)] * (t.dim() if t.dtype is dtypes.bool_ else 1))
+        else:
+            out.append(k)
+    return tuple(out)
+
+
+# -- x[key] = value and other in-place writes ----------------------------------------------
+class IndexPut(Function):
+    """out = x with out[key] = value (the out-of-place form of ``x[key] = value``)"""
+
+    @staticmethod
+    def forward(ctx, x, key, value):
+        ctx.key = key
+        out = x.clone()
+        _write(out, key, value)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        mask = grad._empty_like(dtype=dtypes.bool_).fill_(False)
+        _write(mask, ctx.key, True)
+        grad_value = getitem(grad, ctx.key) if ctx.needs_input_grad[2] else None
+        return where(mask, 0.0, grad), None, grad_value
+
+
+def _write(x: Tensor, key, value) -> None:
+    """Write ``value`` into ``x[key]`` with kernels (no autograd)."""
+    shape, strides, offset, advanced = _parse(x, key)
+    view = x._view(shape, strides, offset)
+    if not advanced:
+        if isinstance(value, Tensor):
+            same_device(x, value)
+            x._kernels.copy(view, broadcast_view(value, shape))
+        else:
+            x._kernels.fill(view, dtypes.cast_scalar(value, x.dtype))
+        return
+    # advanced: write through the flattened rows with the scatter kernel
+    positions = [p for p, _ in advanced]
+    sizes = [view.shape[p] for p in positions]
+    bshape = broadcast_shapes(*(i.shape for _, i in advanced))
+    flat = None
+    for (_, idx), n in zip(advanced, sizes):
+        idx = where(idx < 0, idx + n, idx)
+        flat = idx if flat is None else flat * n + idx
+    others = [d for d in range(view.dim()) if d not in positions]
+    moved = view.permute(tuple(positions + others)) if view.dim() else view
+    rest = tuple(view.shape[d] for d in others)
+    rows_shape = (_numel(tuple(sizes)), _numel(rest))
+    if _view_ok(moved, rows_shape):
+        rows, copy_back = moved.reshape(rows_shape), None
+    else:
+        rows, copy_back = contiguous(moved).reshape(rows_shape), moved
+    flat = reshape(broadcast_view(flat, bshape), (-1, 1))
+    index = broadcast_view(flat, (flat.shape[0], rows_shape[1]))
+    if isinstance(value, Tensor):
+        src = cast(value, x.dtype)
+        result_shape = _advanced_result_shape(view, positions, bshape, rest)
+        src = broadcast_view(src, result_shape)
+        if result_shape != bshape + rest:  # undo PyTorch's placement to get row order
+            k, p = len(bshape), positions[0]
+            inv = list(range(p, p + k)) + list(range(p)) + list(range(p + k, src.dim()))
+            src = src.permute(tuple(inv))
+        src = contiguous(src).reshape(index.shape)
+    else:
+        src = broadcast_view(x._empty_like(()).fill_(value), index.shape)
+    x._kernels.scatter(rows, 0, contiguous(index), src)
+    if copy_back is not None:
+        x._kernels.copy(copy_back, rows.reshape(copy_back.shape))
+
+
+def _view_ok(t: Tensor, shape: tuple) -> bool:
+    from .views import _view_strides
+
+    return _view_strides(t.shape, t._strides, shape) is not None
+
+
+def _advanced_result_shape(view, positions, bshape, rest) -> tuple:
+    adjacent = positions == list(range(positions[0], positions[0] + len(positions)))
+    if adjacent and positions[0] > 0:
+        p = positions[0]
+        return rest[:p] + bshape + rest[p:]
+    return bshape + rest
+
+
+def check_inplace(x: Tensor, *others) -> bool:
+    """Validate an in-place op on ``x``; return True when it must be recorded for autograd."""
+    if not _State.enabled:
+        return False
+    needs = x.requires_grad or builtins_sum(1 for o in others
+                                            if isinstance(o, Tensor) and o.requires_grad) > 0
+    if not needs:
+        return False
+    if x.grad_fn is None and x.requires_grad:
+        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
+                           "operation. Wrap it in `with microtorch_core.no_grad():` (e.g. in "
+                           "an optimizer step) or use an out-of-place op.")
+    if x._base is not None:
+        raise RuntimeError("MicroTorch's autograd does not support in-place operations on a "
+                           "view of a tensor that is part of the graph; use the out-of-place "
+                           "form (e.g. torch.where or x = x + y) instead.")
+    return True
+
+
+def rebase_history(x: Tensor, new: Tensor) -> Tensor:
+    """Make ``x`` hold ``new``'s values and take over its place in the graph."""
+    x._kernels.copy(x, new)
+    x._storage.version += 1
+    x.grad_fn, x._output_nr, x.requires_grad = new.grad_fn, new._output_nr, new.requires_grad
+    return x
+
+
+def setitem(x: Tensor, key, value) -> None:
+    """``x[key] = value`` (value: a tensor broadcast to the selection, or a scalar)."""
+    if isinstance(value, (np.ndarray, list)):
+        value = Tensor._from_numpy(np.asarray(value), x.device, x.dtype)
+    if check_inplace(x, value):
+        rebase_history(x, IndexPut.apply(x, key, value))
+        return
+    _write(x, key, value)
+    x._storage.version += 1
+
+
+# -- joining and splitting -----------------------------------------------------------------
+class Cat(Function):
+    """out = the inputs joined along dim"""
+
+    @staticmethod
+    def forward(ctx, dim, *tensors):
+        ctx.dim_ = dim
+        ctx.sizes = [t.shape[dim] for t in tensors]
+        first = tensors[0]
+        dtype = first.dtype
+        for t in tensors[1:]:
+            dtype = dtypes.promote_types(dtype, t.dtype)
+        shape = list(first.shape)
+        shape[dim] = builtins_sum(ctx.sizes)
+        out = first._empty_like(tuple(shape), dtype)
+        start = 0
+        for t in tensors:
+            n = t.shape[dim]
+            if n:
+                sl = (slice(None),) * dim + (slice(start, start + n),)
+                s, st, off, _ = _parse(out, sl)
+                first._kernels.copy(out._view(s, st, off), t)
+            start += n
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        dim, start, grads = ctx.dim_, 0, []
+        for n in ctx.sizes:
+            grads.append(grad.narrow(dim, start, n))
+            start += n
+        return (None, *grads)
+
+
+def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    """Join tensors along an existing dim; all other dims must match."""
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("cat(): expected a non-empty list of Tensors")
+    same_device(*tensors)
+    ref = tensors[0]
+    d = _wrap_dim(dim, ref.dim())
+    for i, t in enumerate(tensors):
+        if t.dim() != ref.dim() or t.shape[:d] + t.shape[d + 1:] != ref.shape[:d] + \
+                ref.shape[d + 1:]:
+            raise RuntimeError(f"Sizes of tensors must match except in dimension {d}. Expected "
+                               f"shape like {tuple(ref.shape)} but got {tuple(t.shape)} for "
+                               f"tensor number {i} in the list")
+    return Cat.apply(d, *tensors)
+
+
+concat = concatenate = cat
+
+
+def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    """Join tensors of equal shape along a new dim."""
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("stack expects a non-empty TensorList")
+    for i, t in enumerate(tensors):
+        if t.shape != tensors[0].shape:
+            raise RuntimeError(f"stack expects each tensor to be equal size, but got "
+                               f"{tuple(tensors[0].shape)} at entry 0 and {tuple(t.shape)} at "
+                               f"entry {i}")
+    d = _wrap_dim(dim, tensors[0].dim() + 1)
+    return cat([t.unsqueeze(d) for t in tensors], d)
+
+
+def narrow(x: Tensor, dim: int, start: int, length: int) -> Tensor:
+    """The view ``x[..., start:start+length, ...]`` along ``dim``."""
+    d = _wrap_dim(dim, x.dim())
+    return getitem(x, (slice(None),) * d + (slice(start, start + length),))
+
+
+def split(x: Tensor, split_size: int | Sequence[int], dim: int = 0) -> tuple[Tensor, ...]:
+    """Views of ``x`` in chunks of ``split_size`` (or of the listed sizes) along ``dim``."""
+    d = _wrap_dim(dim, x.dim())
+    n = x.shape[d]
+    sizes = list(split_size) if not isinstance(split_size, int) else \
+        [split_size] * (n // split_size) + ([n % split_size] if n % split_size else [])
+    if builtins_sum(sizes) != n:
+        raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input "
+                           f"tensor's size at dimension {d}), but got split_sizes={sizes}")
+    out, start = [], 0
+    for s in sizes:
+        out.append(narrow(x, d, start, s))
+        start += s
+    return tuple(out)
+
+
+def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+    """Split into ``chunks`` nearly equal views."""
+    n = x.shape[_wrap_dim(dim, x.dim())]
+    return split(x, builtins_max(1, -(-n // chunks)), dim)
+
+
+def nonzero(x: Tensor, as_tuple: bool = False):
+    """Indices of non-zero elements (a host round trip: the result size depends on data)."""
+    idx = np.nonzero(x.detach()._to_host())
+    if as_tuple:
+        return tuple(Tensor._from_numpy(i.astype(np.int64), x.device) for i in idx)
+    stacked = np.stack(idx, axis=1) if idx else np.zeros((0, 0))
+    return Tensor._from_numpy(stacked.astype(np.int64), x.device)
+
+
+def masked_fill(x: Tensor, mask: Tensor, value) -> Tensor:
+    """``x`` with ``value`` where ``mask`` is True."""
+    return where(mask, value, x)

@@ -1,0 +1,189 @@
+"""In-place ops (``add_``, ``mul_``, ``fill_``, ``copy_``...) and device/dtype conversion.
+
+An in-place op writes into the tensor's own storage and bumps the storage's version counter,
+so autograd notices if a tensor saved for backward was changed. When the graph must record
+the op (the tensor requires grad), it is computed out of place and ``rebase_history`` copies
+the result back and moves the tensor to the new node, as PyTorch does for non-leaf tensors.
+"""
+
+from __future__ import annotations
+
+from .. import dtypes
+from ..autograd.function import Function
+from ..device import device as Device
+from ..dtypes import DType, result_type
+from ..tensor import Tensor
+from . import elementwise as ew
+from .indexing import check_inplace, rebase_history
+from .views import broadcast_shapes, broadcast_view
+
+
+def _check_castable(x: Tensor, other, name: str) -> None:
+    dtype = result_type(x, other)
+    if dtype.category > x.dtype.category:
+        raise RuntimeError(f"{name}: result type {dtype.name} can't be cast to the desired "
+                           f"output type {x.dtype.name}")
+
+
+def _check_shape(x: Tensor, other, name: str) -> None:
+    if isinstance(other, Tensor) and other.shape != x.shape:
+        if broadcast_shapes(x.shape, other.shape) != x.shape:
+            raise RuntimeError(f"{name}: output with shape {list(x.shape)} doesn't match the "
+                               f"broadcast shape {list(broadcast_shapes(x.shape, other.shape))}")
+
+
+def _inplace_binary(op: str, fn, x: Tensor, other, name: str) -> Tensor:
+    _check_shape(x, other, name)
+    if op == "div" and not x.dtype.is_floating_point:
+        raise RuntimeError(f"{name}: result type {dtypes.get_default_dtype().name} can't be "
+                           f"cast to the desired output type {x.dtype.name}")
+    _check_castable(x, other, name)
+    if check_inplace(x, other):
+        return rebase_history(x, fn(x, other))
+    if isinstance(other, Tensor):
+        ew.same_device(x, other)
+        operand = broadcast_view(ew.cast(other, x.dtype), x.shape)
+    else:
+        operand = dtypes.cast_scalar(other, x.dtype)
+    getattr(x._kernels, op)(x, x, operand)
+    x._storage.version += 1
+    return x
+
+
+def add_(x: Tensor, other, *, alpha=1) -> Tensor:
+    """x += alpha * other, in place."""
+    if alpha != 1:
+        other = other * alpha
+    return _inplace_binary("add", ew.add, x, other, "add_")
+
+
+def sub_(x: Tensor, other, *, alpha=1) -> Tensor:
+    """x -= alpha * other, in place."""
+    if alpha != 1:
+        other = other * alpha
+    return _inplace_binary("sub", ew.sub, x, other, "sub_")
+
+
+def mul_(x: Tensor, other) -> Tensor:
+    """x *= other, in place."""
+    return _inplace_binary("mul", ew.mul, x, other, "mul_")
+
+
+def div_(x: Tensor, other) -> Tensor:
+    """x /= other, in place."""
+    return _inplace_binary("div", ew.div, x, other, "div_")
+
+
+def pow_(x: Tensor, other) -> Tensor:
+    """x **= other, in place."""
+    return _inplace_binary("pow", ew.pow, x, other, "pow_")
+
+
+def maximum_(x: Tensor, other) -> Tensor:
+    return _inplace_binary("maximum", ew.maximum, x, other, "maximum_")
+
+
+def fill_(x: Tensor, value) -> Tensor:
+    """Set every element to ``value``, in place."""
+    if isinstance(value, Tensor):
+        value = value.item()
+    if check_inplace(x):
+        return rebase_history(x, x * 0 + value)
+    x._kernels.fill(x, dtypes.cast_scalar(value, x.dtype))
+    x._storage.version += 1
+    return x
+
+
+def zero_(x: Tensor) -> Tensor:
+    """Set every element to zero, in place."""
+    return fill_(x, 0)
+
+
+def copy_(x: Tensor, src: Tensor) -> Tensor:
+    """Copy ``src`` (broadcast, cast, and moved across devices as needed) into ``x``."""
+    if not isinstance(src, Tensor):
+        raise TypeError(f"copy_(): argument 'src' must be Tensor, not {type(src).__name__}")
+    _check_shape(x, src, "copy_")
+    if check_inplace(x, src):
+        return rebase_history(x, src.to(x.device, x.dtype).expand(x.shape))
+    if src.device != x.device:
+        src = src.to(x.device)
+    x._kernels.copy(x, broadcast_view(src, x.shape))
+    x._storage.version += 1
+    return x
+
+
+def _unary_inplace(name: str):
+    def op(x: Tensor, *args, **kwargs) -> Tensor:
+        new = getattr(x, name)(*args, **kwargs)
+        if check_inplace(x):
+            return rebase_history(x, new)
+        if new.dtype is not x.dtype:
+            raise RuntimeError(f"{name}_: result type {new.dtype.name} can't be cast to the "
+                               f"desired output type {x.dtype.name}")
+        x._kernels.copy(x, new)
+        x._storage.version += 1
+        return x
+
+    op.__name__ = name + "_"
+    op.__doc__ = f"In-place ``{name}``."
+    return op
+
+
+neg_, abs_, exp_, log_, sqrt_, sin_, cos_, tanh_, sigmoid_, relu_, clamp_, sign_ = (
+    _unary_inplace(n) for n in ("neg", "abs", "exp", "log", "sqrt", "sin", "cos", "tanh",
+                                "sigmoid", "relu", "clamp", "sign"))
+clip_ = clamp_
+
+
+def floor_(x: Tensor) -> Tensor:
+    """Round down in place (floating dtypes), through an int64 cast: exact for |x| < 2**62."""
+    t = ew.cast(x, dtypes.int64)
+    back = ew.cast(t, x.dtype)
+    fixed = ew.where(back > x, back - 1, back)
+    x._kernels.copy(x, fixed)
+    x._storage.version += 1
+    return x
+
+
+def masked_fill_(x: Tensor, mask: Tensor, value) -> Tensor:
+    """Write ``value`` where ``mask`` is True, in place."""
+    return copy_(x, ew.where(mask, value, x))
+
+
+# -- device and dtype conversion ------------------------------------------------------------
+class ToDtype(Function):
+    """out = x converted to another dtype"""
+
+    @staticmethod
+    def forward(ctx, x, dtype):
+        return ew.cast(x, dtype) if x.dtype is not dtype else x.clone()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, None  # the engine casts the gradient back to x's dtype
+
+
+class ToDevice(Function):
+    """out = x copied to another device (through host memory)"""
+
+    @staticmethod
+    def forward(ctx, x, dev):
+        ctx.src = x.device
+        return Tensor._from_numpy(x._to_host(), dev, x.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.to(ctx.src), None
+
+
+def to_device_dtype(x: Tensor, dev: Device | None, dtype: DType | None, copy: bool) -> Tensor:
+    out = x
+    if dtype is not None and (dtype is not x.dtype or copy):
+        out = ToDtype.apply(out, dtype)
+        copy = False
+    if dev is not None and dev != x.device:
+        out = ToDevice.apply(out, dev)
+    elif copy:
+        out = out.clone()
+    return out

@@ -1,0 +1,285 @@
+"""Reductions over one dim, several dims or all: sum, prod, amax/amin, max/min, argmax/argmin,
+and the composites mean, var, std, logsumexp, all, any.
+
+Kernels write a *keepdim*-shaped output (reduced dims of size 1); dropping those dims is a
+view taken here, so backends implement one signature.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections import namedtuple
+from collections.abc import Sequence
+
+from .. import dtypes
+from ..autograd.function import Function
+from ..tensor import Tensor, _wrap_dim
+from .elementwise import cast, where
+from .views import reshape
+
+DimArg = int | Sequence[int] | None
+MaxResult = namedtuple("max", ["values", "indices"])
+MinResult = namedtuple("min", ["values", "indices"])
+
+
+def reduce_dims(x: Tensor, dim: DimArg) -> tuple[int, ...]:
+    """``dim`` as a sorted tuple of distinct non-negative dims (``None`` or ``()``: all)."""
+    if dim is None:
+        return tuple(range(x.dim()))
+    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    if not dims:
+        return tuple(range(x.dim()))
+    wrapped = sorted({_wrap_dim(d, x.dim()) for d in dims})
+    if len(wrapped) != len(dims):
+        raise RuntimeError(f"dim {list(dims)} appears multiple times in the list of dims")
+    return tuple(d for d in wrapped if d < x.dim()) if x.dim() else ()
+
+
+def _keep_shape(shape: tuple[int, ...], dims: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(1 if i in dims else n for i, n in enumerate(shape))
+
+
+def _drop_shape(shape: tuple[int, ...], dims: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(n for i, n in enumerate(shape) if i not in dims)
+
+
+def _reduce(op: str, x: Tensor, dims: tuple[int, ...], keepdim: bool,
+            out_dtype: dtypes.DType | None = None) -> Tensor:
+    """Run the reduction kernel ``op`` over ``dims`` (no autograd)."""
+    if not dims:  # a 0-d tensor reduces to itself
+        out = x._empty_like(dtype=out_dtype)
+        x._kernels.copy(out, x)
+        return out
+    out = x._empty_like(_keep_shape(x.shape, dims), dtype=out_dtype)
+    getattr(x._kernels, op)(out, x, dims)
+    if keepdim:
+        return out
+    shape = _drop_shape(x.shape, dims)
+    return out._view(shape, tuple(s for i, s in enumerate(out._strides) if i not in dims), 0)
+
+
+def _grad_to_input(grad: Tensor, x_shape: tuple[int, ...], dims: tuple[int, ...]) -> Tensor:
+    """Reshape a reduced gradient to keepdim form and broadcast it over the input."""
+    return reshape(grad, _keep_shape(x_shape, dims)).expand(x_shape)
+
+
+def _check_nonempty(name: str, x: Tensor, dims: tuple[int, ...]) -> None:
+    if builtins.any(x.shape[d] == 0 for d in dims) or (not dims and x.numel() == 0):
+        raise IndexError(f"{name}(): cannot reduce over a zero-size dimension of a tensor of "
+                         f"shape {tuple(x.shape)} (the operation has no identity)")
+
+
+class Sum(Function):
+    """out = sum of x over dims"""
+
+    @staticmethod
+    def forward(ctx, x, dims, keepdim):
+        ctx.dims = dims
+        if not x.dtype.is_floating_point:
+            x = cast(x, dtypes.int64)  # as PyTorch: integer and bool sums are int64
+        return _reduce("sum", x, dims, keepdim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _grad_to_input(grad, ctx.input_meta[0][0], ctx.dims), None, None
+
+
+def sum(x: Tensor, dim: DimArg = None, keepdim: bool = False, *,  # noqa: A001
+        dtype: dtypes.DType | None = None) -> Tensor:
+    """Sum over ``dim`` (an int, a tuple, or None for all dims)."""
+    if dtype is not None:
+        x = x.to(dtype)
+    return Sum.apply(x, reduce_dims(x, dim), keepdim)
+
+
+class Prod(Function):
+    """out = product of x over dims"""
+
+    @staticmethod
+    def forward(ctx, x, dims, keepdim):
+        ctx.dims = dims
+        ctx.save_for_backward(x)
+        if not x.dtype.is_floating_point:
+            x = cast(x, dtypes.int64)
+        return _reduce("prod", x, dims, keepdim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        dims = ctx.dims
+        g = _grad_to_input(grad, x.shape, dims)
+        # d(prod)/dx_i = product of the others; computed without dividing by zero:
+        # no zero -> prod / x; one zero -> the product of the non-zeros at the zero; else 0.
+        is_zero = x == 0
+        safe = where(is_zero, 1.0, x)
+        prod_nonzero = safe.prod_dims(dims, keepdim=True)
+        zeros = is_zero.sum(dims, keepdim=True)
+        others = where(zeros == 0, prod_nonzero / safe,
+                       where((zeros == 1) & is_zero, prod_nonzero, 0.0))
+        return g * others, None, None
+
+
+def prod(x: Tensor, dim: int | None = None, keepdim: bool = False, *,
+         dtype: dtypes.DType | None = None) -> Tensor:
+    """Product over ``dim`` (or all elements)."""
+    if dtype is not None:
+        x = x.to(dtype)
+    return Prod.apply(x, reduce_dims(x, dim), keepdim)
+
+
+def prod_dims(x: Tensor, dims: DimArg, keepdim: bool = False) -> Tensor:
+    """Product over several dims (used by ``prod``'s backward)."""
+    return Prod.apply(x, reduce_dims(x, dims), keepdim)
+
+
+class _Extreme(Function):
+    """out = max (amax) or min (amin) over dims; ties share the gradient evenly"""
+
+    op = "amax"
+
+    @classmethod
+    def forward(cls, ctx, x, dims, keepdim):
+        _check_nonempty(cls.op, x, dims)
+        out = _reduce(cls.op, x, dims, True)
+        ctx.dims = dims
+        ctx.save_for_backward(x, out)
+        if keepdim:
+            return out
+        return out._view(_drop_shape(x.shape, dims),
+                         tuple(s for i, s in enumerate(out._strides) if i not in dims), 0)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, out = ctx.saved_tensors
+        mask = (x == out).to(grad.dtype)
+        g = reshape(grad, out.shape)
+        return g * mask / mask.sum(ctx.dims, keepdim=True), None, None
+
+
+class Amax(_Extreme):
+    op = "amax"
+
+
+class Amin(_Extreme):
+    op = "amin"
+
+
+def amax(x: Tensor, dim: DimArg = (), keepdim: bool = False) -> Tensor:
+    """Maximum over ``dim`` (default: all dims)."""
+    return Amax.apply(x, reduce_dims(x, dim), keepdim)
+
+
+def amin(x: Tensor, dim: DimArg = (), keepdim: bool = False) -> Tensor:
+    """Minimum over ``dim`` (default: all dims)."""
+    return Amin.apply(x, reduce_dims(x, dim), keepdim)
+
+
+def _arg_extreme(op: str, x: Tensor, dim: int | None, keepdim: bool) -> Tensor:
+    if dim is None:
+        flat = x.reshape(-1)
+        _check_nonempty(op, flat, (0,))
+        out = x._empty_like((1,), dtype=dtypes.int64)
+        getattr(x._kernels, op)(out, flat.contiguous(), 0)
+        return out.reshape((1,) * x.dim()) if keepdim else out.reshape(())
+    d = _wrap_dim(dim, x.dim())
+    if x.dim() == 0:
+        return x._empty_like(dtype=dtypes.int64).zero_()
+    _check_nonempty(op, x, (d,))
+    out = x._empty_like(_keep_shape(x.shape, (d,)), dtype=dtypes.int64)
+    getattr(x._kernels, op)(out, x, d)
+    return out if keepdim else out.squeeze(d)
+
+
+def argmax(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    """Index of the (first) maximum, over all elements or along ``dim``."""
+    return _arg_extreme("argmax", x, dim, keepdim)
+
+
+def argmin(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    """Index of the (first) minimum, over all elements or along ``dim``."""
+    return _arg_extreme("argmin", x, dim, keepdim)
+
+
+def _max_min(x: Tensor, dim, keepdim: bool, largest: bool):
+    from .elementwise import maximum, minimum
+
+    if isinstance(dim, Tensor):  # torch.max(a, b) is the elementwise maximum
+        return maximum(x, dim) if largest else minimum(x, dim)
+    if dim is None:
+        return amax(x) if largest else amin(x)
+    d = _wrap_dim(dim, x.dim())
+    indices = _arg_extreme("argmax" if largest else "argmin", x, d, True)
+    values = x.gather(d, indices) if x.dim() else x.clone()
+    if not keepdim and x.dim():
+        values, indices = values.squeeze(d), indices.squeeze(d)
+    return (MaxResult if largest else MinResult)(values, indices)
+
+
+def max(x: Tensor, dim=None, keepdim: bool = False):  # noqa: A001
+    """``x.max()``: the maximum; ``x.max(dim)``: ``(values, indices)`` along ``dim``;
+    ``max(x, y)``: the elementwise maximum."""
+    return _max_min(x, dim, keepdim, True)
+
+
+def min(x: Tensor, dim=None, keepdim: bool = False):  # noqa: A001
+    """``x.min()``: the minimum; ``x.min(dim)``: ``(values, indices)`` along ``dim``;
+    ``min(x, y)``: the elementwise minimum."""
+    return _max_min(x, dim, keepdim, False)
+
+
+# -- composites ----------------------------------------------------------------------------
+def _count(x: Tensor, dims: tuple[int, ...]) -> int:
+    n = 1
+    for d in dims:
+        n *= x.shape[d]
+    return n
+
+
+def mean(x: Tensor, dim: DimArg = None, keepdim: bool = False, *,
+         dtype: dtypes.DType | None = None) -> Tensor:
+    """Arithmetic mean over ``dim`` (floating dtypes)."""
+    if dtype is not None:
+        x = x.to(dtype)
+    if not x.dtype.is_floating_point:
+        raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be a "
+                           f"floating point dtype. Got: {x.dtype.name}")
+    dims = reduce_dims(x, dim)
+    return sum(x, dims, keepdim) / _count(x, dims) if dims else x.clone()
+
+
+def var(x: Tensor, dim: DimArg = None, unbiased: bool | None = None, keepdim: bool = False,
+        *, correction: int | None = None) -> Tensor:
+    """Variance over ``dim`` with Bessel's correction by default (``correction=1``)."""
+    if correction is None:
+        correction = 1 if unbiased is None or unbiased else 0
+    dims = reduce_dims(x, dim)
+    centered = x - mean(x, dims, keepdim=True)
+    n = _count(x, dims) - correction
+    return sum(centered * centered, dims, keepdim) / (n if n > 0 else float("nan"))
+
+
+def std(x: Tensor, dim: DimArg = None, unbiased: bool | None = None, keepdim: bool = False,
+        *, correction: int | None = None) -> Tensor:
+    """Standard deviation: ``sqrt(var(...))``."""
+    return var(x, dim, unbiased, keepdim, correction=correction).sqrt()
+
+
+def logsumexp(x: Tensor, dim: DimArg, keepdim: bool = False) -> Tensor:
+    """``log(sum(exp(x)))`` over ``dim``, computed stably by shifting by the maximum."""
+    dims = reduce_dims(x, dim)
+    m = amax(x, dims, keepdim=True).detach()
+    m = where(m.abs() == float("inf"), 0.0, m)  # keep -inf inputs from producing nan
+    out = sum((x - m).exp(), dims, keepdim=True).log() + m
+    return out if keepdim else reshape(out, _drop_shape(x.shape, dims))
+
+
+def all(x: Tensor, dim: DimArg = None, keepdim: bool = False) -> Tensor:  # noqa: A001
+    """True where every element over ``dim`` is non-zero."""
+    return _reduce("amin", cast(x, dtypes.bool_), reduce_dims(x, dim), keepdim) \
+        if x.numel() else x._empty_like((), dtypes.bool_).fill_(True)
+
+
+def any(x: Tensor, dim: DimArg = None, keepdim: bool = False) -> Tensor:  # noqa: A001
+    """True where some element over ``dim`` is non-zero."""
+    return _reduce("amax", cast(x, dtypes.bool_), reduce_dims(x, dim), keepdim) \
+        if x.numel() else x._empty_like((), dtypes.bool_).fill_(False)

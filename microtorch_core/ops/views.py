@@ -1,0 +1,282 @@
+"""Views: new shape/strides/offset over the same storage, and their backward rules.
+
+No kernel runs here except in ``contiguous`` (a strided copy). Broadcasting is a view too:
+``expand`` sets the stride of a broadcast dimension to 0, so every kernel that honours
+strides broadcasts for free.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..autograd.function import Function
+from ..tensor import Tensor, _numel, _wrap_dim, contiguous_strides
+
+
+def broadcast_shapes(*shapes: tuple[int, ...]) -> tuple[int, ...]:
+    """The shape all ``shapes`` broadcast to, as ``torch.broadcast_shapes``."""
+    ndim = max(len(s) for s in shapes)
+    out = [1] * ndim
+    for shape in shapes:
+        for i, n in enumerate(shape, ndim - len(shape)):
+            if n != out[i]:
+                if out[i] == 1:
+                    out[i] = n
+                elif n != 1:
+                    listed = " and ".join(str(tuple(s)) for s in shapes)
+                    raise RuntimeError(f"shapes {listed} cannot be broadcast (dimension "
+                                       f"{i - ndim}: {out[i]} vs {n})")
+    return tuple(out)
+
+
+def broadcast_view(t: Tensor, shape: tuple[int, ...]) -> Tensor:
+    """``t`` seen with ``shape`` (no autograd): broadcast dimensions get stride 0."""
+    if t.shape == shape:
+        return t
+    lead = len(shape) - len(t.shape)
+    if lead < 0:
+        raise RuntimeError(f"cannot expand a tensor of shape {tuple(t.shape)} to fewer "
+                           f"dimensions {tuple(shape)}")
+    strides = [0] * lead
+    for i, (n, s) in enumerate(zip(t.shape, t._strides)):
+        target = shape[lead + i]
+        if n == target:
+            strides.append(s)
+        elif n == 1:
+            strides.append(0)
+        else:
+            raise RuntimeError(f"The expanded size of the tensor ({target}) must match the "
+                               f"existing size ({n}) at non-singleton dimension {lead + i}. "
+                               f"Target sizes: {list(shape)}. Tensor sizes: {list(t.shape)}")
+    return t._view(tuple(shape), tuple(strides), t._offset)
+
+
+def _infer_shape(shape: Sequence[int], numel: int, old: tuple[int, ...]) -> tuple[int, ...]:
+    shape = [int(s) for s in shape]
+    if shape.count(-1) > 1:
+        raise RuntimeError("only one dimension can be inferred (-1)")
+    known = _numel(tuple(s for s in shape if s != -1))
+    if -1 in shape:
+        if known == 0 or numel % known:
+            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+        shape[shape.index(-1)] = numel // known
+    elif known != numel or any(s < 0 for s in shape):
+        raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel} "
+                           f"(input shape {list(old)})")
+    return tuple(shape)
+
+
+def _view_strides(old_shape, old_strides, new_shape) -> tuple[int, ...] | None:
+    """Strides that let ``new_shape`` view memory laid out as (old_shape, old_strides), or
+    None when a copy is needed (PyTorch's computeStride: merge runs of contiguous dims)."""
+    if _numel(tuple(old_shape)) == 0:
+        return contiguous_strides(tuple(new_shape))
+    new_strides = [0] * len(new_shape)
+    view_d = len(new_shape) - 1
+    chunk_base = old_strides[-1] if old_strides else 1
+    tensor_numel, view_numel = 1, 1
+    for d in range(len(old_shape) - 1, -1, -1):
+        tensor_numel *= old_shape[d]
+        if d == 0 or (old_shape[d - 1] != 1 and old_strides[d - 1] != tensor_numel * chunk_base):
+            while view_d >= 0 and (view_numel < tensor_numel or new_shape[view_d] == 1):
+                new_strides[view_d] = view_numel * chunk_base
+                view_numel *= new_shape[view_d]
+                view_d -= 1
+            if view_numel != tensor_numel:
+                return None
+            if d > 0:
+                chunk_base = old_strides[d - 1]
+                tensor_numel, view_numel = 1, 1
+    if view_d != -1:
+        return None
+    return tuple(new_strides)
+
+
+class Reshape(Function):
+    """out = x with a new shape (a view when the memory layout allows, else a copy)."""
+
+    @staticmethod
+    def forward(ctx, x: Tensor, shape: tuple[int, ...]) -> Tensor:
+        strides = _view_strides(x.shape, x._strides, shape)
+        if strides is None:
+            x = contiguous(x)
+            strides = contiguous_strides(shape)
+        return x._view(shape, strides, x._offset)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.reshape(ctx.input_meta[0][0]), None
+
+
+def reshape(x: Tensor, *shape) -> Tensor:
+    """``x`` with a new shape (one dimension may be -1); a view whenever possible."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    shape = _infer_shape(shape, x.numel(), x.shape)
+    return x if shape == x.shape else Reshape.apply(x, shape)
+
+
+def view(x: Tensor, *shape) -> Tensor:
+    """Like ``reshape`` but never copies: errors when the strides do not allow a view."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    shape = _infer_shape(shape, x.numel(), x.shape)
+    if _view_strides(x.shape, x._strides, shape) is None:
+        raise RuntimeError(f"view size {list(shape)} is not compatible with input tensor's size "
+                           f"{list(x.shape)} and stride {list(x._strides)}; use .reshape(...) "
+                           "instead")
+    return x if shape == x.shape else Reshape.apply(x, shape)
+
+
+def view_as(x: Tensor, other: Tensor) -> Tensor:
+    return view(x, other.shape)
+
+
+def reshape_as(x: Tensor, other: Tensor) -> Tensor:
+    return reshape(x, other.shape)
+
+
+def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    """Merge dims ``start_dim..end_dim`` into one."""
+    if x.dim() == 0:
+        return reshape(x, (1,))
+    s, e = _wrap_dim(start_dim, x.dim()), _wrap_dim(end_dim, x.dim())
+    if s > e:
+        raise RuntimeError(f"flatten() has invalid args: start_dim {start_dim} cannot come "
+                           f"after end_dim {end_dim}")
+    return reshape(x, x.shape[:s] + (_numel(x.shape[s:e + 1]),) + x.shape[e + 1:])
+
+
+def unflatten(x: Tensor, dim: int, sizes: Sequence[int]) -> Tensor:
+    d = _wrap_dim(dim, x.dim())
+    return reshape(x, x.shape[:d] + tuple(sizes) + x.shape[d + 1:])
+
+
+def squeeze(x: Tensor, dim: int | Sequence[int] | None = None) -> Tensor:
+    """Drop dims of size 1 (all, or the given ones)."""
+    if dim is None:
+        dims = {i for i, n in enumerate(x.shape) if n == 1}
+    else:
+        dims = {_wrap_dim(d, x.dim()) for d in ((dim,) if isinstance(dim, int) else dim)}
+        dims = {d for d in dims if x.dim() and x.shape[d] == 1}
+    return reshape(x, tuple(n for i, n in enumerate(x.shape) if i not in dims))
+
+
+def unsqueeze(x: Tensor, dim: int) -> Tensor:
+    """Insert a dim of size 1 at ``dim``."""
+    d = _wrap_dim(dim, x.dim() + 1)
+    return reshape(x, x.shape[:d] + (1,) + x.shape[d:])
+
+
+class Permute(Function):
+    """out = x with its dims reordered."""
+
+    @staticmethod
+    def forward(ctx, x: Tensor, dims: tuple[int, ...]) -> Tensor:
+        ctx.dims = dims
+        return x._view(tuple(x.shape[d] for d in dims), tuple(x._strides[d] for d in dims),
+                       x._offset)
+
+    @staticmethod
+    def backward(ctx, grad, *_):
+        dims = ctx.dims
+        inverse = [0] * len(dims)
+        for i, d in enumerate(dims):
+            inverse[d] = i
+        return grad.permute(tuple(inverse)), None
+
+
+def permute(x: Tensor, *dims) -> Tensor:
+    """Reorder dims: ``x.permute(2, 0, 1)``."""
+    if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
+        dims = tuple(dims[0])
+    if len(dims) != x.dim():
+        raise RuntimeError(f"permute: number of dims don't match: tensor has {x.dim()} dims "
+                           f"but {len(dims)} were given ({list(dims)})")
+    dims = tuple(_wrap_dim(d, x.dim()) for d in dims)
+    if len(set(dims)) != len(dims):
+        raise RuntimeError(f"permute: repeated dim in {list(dims)}")
+    if dims == tuple(range(x.dim())):
+        return x
+    return Permute.apply(x, dims)
+
+
+def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
+    """Swap two dims (a view)."""
+    if x.dim() < 2 and dim0 in (0, -1) and dim1 in (0, -1):
+        return x
+    dims = list(range(x.dim()))
+    a, b = _wrap_dim(dim0, x.dim()), _wrap_dim(dim1, x.dim())
+    dims[a], dims[b] = dims[b], dims[a]
+    return permute(x, tuple(dims))
+
+
+def t(x: Tensor) -> Tensor:
+    """Transpose of a tensor with at most 2 dims."""
+    if x.dim() > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {x.dim()}D")
+    return transpose(x, 0, -1) if x.dim() == 2 else x
+
+
+def movedim(x: Tensor, source: int, destination: int) -> Tensor:
+    dims = list(range(x.dim()))
+    s = dims.pop(_wrap_dim(source, x.dim()))
+    dims.insert(_wrap_dim(destination, x.dim()), s)
+    return permute(x, tuple(dims))
+
+
+class Expand(Function):
+    """out = x broadcast to a larger shape (stride 0 on broadcast dims)."""
+
+    @staticmethod
+    def forward(ctx, x: Tensor, shape: tuple[int, ...]) -> Tensor:
+        return broadcast_view(x, shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, None  # the engine sums the gradient back to x's shape
+
+
+def expand(x: Tensor, *shape) -> Tensor:
+    """Broadcast to ``shape`` without copying (-1 keeps a size)."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    lead = len(shape) - x.dim()
+    if lead < 0:
+        raise RuntimeError(f"expand: the number of sizes provided ({len(shape)}) must be greater "
+                           f"or equal to the number of dimensions in the tensor ({x.dim()})")
+    shape = tuple(x.shape[i - lead] if s == -1 and i >= lead else int(s)
+                  for i, s in enumerate(shape))
+    return x if shape == x.shape else Expand.apply(x, shape)
+
+
+def expand_as(x: Tensor, other: Tensor) -> Tensor:
+    return expand(x, other.shape)
+
+
+def broadcast_to(x: Tensor, shape: Sequence[int]) -> Tensor:
+    return expand(x, tuple(shape))
+
+
+class Contiguous(Function):
+    """out = a row-major copy of x."""
+
+    @staticmethod
+    def forward(ctx, x: Tensor) -> Tensor:
+        out = x._empty_like()
+        x._kernels.copy(out, x)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
+
+
+def contiguous(x: Tensor) -> Tensor:
+    """``x`` itself if row-major, else a row-major copy."""
+    return x if x.is_contiguous() else Contiguous.apply(x)
+
+
+def clone(x: Tensor) -> Tensor:
+    """A copy with its own storage (differentiable)."""
+    return Contiguous.apply(x)

@@ -1,0 +1,65 @@
+"""Stochastic gradient descent with momentum, dampening, weight decay and Nesterov."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ..autograd.grad_mode import enable_grad, no_grad
+from ..tensor import Tensor
+from .optimizer import Optimizer
+
+
+class SGD(Optimizer):
+    """PyTorch's SGD. For each parameter ``p`` with gradient ``g``::
+
+        g = g + weight_decay * p
+        b = g                                   (first step)
+        b = momentum * b + (1 - dampening) * g  (later steps)
+        g = g + momentum * b  if nesterov  else  b
+        p = p - lr * g
+
+    >>> opt = SGD([w], lr=0.1, momentum=0.9)
+    >>> loss.backward(); opt.step(); opt.zero_grad()
+    """
+
+    def __init__(self, params: Iterable[Tensor], lr: float = 1e-3, momentum: float = 0,
+                 dampening: float = 0, weight_decay: float = 0, nesterov: bool = False,
+                 maximize: bool = False) -> None:
+        if lr < 0:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if momentum < 0:
+            raise ValueError(f"Invalid momentum value: {momentum}")
+        if weight_decay < 0:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
+                                      weight_decay=weight_decay, nesterov=nesterov,
+                                      maximize=maximize))
+
+    @no_grad()
+    def step(self, closure=None):
+        """Update every parameter that has a gradient."""
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
+            weight_decay, nesterov = group["weight_decay"], group["nesterov"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                g = -p.grad if group["maximize"] else p.grad
+                if weight_decay:
+                    g = g + weight_decay * p
+                if momentum:
+                    state = self.state.setdefault(p, {})
+                    buf = state.get("momentum_buffer")
+                    if buf is None:
+                        buf = state["momentum_buffer"] = g.clone()
+                    else:
+                        buf.mul_(momentum).add_(g, alpha=1 - dampening)
+                    g = g + momentum * buf if nesterov else buf
+                p.add_(g, alpha=-lr)
+        return loss

@@ -1,0 +1,113 @@
+"""Random numbers: one counter-based generator (Philox4x32-10) shared by every backend.
+
+The generator state is just ``(seed, offset)``. A random op asks the backend to fill ``n``
+numbers from counters ``offset .. offset + n - 1`` and then advances ``offset`` by ``n``:
+kernels need no state, any element can be computed independently (ideal for a GPU), and the
+same seed gives the same numbers on every backend that implements the spec.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+_M0, _M1 = np.uint64(0xD2511F53), np.uint64(0xCD9E8D57)
+_W0, _W1 = np.uint32(0x9E3779B9), np.uint32(0xBB67AE85)
+_MASK = np.uint64(0xFFFFFFFF)
+
+
+def philox4x32(counter_lo: np.ndarray, counter_hi: np.ndarray, key_lo: int, key_hi: int,
+               rounds: int = 10) -> tuple[np.ndarray, ...]:
+    """Reference Philox4x32 (Salmon et al., SC'11) on uint32 arrays, counter words 2 and 3
+    zero. Returns the four output words.
+
+    >>> [hex(int(w[0])) for w in philox4x32(np.zeros(1, np.uint32), np.zeros(1, np.uint32), 0, 0)]
+    ['0x6627e8d5', '0xe169c58d', '0xbc57ac4c', '0x9b00dbd8']
+    """
+    c0 = np.asarray(counter_lo, np.uint32)
+    c1 = np.asarray(counter_hi, np.uint32)
+    c2 = np.zeros_like(c0)
+    c3 = np.zeros_like(c0)
+    k0, k1 = np.uint32(key_lo), np.uint32(key_hi)
+    with np.errstate(over="ignore"):
+        for _ in range(rounds):
+            p0 = _M0 * c0.astype(np.uint64)
+            p1 = _M1 * c2.astype(np.uint64)
+            hi0, lo0 = (p0 >> np.uint64(32)).astype(np.uint32), (p0 & _MASK).astype(np.uint32)
+            hi1, lo1 = (p1 >> np.uint64(32)).astype(np.uint32), (p1 & _MASK).astype(np.uint32)
+            c0, c1, c2, c3 = hi1 ^ c1 ^ k0, lo1, hi0 ^ c3 ^ k1, lo0
+            k0, k1 = k0 + _W0, k1 + _W1
+    return c0, c1, c2, c3
+
+
+def philox_words(n: int, seed: int, offset: int) -> tuple[np.ndarray, ...]:
+    """The four Philox words for elements ``0..n-1`` (counters ``offset + i``)."""
+    c = np.arange(offset, offset + n, dtype=np.uint64)
+    return philox4x32((c & _MASK).astype(np.uint32), (c >> np.uint64(32)).astype(np.uint32),
+                      seed & 0xFFFFFFFF, (seed >> 32) & 0xFFFFFFFF)
+
+
+def uniform_from_words(words: tuple[np.ndarray, ...], np_dtype: np.dtype) -> np.ndarray:
+    """U[0, 1) values from Philox words, as the spec defines them."""
+    r0, r1 = words[0], words[1]
+    if np.dtype(np_dtype) == np.float32:
+        return ((r0 >> np.uint32(8)).astype(np.float32) * np.float32(2.0 ** -24))
+    bits = (r0.astype(np.uint64) << np.uint64(32)) | r1.astype(np.uint64)
+    return (bits >> np.uint64(11)).astype(np.float64) * 2.0 ** -53
+
+
+def normal_from_words(words: tuple[np.ndarray, ...], np_dtype: np.dtype) -> np.ndarray:
+    """N(0, 1) values from Philox words by Box-Muller, as the spec defines them."""
+    r0, r1 = words[0], words[1]
+    u1 = ((r0 >> np.uint32(8)).astype(np.float64) + 1.0) * 2.0 ** -24
+    u2 = (r1 >> np.uint32(8)).astype(np.float64) * 2.0 ** -24
+    return (np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)).astype(np_dtype)
+
+
+class Generator:
+    """Seed plus counter offset; ``manual_seed`` resets both."""
+
+    def __init__(self, seed: int = 67280421310721) -> None:
+        self.seed = seed
+        self.offset = 0
+
+    def manual_seed(self, seed: int) -> Generator:
+        seed = int(seed)
+        if not -(2 ** 63) <= seed < 2 ** 64:
+            raise RuntimeError(f"Overflow when unpacking long: seed {seed} does not fit 64 bits")
+        self.seed, self.offset = seed & 0xFFFFFFFFFFFFFFFF, 0
+        return self
+
+    def initial_seed(self) -> int:
+        return self.seed
+
+    def next_offset(self, n: int) -> int:
+        """Reserve ``n`` counters; return the first."""
+        start = self.offset
+        self.offset += n
+        return start
+
+    def get_state(self) -> tuple[int, int]:
+        return (self.seed, self.offset)
+
+    def set_state(self, state: tuple[int, int]) -> None:
+        self.seed, self.offset = int(state[0]), int(state[1])
+
+
+default_generator = Generator()
+
+
+def manual_seed(seed: int) -> Generator:
+    """Seed the default generator: the same seed gives the same random tensors."""
+    return default_generator.manual_seed(seed)
+
+
+def initial_seed() -> int:
+    return default_generator.initial_seed()
+
+
+def get_rng_state() -> tuple[int, int]:
+    return default_generator.get_state()
+
+
+def set_rng_state(state: tuple[int, int]) -> None:
+    default_generator.set_state(state)
