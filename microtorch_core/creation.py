@@ -51,15 +51,10 @@ def _host_array(data: Any) -> np.ndarray:
 
 
 def _infer_dtype(arr: np.ndarray) -> DType:
-    kind = arr.dtype.kind
-    if kind == "b":
-        return dtypes.bool_
-    if kind in "iu":
-        return dtypes.int32 if arr.dtype == np.int32 else dtypes.int64
-    if kind == "f":
-        return dtypes.float64 if arr.dtype == np.float64 else dtypes.float32
-    raise TypeError(f"can't convert data of NumPy dtype {arr.dtype} to a tensor; supported: "
-                    "bool, integers, floats")
+    if arr.dtype == object:
+        raise TypeError("can't convert data to a tensor: expected numbers, nested lists of "
+                        "numbers, tensors or a NumPy array")
+    return dtypes.from_numpy(arr.dtype)  # raises for NumPy dtypes MicroTorch lacks
 
 
 def tensor(data: Any, dtype: DType | None = None, device: DeviceLike | None = None,

@@ -98,7 +98,7 @@ class Tensor:
         """Copy a host array to a new tensor on ``dev``."""
         dev = as_device(dev)
         dtype = dtype or dtypes.from_numpy(array.dtype)
-        array = np.ascontiguousarray(array, dtype=dtype.np)
+        array = np.asarray(array, dtype=dtype.np, order="C")  # keeps 0-d arrays 0-d
         out = Tensor._empty(tuple(int(s) for s in array.shape), dtype, dev)
         if array.nbytes:
             out._kernels.allocator.copy_from_host(out._storage, array)

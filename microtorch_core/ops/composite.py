@@ -9,14 +9,31 @@ import math
 from .. import dtypes
 from ..autograd.function import Function
 from ..tensor import Tensor, _wrap_dim
-from .elementwise import where
+from .elementwise import dispatch_binary, where
 from .reduction import amax, logsumexp
 from .reduction import sum as _sum
 
 
+class ReLU(Function):
+    """out = max(x, 0); the gradient at 0 is 0, as in PyTorch"""
+
+    @staticmethod
+    def forward(ctx, x):
+        out = dispatch_binary("maximum", x, 0)  # NaN stays NaN, as torch.relu
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return where(out > 0, grad, 0.0)
+
+
 def relu(x: Tensor) -> Tensor:
-    """max(x, 0); the gradient at 0 is 0, as in PyTorch."""
-    return where(x > 0, x, 0)
+    """max(x, 0), elementwise."""
+    if x.dtype is dtypes.bool_:
+        raise RuntimeError("relu is not implemented for bool tensors")
+    return ReLU.apply(x)
 
 
 def square(x: Tensor) -> Tensor:

@@ -502,8 +502,8 @@ class Where(Function):
     @staticmethod
     def backward(ctx, grad):
         (cond,) = ctx.saved_tensors
-        zero = grad * 0
-        return None, where(cond, grad, zero), where(cond, zero, grad)
+        return (None, where(cond, grad, 0.0) if ctx.needs_input_grad[1] else None,
+                where(cond, 0.0, grad) if ctx.needs_input_grad[2] else None)
 
 
 def where(cond: Tensor, a: Tensor | Scalar, b: Tensor | Scalar) -> Tensor:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from .. import dtypes
 from ..autograd.function import Function
+from ..autograd.grad_mode import _State
 from ..device import device as Device
 from ..dtypes import DType, result_type
 from ..tensor import Tensor
@@ -33,6 +34,14 @@ def _check_shape(x: Tensor, other, name: str) -> None:
 
 
 def _inplace_binary(op: str, fn, x: Tensor, other, name: str) -> Tensor:
+    if (isinstance(other, Tensor) and other.dtype is x.dtype and other.shape == x.shape
+            and other.device is x.device and not (_State.enabled and (
+                x.requires_grad or other.requires_grad))
+            and (op != "div" or x.dtype.is_floating_point)):
+        # the common case in optimizer steps: nothing to promote, broadcast or record
+        getattr(x._kernels, op)(x, x, other)
+        x._storage.version += 1
+        return x
     _check_shape(x, other, name)
     if op == "div" and not x.dtype.is_floating_point:
         raise RuntimeError(f"{name}: result type {dtypes.get_default_dtype().name} can't be "

@@ -148,9 +148,8 @@ class CPUBackend(Backend):
         np.copyto(_np(out), _erf(_np(x).astype(np.float64)), casting="unsafe")
 
     def where(self, out, cond, a, b):
-        o = _np(out)
-        np.copyto(o, _operand(b))
-        np.copyto(o, _operand(a), where=_np(cond))
+        # np.where then one copy is about twice as fast as two masked copyto calls
+        np.copyto(_np(out), np.where(_np(cond), _operand(a), _operand(b)), casting="unsafe")
 
     # -- reductions (sum, prod, amax, amin: from the REDUCE table) -------------------------
     def argmax(self, out, x, dim):
@@ -158,6 +157,18 @@ class CPUBackend(Backend):
 
     def argmin(self, out, x, dim):
         np.copyto(_np(out), np.argmin(_np(x), axis=dim, keepdims=True))
+
+    # -- optional fused kernels for composites (OPTIONAL_KERNELS in the spec) -------------
+    def softmax(self, out, x, dim):
+        shifted = _np(x) - np.max(_np(x), axis=dim, keepdims=True)
+        e = np.exp(shifted)
+        np.divide(e, e.sum(axis=dim, keepdims=True), out=_np(out))
+
+    def log_softmax(self, out, x, dim):
+        shifted = _np(x) - np.max(_np(x), axis=dim, keepdims=True)
+        with np.errstate(divide="ignore"):
+            np.subtract(shifted, np.log(np.exp(shifted).sum(axis=dim, keepdims=True)),
+                        out=_np(out))
 
     # -- linear algebra and indexing ------------------------------------------------------
     def matmul(self, out, a, b):

@@ -9,9 +9,9 @@
 //   NAME_cols: one thread per output, reducing its N elements alone. Good when neighbouring
 //              outputs are neighbours in memory (e.g. sum over dim 0 of a row-major matrix):
 //              a warp then reads 32 adjacent elements at each step.
-// With few outputs and many elements, blockIdx.y splits the N elements into chunks: each
-// writes a partial result (at out + blockIdx.y * out_split_stride) and a second launch
-// reduces the partials.
+// With few outputs and many elements, the N elements are split into chunks of `chunk`
+// (grid-stride over blockIdx.y): chunk s writes a partial result at out + s * out_split_stride
+// and a second launch reduces the partials.
 //
 // Layout slots: outer uses 0 for out and 1 for x; inner uses 0 for x.
 
@@ -91,28 +91,30 @@ __device__ void reduce_rows(scalar_t* out, const scalar_t* x, long long M, long 
                             long long chunk, long long out_split_stride, const Layout& outer,
                             int outer_ndim, const Layout& inner, int inner_ndim, Op op) {
     __shared__ scalar_t scratch[32];
-    const long long begin = (long long)blockIdx.y * chunk;
-    const long long end = begin + chunk < N ? begin + chunk : N;
     const long long step = blockDim.x;
-    for (long long m = blockIdx.x; m < M; m += gridDim.x) {
-        long long off[2];
-        layout_offsets<2>(m, outer, outer_ndim, off);
-        const scalar_t* slice = x + off[1];
-        scalar_t acc0 = Op::identity(), acc1 = acc0, acc2 = acc0, acc3 = acc0;
-        long long j = begin + threadIdx.x;
-        for (; j + 3 * step < end; j += 4 * step) {
-            const scalar_t v0 = slice[inner_offset(j, inner, inner_ndim)];
-            const scalar_t v1 = slice[inner_offset(j + step, inner, inner_ndim)];
-            const scalar_t v2 = slice[inner_offset(j + 2 * step, inner, inner_ndim)];
-            const scalar_t v3 = slice[inner_offset(j + 3 * step, inner, inner_ndim)];
-            acc0 = op(acc0, v0);
-            acc1 = op(acc1, v1);
-            acc2 = op(acc2, v2);
-            acc3 = op(acc3, v3);
+    for (long long s = blockIdx.y; s * chunk < N; s += gridDim.y) {  // chunk s of N
+        const long long begin = s * chunk;
+        const long long end = begin + chunk < N ? begin + chunk : N;
+        for (long long m = blockIdx.x; m < M; m += gridDim.x) {
+            long long off[2];
+            layout_offsets<2>(m, outer, outer_ndim, off);
+            const scalar_t* slice = x + off[1];
+            scalar_t acc0 = Op::identity(), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+            long long j = begin + threadIdx.x;
+            for (; j + 3 * step < end; j += 4 * step) {
+                const scalar_t v0 = slice[inner_offset(j, inner, inner_ndim)];
+                const scalar_t v1 = slice[inner_offset(j + step, inner, inner_ndim)];
+                const scalar_t v2 = slice[inner_offset(j + 2 * step, inner, inner_ndim)];
+                const scalar_t v3 = slice[inner_offset(j + 3 * step, inner, inner_ndim)];
+                acc0 = op(acc0, v0);
+                acc1 = op(acc1, v1);
+                acc2 = op(acc2, v2);
+                acc3 = op(acc3, v3);
+            }
+            for (; j < end; j += step) acc0 = op(acc0, slice[inner_offset(j, inner, inner_ndim)]);
+            const scalar_t acc = block_reduce(op(op(acc0, acc1), op(acc2, acc3)), op, scratch);
+            if (threadIdx.x == 0) out[off[0] + s * out_split_stride] = acc;
         }
-        for (; j < end; j += step) acc0 = op(acc0, slice[inner_offset(j, inner, inner_ndim)]);
-        const scalar_t acc = block_reduce(op(op(acc0, acc1), op(acc2, acc3)), op, scratch);
-        if (threadIdx.x == 0) out[off[0] + (long long)blockIdx.y * out_split_stride] = acc;
     }
 }
 
@@ -120,26 +122,28 @@ template <class Op>
 __device__ void reduce_cols(scalar_t* out, const scalar_t* x, long long M, long long N,
                             long long chunk, long long out_split_stride, const Layout& outer,
                             int outer_ndim, const Layout& inner, int inner_ndim, Op op) {
-    const long long begin = (long long)blockIdx.y * chunk;
-    const long long end = begin + chunk < N ? begin + chunk : N;
-    for (long long m = thread_index(); m < M; m += thread_count()) {
-        long long off[2];
-        layout_offsets<2>(m, outer, outer_ndim, off);
-        const scalar_t* slice = x + off[1];
-        scalar_t acc0 = Op::identity(), acc1 = acc0, acc2 = acc0, acc3 = acc0;
-        long long j = begin;
-        for (; j + 3 < end; j += 4) {
-            const scalar_t v0 = slice[inner_offset(j, inner, inner_ndim)];
-            const scalar_t v1 = slice[inner_offset(j + 1, inner, inner_ndim)];
-            const scalar_t v2 = slice[inner_offset(j + 2, inner, inner_ndim)];
-            const scalar_t v3 = slice[inner_offset(j + 3, inner, inner_ndim)];
-            acc0 = op(acc0, v0);
-            acc1 = op(acc1, v1);
-            acc2 = op(acc2, v2);
-            acc3 = op(acc3, v3);
+    for (long long s = blockIdx.y; s * chunk < N; s += gridDim.y) {  // chunk s of N
+        const long long begin = s * chunk;
+        const long long end = begin + chunk < N ? begin + chunk : N;
+        for (long long m = thread_index(); m < M; m += thread_count()) {
+            long long off[2];
+            layout_offsets<2>(m, outer, outer_ndim, off);
+            const scalar_t* slice = x + off[1];
+            scalar_t acc0 = Op::identity(), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+            long long j = begin;
+            for (; j + 3 < end; j += 4) {
+                const scalar_t v0 = slice[inner_offset(j, inner, inner_ndim)];
+                const scalar_t v1 = slice[inner_offset(j + 1, inner, inner_ndim)];
+                const scalar_t v2 = slice[inner_offset(j + 2, inner, inner_ndim)];
+                const scalar_t v3 = slice[inner_offset(j + 3, inner, inner_ndim)];
+                acc0 = op(acc0, v0);
+                acc1 = op(acc1, v1);
+                acc2 = op(acc2, v2);
+                acc3 = op(acc3, v3);
+            }
+            for (; j < end; ++j) acc0 = op(acc0, slice[inner_offset(j, inner, inner_ndim)]);
+            out[off[0] + s * out_split_stride] = op(op(acc0, acc1), op(acc2, acc3));
         }
-        for (; j < end; ++j) acc0 = op(acc0, slice[inner_offset(j, inner, inner_ndim)]);
-        out[off[0] + (long long)blockIdx.y * out_split_stride] = op(op(acc0, acc1), op(acc2, acc3));
     }
 }
 

@@ -1,0 +1,129 @@
+"""fill, copy (with dtype cast), unary, binary, comparison and where: ``kernels/elementwise.cu``.
+
+All of them go through :meth:`ElementwiseOps._launch_elementwise`, which picks the kernel
+variant: ``NAME_contig`` when every tensor operand is dense in the same order (the common
+case, and the fast one), ``NAME_strided`` with a packed Layout otherwise.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from microtorch_core.backend import BINARY_OPS, COMPARISON_OPS, UNARY_OPS
+
+from .compiler import DTYPES, check_dtype
+from .launch import BLOCK, Launcher, device_ptr, is_dense
+from .layout import LAYOUT_FORMAT, collapse, numel, pack_layout, split_leading
+
+ILP = 4  # elements per thread per step in the contiguous kernels (MT_ILP in the .cu)
+
+
+class ElementwiseOps(Launcher):
+    """Elementwise primitives of the CUDA backend."""
+
+    def _launch_elementwise(self, dtype: str, kernel: str, out: Any, inputs: list[Any],
+                            values: tuple = ()) -> None:
+        """Run elementwise ``kernel`` (compiled for ``dtype``) over ``out``'s elements.
+
+        ``inputs`` are tensors, or None for an operand that is a Python scalar; ``values``
+        are the scalar arguments the kernel takes after its pointers (one per binary/where
+        operand, 0 where that operand is a tensor; the fill value for fill).
+        """
+        shape = out.shape
+        n = numel(shape)
+        if n == 0:
+            return
+        operands = [out, *inputs]
+        no_strides = (0,) * len(shape)
+        strides = [no_strides if t is None else t._strides for t in operands]
+        shape, strides = collapse(shape, strides)
+        ptrs = [0 if t is None else device_ptr(t) for t in operands]
+        head = "P" * len(operands) + DTYPES[dtype].arg * len(values) + "q"
+        dense = all(s == (1,) for s, t in zip(strides, operands) if t is not None)
+        if len(shape) == 0 or dense:
+            func = self.kernels.function("elementwise", dtype, f"{kernel}_contig", head)
+            func.prepared_call(self._grid(n, ILP), BLOCK, *ptrs, *values, n)
+            return
+        func = self.kernels.function("elementwise", dtype, f"{kernel}_strided",
+                                     head + LAYOUT_FORMAT + "i")
+        itemsizes = [0 if t is None else t.dtype.itemsize for t in operands]
+        for offsets, sub_shape, sub_strides in split_leading(shape, strides):
+            sub_ptrs = [p and p + o * size for p, o, size in zip(ptrs, offsets, itemsizes)]
+            sub_n = numel(sub_shape)
+            func.prepared_call(self._grid(sub_n), BLOCK, *sub_ptrs, *values, sub_n,
+                               *pack_layout(sub_shape, sub_strides), len(sub_shape))
+
+    # -- creation and copies ------------------------------------------------------------
+    def fill(self, out: Any, value: bool | int | float) -> None:
+        """``out[...] = value``."""
+        check_dtype("fill", out.dtype.name)
+        self._launch_elementwise(out.dtype.name, "fill", out, [], (value,))
+
+    def copy(self, out: Any, x: Any) -> None:
+        """``out[...] = x``, converting ``x``'s dtype to ``out``'s (C cast rules)."""
+        check_dtype("copy", out.dtype.name)
+        if out.dtype is x.dtype and is_dense(out) and is_dense(x):
+            # Same bytes in the same order: the driver's copy engine does it best.
+            nbytes = numel(out.shape) * out.dtype.itemsize
+            if nbytes:
+                self.driver.memcpy_dtod(device_ptr(out), device_ptr(x), nbytes)
+            return
+        self._launch_elementwise(out.dtype.name, f"copy_from_{x.dtype.name}", out, [x])
+
+    def where(self, out: Any, cond: Any, a: Any, b: Any) -> None:
+        """``out = a if cond else b``; ``a`` and ``b`` may be Python scalars."""
+        check_dtype("where", out.dtype.name)
+        self._launch_elementwise(out.dtype.name, "where", out,
+                                 [cond, _tensor_or_none(a), _tensor_or_none(b)],
+                                 (_scalar_or_zero(a), _scalar_or_zero(b)))
+
+    # -- unary, binary and comparison ops: one launcher each, methods made below ---------
+    def _unary(self, op: str, out: Any, x: Any) -> None:
+        check_dtype(op, x.dtype.name)
+        self._launch_elementwise(x.dtype.name, op, out, [x])
+
+    def _binary(self, op: str, out: Any, a: Any, b: Any) -> None:
+        # Comparisons compute in the operands' dtype and write bool; the others in out's.
+        tensor = a if _is_tensor(a) else b
+        if not _is_tensor(tensor):
+            raise TypeError(f"cuda backend: op '{op}' needs at least one tensor operand")
+        dtype = tensor.dtype.name
+        check_dtype(op, dtype)
+        self._launch_elementwise(dtype, op, out, [_tensor_or_none(a), _tensor_or_none(b)],
+                                 (_scalar_or_zero(a), _scalar_or_zero(b)))
+
+
+def _is_tensor(x: Any) -> bool:
+    return not isinstance(x, (bool, int, float))
+
+
+def _tensor_or_none(x: Any) -> Any:
+    return x if _is_tensor(x) else None
+
+
+def _scalar_or_zero(x: Any) -> bool | int | float:
+    return 0 if _is_tensor(x) else x
+
+
+def _make_unary(op: str):
+    def kernel(self: ElementwiseOps, out: Any, x: Any) -> None:
+        self._unary(op, out, x)
+
+    kernel.__name__ = kernel.__qualname__ = op
+    kernel.__doc__ = f"``out = {op}(x)`` (kernel ``{op}_contig``/``{op}_strided``)."
+    return kernel
+
+
+def _make_binary(op: str):
+    def kernel(self: ElementwiseOps, out: Any, a: Any, b: Any) -> None:
+        self._binary(op, out, a, b)
+
+    kernel.__name__ = kernel.__qualname__ = op
+    kernel.__doc__ = f"``out = {op}(a, b)`` (kernel ``{op}_contig``/``{op}_strided``)."
+    return kernel
+
+
+for _op in UNARY_OPS:
+    setattr(ElementwiseOps, _op, _make_unary(_op))
+for _op in BINARY_OPS + COMPARISON_OPS:
+    setattr(ElementwiseOps, _op, _make_binary(_op))

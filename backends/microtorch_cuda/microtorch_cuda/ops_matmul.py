@@ -1,0 +1,58 @@
+"""Batched matmul: ``kernels/matmul.cu``.
+
+The kernel wants each matrix row-major with a dense last dim (any leading dimension, any batch
+strides, including 0 for broadcast batches). Other layouts (a transposed operand, as in most
+backward passes) are first copied dense: one extra pass over the operand, small next to the
+O(m n k) work of the product.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .compiler import check_dtype
+from .launch import Launcher, device_ptr
+from .layout import LAYOUT_FORMAT, MAX_DIMS, cdiv, collapse, numel, pack_layout
+
+TILE_M = TILE_N = 128  # BM, BN in matmul.cu
+MATMUL_BLOCK = (256, 1, 1)
+MATMUL_FORMAT = "PPPqqqqqqq" + LAYOUT_FORMAT + "i"
+GRID_LIMIT = 65535  # gridDim.y and gridDim.z; the kernel grid-strides past it
+
+
+def _rows_dense(t: Any) -> bool:
+    """Last dim dense (or of size 1, where its stride is never used)."""
+    return t.shape[-1] == 1 or t._strides[-1] == 1
+
+
+class MatmulOps(Launcher):
+    """Matrix product of the CUDA backend."""
+
+    def matmul(self, out: Any, a: Any, b: Any) -> None:
+        """Batched ``out[..., m, n] = sum_k a[..., m, k] * b[..., k, n]``."""
+        check_dtype("matmul", out.dtype.name)
+        m, k, n = a.shape[-2], a.shape[-1], b.shape[-1]
+        batch_shape = tuple(out.shape[:-2])
+        batch = numel(batch_shape)
+        if m == 0 or n == 0 or batch == 0:
+            return
+        if not _rows_dense(a):
+            a = self._contiguous(a)
+        if not _rows_dense(b):
+            b = self._contiguous(b)
+        target = out if _rows_dense(out) else self._empty(tuple(out.shape), out.dtype)
+        nb = len(batch_shape)
+        shape, strides = collapse(batch_shape, [target._strides[:nb], a._strides[:nb],
+                                                b._strides[:nb]])
+        if len(shape) > MAX_DIMS:  # many odd batch dims: make everything dense
+            a, b = self._contiguous(a), self._contiguous(b)
+            if target is out:
+                target = self._empty(tuple(out.shape), out.dtype)
+            shape, strides = (batch,), [(m * n,), (m * k,), (k * n,)]
+        grid = (cdiv(n, TILE_N), min(cdiv(m, TILE_M), GRID_LIMIT), min(batch, GRID_LIMIT))
+        func = self.kernels.function("matmul", out.dtype.name, "matmul_tiled", MATMUL_FORMAT)
+        func.prepared_call(grid, MATMUL_BLOCK, device_ptr(target), device_ptr(a), device_ptr(b),
+                           m, n, k, a._strides[-2], b._strides[-2], target._strides[-2], batch,
+                           *pack_layout(shape, strides), len(shape))
+        if target is not out:
+            self.copy(out, target)  # type: ignore[attr-defined]

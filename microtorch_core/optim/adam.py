@@ -1,0 +1,102 @@
+"""Adam (Kingma & Ba, 2015) and AdamW (Loshchilov & Hutter, 2019), with PyTorch's update
+rules, so that the same gradients give the same trajectory to float precision."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ..autograd.grad_mode import enable_grad, no_grad
+from ..creation import zeros_like
+from ..tensor import Tensor
+from .optimizer import Optimizer
+
+
+class Adam(Optimizer):
+    """PyTorch's Adam. At step t, for each parameter ``p`` with gradient ``g``::
+
+        g = g + weight_decay * p          (Adam: L2 penalty folded into the gradient)
+        p = p * (1 - lr * weight_decay)   (AdamW: decoupled weight decay, instead)
+        m = beta1 * m + (1 - beta1) * g               first moment
+        v = beta2 * v + (1 - beta2) * g * g           second moment
+        v_max = max(v_max, v); use v_max for v        (amsgrad only)
+        p = p - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+
+    The two divisions by (1 - beta^t) are the bias correction: m and v start at zero.
+    ``state[p]`` holds ``step`` (an int; PyTorch keeps a 0-d tensor), ``exp_avg``,
+    ``exp_avg_sq`` and, with amsgrad, ``max_exp_avg_sq``.
+
+    >>> opt = Adam(model.parameters(), lr=1e-3)
+    >>> loss.backward(); opt.step(); opt.zero_grad()
+    """
+
+    def __init__(self, params: Iterable[Tensor] | Iterable[dict], lr: float = 1e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0, amsgrad: bool = False, *, maximize: bool = False,
+                 decoupled_weight_decay: bool = False) -> None:
+        if lr < 0:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if eps < 0:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        for i, beta in enumerate(betas):
+            if not 0.0 <= beta < 1.0:
+                raise ValueError(f"Invalid beta parameter at index {i}: {beta} (expected "
+                                 "0 <= beta < 1)")
+        if weight_decay < 0:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
+                                      weight_decay=weight_decay, amsgrad=amsgrad,
+                                      maximize=maximize,
+                                      decoupled_weight_decay=decoupled_weight_decay))
+
+    @no_grad()
+    def step(self, closure=None):
+        """Update every parameter that has a gradient; returns ``closure()``'s loss if
+        given."""
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            beta1, beta2 = group["betas"]
+            lr, eps, weight_decay = group["lr"], group["eps"], group["weight_decay"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                grad = -p.grad if group["maximize"] else p.grad
+                state = self.state.setdefault(p, {})
+                if not state:  # lazy init: the moments get p's shape, dtype and device
+                    state["step"] = 0
+                    state["exp_avg"] = zeros_like(p)
+                    state["exp_avg_sq"] = zeros_like(p)
+                    if group["amsgrad"]:
+                        state["max_exp_avg_sq"] = zeros_like(p)
+                state["step"] += 1
+                t = state["step"]
+                if weight_decay:
+                    if group["decoupled_weight_decay"]:
+                        p.mul_(1 - lr * weight_decay)
+                    else:
+                        grad = grad + weight_decay * p
+                m, v = state["exp_avg"], state["exp_avg_sq"]
+                m.add_((grad - m) * (1 - beta1))  # = lerp(m, grad, 1 - beta1)
+                v.mul_(beta2).add_(grad * grad, alpha=1 - beta2)
+                if group["amsgrad"]:
+                    v = state["max_exp_avg_sq"].maximum_(v)
+                bias_correction1 = 1 - beta1 ** t
+                bias_correction2_sqrt = (1 - beta2 ** t) ** 0.5
+                denom = v.sqrt() / bias_correction2_sqrt + eps
+                p.add_(m / denom, alpha=-lr / bias_correction1)
+        return loss
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay: the decay shrinks the weights directly instead of
+    being added to the gradient, so adaptive scaling does not weaken it. Default
+    ``weight_decay`` 1e-2, as PyTorch."""
+
+    def __init__(self, params: Iterable[Tensor] | Iterable[dict], lr: float = 1e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 1e-2, amsgrad: bool = False, *,
+                 maximize: bool = False) -> None:
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize,
+                         decoupled_weight_decay=True)

@@ -1,0 +1,166 @@
+"""The MicroTorch pytest plugin: run device-generic tests against any installed backend.
+
+Installed with ``microtorch-core`` (entry point ``pytest11``), so in any project::
+
+    pytest --backend cpu                                   # your tests, on the CPU backend
+    pytest --pyargs microtorch_core.testing --backend mydev  # the conformance suite on yours
+
+* ``--backend NAME`` (repeatable, or comma-separated) picks the device types to test; without
+  it every *available* backend is tested.
+* A test that takes the ``device`` fixture runs once per chosen backend and receives its
+  device type name (``"cpu"``), ready for ``mt.zeros(3, device=device)``.
+* A chosen backend that cannot run here skips its tests with the backend's own reason.
+* ``@pytest.mark.ops("matmul", ...)`` names the primitives a test is about. On a backend that
+  lists one of them in ``Backend.unsupported_ops`` the test is an expected failure. A test
+  that fails with the NotImplementedError of any other op the backend declares unsupported
+  is reported as an expected failure too, so a partial backend runs the whole suite.
+
+This module is imported by every pytest run where microtorch-core is installed, so it imports
+MicroTorch only when a test actually asks for a device.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+_NOT_IMPLEMENTED = re.compile(r"op '(\w+)' is not implemented by backend '(\w+)'")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("microtorch", "MicroTorch backends")
+    group.addoption(
+        "--backend", action="append", default=[], metavar="NAME",
+        help="run device-generic tests on this MicroTorch backend (repeatable, or "
+             "comma-separated); default: every available backend")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "ops(*names): the MicroTorch primitives a test exercises; the test is an "
+                   "expected failure on a backend that lists one in unsupported_ops")
+
+
+def selected_backends(config: pytest.Config) -> list[str]:
+    """The device types chosen with ``--backend``, or every available backend."""
+    cached = getattr(config, "_microtorch_backends", None)
+    if cached is None:
+        names = [n.strip() for opt in config.getoption("backend") for n in opt.split(",")]
+        cached = [n for n in names if n]
+        if not cached:
+            from microtorch_core.registry import registry
+
+            cached = [info.name for info in registry.list_backends() if info.available]
+        config._microtorch_backends = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "device" not in metafunc.fixturenames:
+        return
+    names = selected_backends(metafunc.config)
+    if not names:  # nothing installed: one skipped test explains why
+        names = [pytest.param("none", marks=pytest.mark.skip(reason=_no_backend_reason()))]
+    metafunc.parametrize("device", names, indirect=True)
+
+
+@pytest.fixture
+def device(request: pytest.FixtureRequest) -> str:
+    """The device type under test (e.g. ``"cpu"``); skips when that backend can't run here."""
+    name: str = request.param
+    info = _backend_info(name)
+    if info is None:
+        from microtorch_core.registry import registry
+
+        pytest.skip(f"no backend provides device {name!r}; installed backends: "
+                    f"{registry._summary()}")
+    if not info.available:
+        pytest.skip(f"backend {name!r} is unavailable: {info.reason}")
+    return name
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark tests of ops a backend declares unsupported as expected failures."""
+    for item in items:
+        marker = item.get_closest_marker("ops")
+        name = _device_param(item)
+        if marker is None or name is None:
+            continue
+        lacking = sorted(set(marker.args) & _unsupported_ops(name))
+        if lacking:
+            item.add_marker(pytest.mark.xfail(
+                raises=NotImplementedError, strict=False,
+                reason=f"backend {name!r} declares {', '.join(lacking)} unsupported"))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
+    """Turn a failure caused by a declared-unsupported op into an expected failure."""
+    outcome = yield
+    report = outcome.get_result()
+    name = _device_param(item)
+    if report.when != "call" or not report.failed or name is None or call.excinfo is None:
+        return
+    if not isinstance(call.excinfo.value, NotImplementedError):
+        return
+    match = _NOT_IMPLEMENTED.search(str(call.excinfo.value))
+    if match and match.group(2) == name and match.group(1) in _unsupported_ops(name):
+        report.outcome = "skipped"
+        report.wasxfail = f"backend {name!r} declares {match.group(1)} unsupported"
+
+
+def pytest_report_collectionfinish(config: pytest.Config, items: list[pytest.Item]) -> Any:
+    if not any(_device_param(item) for item in items):
+        return None
+    from microtorch_core.registry import registry
+
+    lines = []
+    for name in selected_backends(config):
+        info = registry.backend_info(name)
+        state = ("not installed" if info is None else "available" if info.available
+                 else f"unavailable: {info.reason}")
+        lines.append(f"microtorch backend {name}: {state}")
+    return lines
+
+
+def op_params(*names: str) -> list[Any]:
+    """Parameters for ``@pytest.mark.parametrize("op", op_params("exp", "log"))``: each
+    carries ``@pytest.mark.ops(name)`` so a backend lacking that op xfails only its case."""
+    return [pytest.param(name, marks=pytest.mark.ops(name), id=name) for name in names]
+
+
+# -- helpers ---------------------------------------------------------------------------------
+def _device_param(item: pytest.Item) -> str | None:
+    callspec = getattr(item, "callspec", None)
+    return callspec.params.get("device") if callspec is not None else None
+
+
+def _backend_info(name: str) -> Any:
+    from microtorch_core.registry import registry
+
+    return registry.backend_info(name)
+
+
+def _unsupported_ops(name: str) -> set[str]:
+    """The ops backend ``name`` declares it lacks (empty when it can't run here)."""
+    from microtorch_core.registry import registry
+
+    info = registry.backend_info(name)
+    if info is None or not info.available:
+        return set()
+    cls = info.backend_cls
+    if cls is None:  # registered as a factory: only an instance tells
+        try:
+            cls = type(registry.get_backend(name))
+        except Exception:  # reported by the tests themselves
+            return set()
+    return set(cls.unsupported_ops)
+
+
+def _no_backend_reason() -> str:
+    from microtorch_core.registry import registry
+
+    return (f"no MicroTorch backend is available here; installed backends: "
+            f"{registry._summary()}")
