@@ -52,12 +52,9 @@ def main() -> None:
     if args.graph:
         from microtorch_core.viz import write_graph
 
-        names = {id(p): f"p{i}" for i, p in enumerate(params)}
-        for p in params:
-            p._name = names[id(p)]
         prediction = ((x * p0 + p1) * p2) + p3
         loss = ((prediction - target) ** 2).sum()
-        written = write_graph(loss, args.graph)
+        written = write_graph(loss, args.graph, params={f"p{i}": p for i, p in enumerate(params)})
         print(f"graph of the loss written to {written}")
 
 

@@ -37,14 +37,14 @@ import functools
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Union
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 if TYPE_CHECKING:
     from .tensor import Tensor
 
-    Operand = Union[Tensor, bool, int, float]
+    Operand = Tensor | bool | int | float
 
 #: Version of this spec. A backend declares the version it implements in ``spec_version``;
 #: the registry refuses a backend written for another version, with a message.

@@ -7,7 +7,7 @@ lookup.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .dispatch import KernelTable
@@ -76,7 +76,7 @@ class device:  # noqa: N801 - PyTorch's spelling
         return (device, (str(self),))
 
 
-DeviceLike = Union[str, device]
+DeviceLike = str | device
 
 
 def as_device(spec: DeviceLike | None) -> device:

@@ -209,6 +209,9 @@ class BackendRegistry:
                 self._register_plugin(plugin, source)
 
     def _register_plugin(self, plugin: Any, source: str) -> None:
+        if self._pm.is_registered(plugin):
+            # e.g. one distribution found twice on sys.path: its backends are already here
+            return
         try:
             self._pm.register(plugin, name=source)
         except Exception as exc:  # pluggy validates hook names and signatures here
@@ -275,6 +278,9 @@ def _spec_problem(cls: type) -> str:
     if version != SPEC_VERSION:
         return (f"{cls.__name__} implements backend spec version {version}, but this "
                 f"microtorch-core speaks version {SPEC_VERSION}")
+    if "copy" in getattr(cls, "unsupported_ops", ()):
+        return (f"{cls.__name__} lists 'copy' in unsupported_ops, but every backend needs it: "
+                f"transfers to and from the device and the CPU fallback are built on it")
     missing = missing_primitives(cls)
     if missing:
         return (f"{cls.__name__} is missing required primitives: {', '.join(missing)} "

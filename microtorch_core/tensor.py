@@ -59,7 +59,8 @@ class Tensor:
 
     def __init__(self, *data: Any, dtype: DType | None = None,
                  device: DeviceLike | None = None, requires_grad: bool = False) -> None:
-        from .creation import tensor as _tensor, zeros
+        from .creation import tensor as _tensor
+        from .creation import zeros
 
         if len(data) == 1 and not isinstance(data[0], int):
             src = _tensor(data[0], dtype=dtype or dtypes.get_default_dtype(), device=device)

@@ -12,22 +12,23 @@ if TYPE_CHECKING:
 
 
 def _numerical_jacobian(fn: Callable, inputs: list, i: int, eps: float) -> np.ndarray:
-    """d(flattened outputs) / d(flattened input i), by central differences on the host."""
-    from ..autograd.grad_mode import no_grad
+    """d(flattened outputs) / d(flattened input i), by central differences on the host.
 
+    Grad mode stays on and the perturbed input requires grad like the original, so ``fn`` may
+    itself call ``autograd.grad`` (checking second-order gradients)."""
     x = inputs[i]
     base = x.detach().cpu().numpy().astype(np.float64).copy()
     columns = []
-    with no_grad():
-        for j in range(base.size):
-            cols = []
-            for sign in (1, -1):
-                pert = base.copy()
-                pert.reshape(-1)[j] += sign * eps
-                args = list(inputs)
-                args[i] = x.__class__._from_numpy(pert.astype(x.dtype.np), x.device)
-                cols.append(_flat_outputs(fn(*args)))
-            columns.append((cols[0] - cols[1]) / (2 * eps))
+    for j in range(base.size):
+        cols = []
+        for sign in (1, -1):
+            pert = base.copy()
+            pert.reshape(-1)[j] += sign * eps
+            args = list(inputs)
+            args[i] = x.__class__._from_numpy(pert.astype(x.dtype.np), x.device)
+            args[i].requires_grad = x.requires_grad
+            cols.append(_flat_outputs(fn(*args)))
+        columns.append((cols[0] - cols[1]) / (2 * eps))
     return np.stack(columns, axis=1) if columns else np.zeros((0, 0))
 
 

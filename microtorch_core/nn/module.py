@@ -62,6 +62,8 @@ class Module:
             for table in (self.__dict__, params, buffers, modules):
                 table.pop(name, None)
             (params if isinstance(value, Parameter) else modules)[name] = value
+            if isinstance(value, Parameter) and value._name is None:
+                value._name = name  # for graph pictures; named_parameters() qualifies it
         elif name in params or name in modules:
             if value is not None:
                 kind = "parameter" if name in params else "child module"

@@ -86,6 +86,10 @@ def dispatch_unary(op: str, x: Tensor, float_only: bool = True) -> Tensor:
     return out
 
 
+def _is_bool(x: Tensor | Scalar) -> bool:
+    return isinstance(x, bool) or (isinstance(x, Tensor) and x.dtype is dtypes.bool_)
+
+
 def _float_type(a: Tensor | Scalar, b: Tensor | Scalar) -> DType:
     dtype = result_type(a, b)
     return dtype if dtype.is_floating_point else dtypes.get_default_dtype()
@@ -109,6 +113,9 @@ class Sub(Function):
 
     @staticmethod
     def forward(ctx, a, b):
+        if _is_bool(a) and _is_bool(b):  # checked here: a kernel would compute garbage
+            raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
+                               "supported. Use the `^` or `logical_xor()` operator instead.")
         return dispatch_binary("sub", a, b)
 
     @staticmethod
@@ -157,6 +164,8 @@ class Pow(Function):
 
     @staticmethod
     def forward(ctx, a, b):
+        if _is_bool(a) and _is_bool(b):
+            raise RuntimeError('"pow" is not implemented for bool tensors')
         ctx.scalars = (a, b)
         out = dispatch_binary("pow", a, b)
         ctx.save_for_backward(*(x if isinstance(x, Tensor) else None for x in (a, b)), out)
@@ -175,8 +184,14 @@ class Pow(Function):
                 grad_a = grad * b * a ** (b - 1) if b != 0 else grad * 0
         if ctx.needs_input_grad[1]:
             # d(a^b)/db = a^b ln a; PyTorch defines it as 0 where a == 0 and b >= 0
-            log_a = a.log() if isinstance(a, Tensor) else math.log(a) if a > 0 else float("nan")
-            grad_b = where(eq(a, 0) & ge(b, 0), 0.0, grad * out * log_a)
+            if isinstance(a, Tensor):
+                grad_b = where((a == 0) & (b >= 0), 0.0, grad * out * a.log())
+            elif a > 0:
+                grad_b = grad * out * math.log(a)
+            elif a == 0:
+                grad_b = where(b >= 0, 0.0, grad * out * float("-inf"))
+            else:
+                grad_b = grad * float("nan")
         return grad_a, grad_b
 
 

@@ -140,7 +140,7 @@ def _as_index_tensor(k, like: Tensor) -> Tensor:
         t = k
     else:
         arr = np.asarray(k)
-        if arr.dtype == object or not (arr.dtype.kind in "biu"):
+        if arr.dtype == object or arr.dtype.kind not in "biu":
             raise IndexError(f"tensors used as indices must be long, int or bool, got {k!r}")
         t = Tensor._from_numpy(arr.astype(np.bool_ if arr.dtype.kind == "b" else np.int64),
                                like.device)

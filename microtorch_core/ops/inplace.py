@@ -48,7 +48,8 @@ def _inplace_binary(op: str, fn, x: Tensor, other, name: str) -> Tensor:
                            f"cast to the desired output type {x.dtype.name}")
     _check_castable(x, other, name)
     if check_inplace(x, other):
-        return rebase_history(x, fn(x, other))
+        # on a clone: the op may save its input for backward, and we overwrite x's storage
+        return rebase_history(x, fn(x.clone(), other))
     if isinstance(other, Tensor):
         ew.same_device(x, other)
         operand = broadcast_view(ew.cast(other, x.dtype), x.shape)
@@ -97,7 +98,7 @@ def fill_(x: Tensor, value) -> Tensor:
     if isinstance(value, Tensor):
         value = value.item()
     if check_inplace(x):
-        return rebase_history(x, x * 0 + value)
+        return rebase_history(x, x.clone() * 0 + value)  # a clone: see _inplace_binary
     x._kernels.fill(x, dtypes.cast_scalar(value, x.dtype))
     x._storage.version += 1
     return x
@@ -124,9 +125,9 @@ def copy_(x: Tensor, src: Tensor) -> Tensor:
 
 def _unary_inplace(name: str):
     def op(x: Tensor, *args, **kwargs) -> Tensor:
+        if check_inplace(x):  # on a clone: see _inplace_binary
+            return rebase_history(x, getattr(x.clone(), name)(*args, **kwargs))
         new = getattr(x, name)(*args, **kwargs)
-        if check_inplace(x):
-            return rebase_history(x, new)
         if new.dtype is not x.dtype:
             raise RuntimeError(f"{name}_: result type {new.dtype.name} can't be cast to the "
                                f"desired output type {x.dtype.name}")

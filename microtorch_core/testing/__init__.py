@@ -10,7 +10,12 @@
 """
 
 from .compare import (
-    TOLERANCES, assert_close, check_against_torch, check_gradients, random_array, to_numpy,
+    TOLERANCES,
+    assert_close,
+    check_against_torch,
+    check_gradients,
+    random_array,
+    to_numpy,
 )
 
 __all__ = ["TOLERANCES", "assert_close", "check_against_torch", "check_gradients",

@@ -58,7 +58,7 @@ def selected_backends(config: pytest.Config) -> list[str]:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "device" not in metafunc.fixturenames:
+    if "device" not in metafunc.fixturenames or not _uses_our_fixture(metafunc):
         return
     names = selected_backends(metafunc.config)
     if not names:  # nothing installed: one skipped test explains why
@@ -132,6 +132,12 @@ def op_params(*names: str) -> list[Any]:
 
 
 # -- helpers ---------------------------------------------------------------------------------
+def _uses_our_fixture(metafunc: pytest.Metafunc) -> bool:
+    """False when a project defines its own ``device`` fixture: leave its tests alone."""
+    defs = getattr(metafunc, "_arg2fixturedefs", {}).get("device")
+    return not defs or getattr(defs[-1].func, "__module__", __name__) == __name__
+
+
 def _device_param(item: pytest.Item) -> str | None:
     callspec = getattr(item, "callspec", None)
     return callspec.params.get("device") if callspec is not None else None

@@ -34,6 +34,11 @@ def test_views_share_storage_and_change_only_metadata(device):
         "expand": (t[:, :1].expand(2, 5, 4), np.broadcast_to(x[:, :1], (2, 5, 4))),
         "slice": (t[1:, ::2, 1::2], x[1:, ::2, 1::2]),
         "narrow": (t.narrow(2, 1, 2), x[:, :, 1:3]),
+        "movedim": (t.movedim(0, 2), np.moveaxis(x, 0, 2)),
+        "unflatten": (t.unflatten(2, (2, 2)), x.reshape(2, 3, 2, 2)),
+        "t": (t[0].t(), x[0].T),
+        "broadcast_to": (t[:1].broadcast_to((3, 3, 4)), np.broadcast_to(x[:1], (3, 3, 4))),
+        "expand_as": (t[:, :1, :1].expand_as(t), np.broadcast_to(x[:, :1, :1], x.shape)),
     }
     for name, (view, expected) in views.items():
         assert view.untyped_storage() is t.untyped_storage(), name

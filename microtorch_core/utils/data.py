@@ -125,7 +125,8 @@ class DataLoader:
             if fast:
                 if not isinstance(idx, Tensor):
                     idx = slice(idx[0], idx[-1] + 1)  # in order: a view, no copy
-                yield [t[idx] for t in self.dataset.tensors]
+                yield [t[idx.to(t.device) if isinstance(idx, Tensor) else idx]
+                       for t in self.dataset.tensors]
             else:
                 indices = idx.tolist() if isinstance(idx, Tensor) else idx
                 yield self.collate_fn([self.dataset[i] for i in indices])

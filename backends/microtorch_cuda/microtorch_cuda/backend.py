@@ -53,7 +53,7 @@ class CUDABackend(ElementwiseOps, ReduceOps, MatmulOps, IndexOps, RandomOps, Bac
 
             driver = PyCudaDriver(0)
         self.driver = driver
-        self.allocator = CachingAllocator("cuda", driver)
+        self.allocator = CachingAllocator(self.name, driver)
         self.kernels = KernelCache(driver.compile)
         self.max_blocks = driver.multiprocessor_count * BLOCKS_PER_SM
 

@@ -66,7 +66,7 @@ OPS: dict[str, tuple[str, tuple[str, ...]]] = {
     "where": ("elementwise", ALL),
     "abs": ("elementwise", ALL),
     "neg": ("elementwise", NUMERIC),
-    "sign": ("elementwise", NUMERIC),
+    "sign": ("elementwise", ALL),
     **{op: ("elementwise", FLOAT)
        for op in ("exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "erf")},
     "add": ("elementwise", ALL),

@@ -158,12 +158,14 @@ MT_FUNCTOR_1(Abs, x < 0 ? (scalar_t)(-x) : x)
 #endif
 MT_UNARY(abs, Abs)
 
-#if !MT_IS_BOOL
-MT_FUNCTOR_1(Neg, (scalar_t)(-x))
+#if MT_IS_BOOL
+MT_FUNCTOR_1(Sign, x)  // sign of a bool is the bool itself, as in PyTorch
+#else
 MT_FUNCTOR_1(Sign, mt_isnan(x) ? x : (scalar_t)((x > 0) - (x < 0)))
+MT_FUNCTOR_1(Neg, (scalar_t)(-x))
 MT_UNARY(neg, Neg)
-MT_UNARY(sign, Sign)
 #endif
+MT_UNARY(sign, Sign)
 
 #if MT_IS_FLOAT
 MT_FUNCTOR_1(Exp, mt_exp(x))

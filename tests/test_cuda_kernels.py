@@ -1,0 +1,444 @@
+"""The CUDA backend's kernels against NumPy: on a GPU when there is one, and always on the
+CPU emulator.
+
+``CUDABackend(driver=EmulatedDriver())`` is the real backend with the GPU replaced by
+``microtorch_cuda/emulator/runtime.h`` (one OS thread per CUDA thread). Same Python, same CUDA C
+source text as on a GPU, so these tests check index arithmetic, strides and broadcasting,
+tiling, reductions and the kernels' argument formats on machines without a GPU. The emulator
+caps grids at a few blocks, so every grid-stride loop runs several rounds. What it cannot
+check: timing, real warp scheduling, and hardware-specific math precision; the ``gpu``
+parameter runs the same tests on the real device (skipped, with the backend's reason, where
+it cannot run).
+
+Tensors here are ``DeviceArray`` (the fields a kernel reads), as the core is not involved.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+try:
+    import microtorch_cuda  # noqa: F401
+except ImportError:  # run from a checkout without installing the package
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "backends" / "microtorch_cuda"))
+
+from microtorch_core import dtypes
+from microtorch_core.random import normal_from_words, philox_words, uniform_from_words
+
+from microtorch_cuda.backend import CUDABackend
+from microtorch_cuda.compiler import OPS, all_sources
+from microtorch_cuda.emulator import EmulatedDriver, find_cxx
+from microtorch_cuda.launch import DeviceArray
+
+ALL = ["float32", "float64", "int64", "int32", "bool"]
+rng = np.random.default_rng(0)
+
+
+@pytest.fixture(scope="module", params=["emulator", "gpu"])
+def be(request: pytest.FixtureRequest) -> CUDABackend:
+    if request.param == "gpu":
+        availability = CUDABackend.availability()
+        if not availability.ok:
+            pytest.skip(f"CUDA backend unavailable: {availability.reason}")
+        return CUDABackend()
+    if find_cxx() is None:
+        pytest.skip("the CUDA emulator needs a C++20 compiler (g++)")
+    driver = EmulatedDriver()
+    with ThreadPoolExecutor(8) as pool:  # build every module once, in parallel
+        list(pool.map(lambda s: driver.compile(s[2]), all_sources()))
+    return CUDABackend(driver=driver)
+
+
+# -- helpers --------------------------------------------------------------------------------
+def dev(be: CUDABackend, a: np.ndarray) -> DeviceArray:
+    """A dense device copy of ``a``."""
+    a = np.ascontiguousarray(a)
+    storage = be.allocator.allocate(a.nbytes)
+    be.allocator.copy_from_host(storage, a.reshape(-1).view(np.uint8))
+    return DeviceArray(a.shape, tuple(s // a.itemsize for s in a.strides), 0, storage,
+                       dtypes.from_numpy(a.dtype))
+
+
+def view(t: DeviceArray, shape, strides, offset=0) -> DeviceArray:
+    return DeviceArray(shape, strides, t._offset + offset, t._storage, t.dtype)
+
+
+def transposed(be, a: np.ndarray) -> DeviceArray:
+    """``a`` stored transposed, viewed back as ``a`` (a non-contiguous operand)."""
+    t = dev(be, np.ascontiguousarray(a.T))
+    return view(t, a.shape, tuple(reversed(t._strides)))
+
+
+def host(be, t: DeviceArray) -> np.ndarray:
+    raw = be.allocator.copy_to_host(t._storage, t._storage.nbytes).view(t.dtype.np)
+    item = t.dtype.itemsize
+    return np.lib.stride_tricks.as_strided(raw[t._offset:], t.shape,
+                                           [s * item for s in t._strides]).copy()
+
+
+def empty(be, shape, dtype: str) -> DeviceArray:
+    return be._empty(tuple(shape), dtypes.from_name(dtype))
+
+
+def sample(shape, dtype: str, positive: bool = False) -> np.ndarray:
+    if dtype == "bool":
+        return rng.random(shape) < 0.5
+    if dtype in ("int64", "int32"):
+        return rng.integers(1 if positive else -5, 6, shape).astype(dtype)
+    low = 0.1 if positive else -2.0
+    return rng.uniform(low, 2.0, shape).astype(dtype)
+
+
+def close(got, want, dtype):
+    if dtype in ("float32", "float64"):
+        tol = 1e-5 if dtype == "float32" else 1e-12
+        np.testing.assert_allclose(got, want, rtol=tol, atol=tol, equal_nan=True)
+    else:
+        np.testing.assert_array_equal(got, want)
+
+
+def supported(op):
+    return OPS[op][1]
+
+
+# -- elementwise ----------------------------------------------------------------------------
+UNARY_REF = {
+    "neg": np.negative, "abs": np.abs, "sign": lambda x: x if x.dtype == bool else np.sign(x), "exp": np.exp, "log": np.log,
+    "sqrt": np.sqrt, "sin": np.sin, "cos": np.cos, "tanh": np.tanh,
+    "sigmoid": lambda x: 1 / (1 + np.exp(-x)), "erf": np.vectorize(math.erf, otypes=[float]),
+}
+
+
+@pytest.mark.parametrize("op", sorted(UNARY_REF))
+def test_unary_matches_numpy_contiguous_and_transposed(be, op):
+    for dtype in supported(op):
+        a = sample((37, 5), dtype, positive=op in ("log", "sqrt"))
+        want = UNARY_REF[op](a).astype(dtype)
+        out = empty(be, a.shape, dtype)
+        getattr(be, op)(out, dev(be, a))
+        close(host(be, out), want, dtype)
+        getattr(be, op)(out, transposed(be, a))
+        close(host(be, out), want, dtype)
+
+
+def test_unary_edge_values(be):
+    x = np.array([np.nan, -np.inf, np.inf, -0.0, 0.0, -800.0, 800.0], np.float64)
+    for op, ref in [("sigmoid", lambda v: 1 / (1 + np.exp(-v))), ("sign", np.sign),
+                    ("abs", np.abs)]:
+        out = empty(be, x.shape, "float64")
+        with np.errstate(over="ignore"):
+            getattr(be, op)(out, dev(be, x))
+            np.testing.assert_array_equal(host(be, out), ref(x))
+
+
+BINARY_REF = {
+    "add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.divide,
+    "pow": np.power, "maximum": np.maximum, "minimum": np.minimum,
+}
+BOOL_REF = {"add": np.logical_or, "mul": np.logical_and, "maximum": np.logical_or,
+            "minimum": np.logical_and}
+
+
+def binary_ref(op, a, b, dtype):
+    if dtype == "bool" and op in BOOL_REF:
+        return BOOL_REF[op](a, b)
+    if op in ("eq", "ne", "lt", "le", "gt", "ge"):
+        return getattr(np, {"eq": "equal", "ne": "not_equal", "lt": "less", "le": "less_equal",
+                            "gt": "greater", "ge": "greater_equal"}[op])(a, b)
+    with np.errstate(all="ignore"):
+        return np.asarray(BINARY_REF[op](a, b)).astype(dtype)
+
+
+BINARY_OPS = list(BINARY_REF) + ["eq", "ne", "lt", "le", "gt", "ge"]
+
+
+@pytest.mark.parametrize("op", BINARY_OPS)
+def test_binary_tensor_tensor_with_broadcast_and_views(be, op):
+    for dtype in supported(op):
+        out_dtype = "bool" if op in ("eq", "ne", "lt", "le", "gt", "ge") else dtype
+        a = sample((6, 7), dtype, positive=op == "pow")
+        b = sample((6, 7), dtype, positive=op == "pow")
+        if op == "pow" and dtype != "bool":
+            b = np.abs(b) % 4  # integer powers: non-negative exponents
+        out = empty(be, a.shape, out_dtype)
+        getattr(be, op)(out, dev(be, a), dev(be, b))  # contiguous
+        close(host(be, out), binary_ref(op, a, b, dtype), out_dtype)
+        getattr(be, op)(out, transposed(be, a), dev(be, b))  # strided
+        close(host(be, out), binary_ref(op, a, b, dtype), out_dtype)
+        row = dev(be, b[0])  # broadcast along dim 0: stride 0
+        getattr(be, op)(out, dev(be, a), view(row, (6, 7), (0, 1)))
+        close(host(be, out), binary_ref(op, a, np.broadcast_to(b[0], a.shape), dtype), out_dtype)
+
+
+@pytest.mark.parametrize("op", BINARY_OPS)
+def test_binary_with_python_scalar_on_either_side(be, op):
+    for dtype in supported(op):
+        out_dtype = "bool" if op in ("eq", "ne", "lt", "le", "gt", "ge") else dtype
+        a = sample((33,), dtype, positive=op == "pow")
+        s = {"bool": True, "int64": 2, "int32": 3}.get(dtype, 1.5)
+        out = empty(be, a.shape, out_dtype)
+        getattr(be, op)(out, dev(be, a), s)
+        close(host(be, out), binary_ref(op, a, np.array(s, dtype), dtype), out_dtype)
+        getattr(be, op)(out, s, dev(be, a))
+        close(host(be, out), binary_ref(op, np.array(s, dtype), a, dtype), out_dtype)
+
+
+def test_maximum_minimum_and_comparisons_with_nan(be):
+    a = np.array([1.0, np.nan, 3.0, np.nan], np.float32)
+    b = np.array([np.nan, 2.0, 1.0, np.nan], np.float32)
+    for op in ("maximum", "minimum", "eq", "ne", "lt", "ge"):
+        out = empty(be, a.shape, "float32" if op in ("maximum", "minimum") else "bool")
+        getattr(be, op)(out, dev(be, a), dev(be, b))
+        np.testing.assert_array_equal(host(be, out), binary_ref(op, a, b, "float32"))
+
+
+def test_inplace_add_into_strided_out(be):
+    a = sample((8, 9), "float32")
+    t = transposed(be, a)  # out is a non-contiguous view and also an input
+    be.add(t, t, 1.0)
+    close(host(be, t), a + 1, "float32")
+
+
+def test_elementwise_grid_stride_covers_large_tensors(be):
+    a = sample((100_003,), "float32")  # far more than 3 blocks x 256 threads x 4
+    out = empty(be, a.shape, "float32")
+    be.mul(out, dev(be, a), 2.0)
+    close(host(be, out), a * 2, "float32")
+
+
+def test_elementwise_more_than_eight_dims_that_do_not_collapse(be):
+    a = sample((2,) * 10, "float64")
+    perm = tuple(reversed(range(10)))
+    t = dev(be, np.ascontiguousarray(a.transpose(perm)))
+    x = view(t, a.shape, tuple(t._strides[p] for p in perm))  # a, stored reversed
+    out = empty(be, a.shape, "float64")
+    be.neg(out, x)
+    close(host(be, out), -a, "float64")
+
+
+@pytest.mark.parametrize("src", ALL)
+def test_copy_casts_every_dtype_pair(be, src):
+    values = np.array([0, 1, -1, 2.7, -2.7, 0.5, 100.0, 7.0])
+    a = values.astype(src)
+    for dst in ALL:
+        out = empty(be, (2, 8), dst)
+        be.copy(out, view(dev(be, a), (2, 8), (0, 1)))  # broadcast source: strided kernel
+        close(host(be, out), np.broadcast_to(a.astype(dst), (2, 8)), dst)
+        out = empty(be, a.shape, dst)
+        be.copy(out, dev(be, a))  # dense: kernel, or the driver copy when dtypes match
+        close(host(be, out), a.astype(dst), dst)
+
+
+def test_fill_dense_and_strided(be):
+    for dtype, value in [("float32", 2.5), ("int64", -7), ("bool", True), ("int32", 3)]:
+        t = dev(be, np.zeros((5, 6), dtype))
+        be.fill(view(t, (5, 3), (6, 2), offset=1), value)  # every other column from 1
+        want = np.zeros((5, 6), dtype)
+        want[:, 1::2] = value
+        close(host(be, t), want, dtype)
+
+
+def test_where_with_tensors_scalars_and_broadcast_cond(be):
+    cond = rng.random((4, 5)) < 0.5
+    a, b = sample((4, 5), "float32"), sample((4, 5), "float32")
+    out = empty(be, (4, 5), "float32")
+    be.where(out, dev(be, cond), dev(be, a), dev(be, b))
+    close(host(be, out), np.where(cond, a, b), "float32")
+    be.where(out, view(dev(be, cond[0]), (4, 5), (0, 1)), 1.0, dev(be, b))
+    close(host(be, out), np.where(cond[0], 1.0, b), "float32")
+    out = empty(be, (4, 5), "int64")
+    be.where(out, dev(be, cond), 3, -4)
+    close(host(be, out), np.where(cond, 3, -4), "int64")
+
+
+# -- reductions -----------------------------------------------------------------------------
+REDUCE_REF = {"sum": np.sum, "prod": np.prod, "amax": np.max, "amin": np.min}
+BOOL_REDUCE_REF = {"sum": np.any, "prod": np.all, "amax": np.any, "amin": np.all}
+
+
+def reduce_check(be, op, a, dims, x=None):
+    dtype = a.dtype.name
+    out = empty(be, [1 if d in dims else n for d, n in enumerate(a.shape)], dtype)
+    getattr(be, op)(out, dev(be, a) if x is None else x, tuple(dims))
+    ref = (BOOL_REDUCE_REF if dtype == "bool" else REDUCE_REF)[op]
+    want = ref(a, axis=tuple(dims), keepdims=True).astype(dtype)
+    if dtype == "float32" and op in ("sum", "prod"):
+        np.testing.assert_allclose(host(be, out), want, rtol=2e-5, atol=1e-4)
+    else:
+        close(host(be, out), want, dtype)
+
+
+@pytest.mark.parametrize("op", sorted(REDUCE_REF))
+@pytest.mark.parametrize("dims", [(0,), (1,), (2,), (0, 2), (1, 2), (0, 1, 2)])
+def test_reductions_over_any_dims(be, op, dims):
+    for dtype in ALL:
+        a = sample((5, 6, 7), dtype)
+        if op == "prod" and dtype in ("float32", "float64"):
+            a = rng.uniform(0.8, 1.2, a.shape).astype(dtype)
+        reduce_check(be, op, a, dims)
+
+
+@pytest.mark.parametrize("op", sorted(REDUCE_REF))
+def test_reductions_of_transposed_input(be, op):
+    a = sample((9, 40), "float64")
+    for dims in [(0,), (1,)]:
+        reduce_check(be, op, a, dims, x=transposed(be, a))
+
+
+@pytest.mark.parametrize("shape,dims", [((2, 10_000), (1,)),      # few rows: split rows
+                                        ((20_000, 40), (0,)),      # columns: split columns
+                                        ((30_001,), (0,))])        # everything into one
+def test_split_reductions_match(be, shape, dims):
+    for dtype in ("float64", "int64"):
+        a = sample(shape, dtype)
+        reduce_check(be, "sum", a, dims)
+        reduce_check(be, "amax", a, dims)
+
+
+def test_reduction_of_empty_dim_gives_identity(be):
+    a = np.zeros((3, 0), np.float32)
+    for op, value in [("sum", 0.0), ("prod", 1.0)]:
+        out = empty(be, (3, 1), "float32")
+        getattr(be, op)(out, dev(be, a), (1,))
+        np.testing.assert_array_equal(host(be, out), np.full((3, 1), value, np.float32))
+
+
+def test_amax_propagates_nan(be):
+    a = np.array([[1.0, np.nan, 3.0], [4.0, 5.0, 6.0]])
+    out = empty(be, (2, 1), "float64")
+    be.amax(out, dev(be, a), (1,))
+    np.testing.assert_array_equal(host(be, out), [[np.nan], [6.0]])
+
+
+def test_reduction_over_many_non_collapsible_dims(be):
+    a = sample((2,) * 10, "float64")
+    perm = tuple(reversed(range(10)))
+    t = dev(be, np.ascontiguousarray(a.transpose(perm)))
+    x = view(t, a.shape, tuple(t._strides[p] for p in perm))
+    reduce_check(be, "sum", a, (0, 2, 4, 6, 8), x=x)
+
+
+@pytest.mark.parametrize("op", ["argmax", "argmin"])
+def test_arg_reductions_first_occurrence(be, op):
+    ref = getattr(np, op)
+    for dtype in ALL:
+        a = rng.integers(0, 3, (40, 37)).astype(dtype)  # many ties
+        for dim in (0, 1):
+            for x in (dev(be, a), transposed(be, a)):
+                out = empty(be, [1 if d == dim else n for d, n in enumerate(a.shape)], "int64")
+                getattr(be, op)(out, x, dim)
+                np.testing.assert_array_equal(host(be, out), ref(a, axis=dim, keepdims=True))
+
+
+def test_argmax_nan_wins_and_output_without_reduced_dim(be):
+    a = np.array([[1.0, np.nan, 5.0, np.nan], [2.0, 9.0, 9.0, 0.0]])
+    out = empty(be, (2,), "int64")
+    be.argmax(out, dev(be, a), 1)
+    np.testing.assert_array_equal(host(be, out), [1, 1])
+    be.argmin(out, dev(be, a), 1)
+    np.testing.assert_array_equal(host(be, out), [1, 3])
+
+
+# -- matmul ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("m,k,n", [(1, 1, 1), (130, 9, 70), (5, 0, 3), (64, 300, 129)])
+def test_matmul_shapes_not_multiple_of_tiles(be, m, k, n):
+    for dtype in ("float64", "float32", "int64", "int32"):
+        a, b = sample((m, k), dtype), sample((k, n), dtype)
+        out = empty(be, (m, n), dtype)
+        be.matmul(out, dev(be, a), dev(be, b))
+        want = (a.astype(np.float64) @ b.astype(np.float64)).astype(dtype)
+        np.testing.assert_allclose(host(be, out), want, rtol=1e-5, atol=1e-4)
+
+
+def test_matmul_batched_broadcast_transposed_and_strided_out(be):
+    a = sample((3, 17, 11), "float64")
+    b = sample((11, 19), "float64")
+    b_t = transposed(be, b)  # needs the dense copy first
+    b_batched = view(b_t, (3, 11, 19), (0,) + b_t._strides)  # broadcast batch: stride 0
+    big = dev(be, np.zeros((3, 19, 17)))
+    out = view(big, (3, 17, 19), (19 * 17, 1, 17))  # out transposed per batch
+    be.matmul(out, dev(be, a), b_batched)
+    close(host(be, out), a @ b, "float64")
+
+
+def test_matmul_many_batches_grid_stride(be):
+    a, b = sample((7, 2, 3), "int64"), sample((7, 3, 2), "int64")
+    out = empty(be, (7, 2, 2), "int64")
+    be.matmul(out, dev(be, a), dev(be, b))  # gridDim.z capped at 2 by the emulator
+    close(host(be, out), a @ b, "int64")
+
+
+# -- indexing -------------------------------------------------------------------------------
+@pytest.mark.parametrize("dim", [0, 1, 2, -1])
+def test_gather_matches_take_along_axis(be, dim):
+    for dtype in ALL:
+        x = sample((4, 5, 6), dtype)
+        index = rng.integers(-x.shape[dim], x.shape[dim], (4, 3, 6) if dim == 1 else x.shape)
+        out = empty(be, index.shape, dtype)
+        be.gather(out, dev(be, x), dim, dev(be, index))
+        axis = dim % 3
+        close(host(be, out), np.take_along_axis(x, index % x.shape[axis], axis), dtype)
+
+
+def test_scatter_and_scatter_add_with_repeated_indices(be):
+    for dtype in ("float32", "float64", "int64", "int32"):
+        src = sample((4, 6), dtype)
+        index = rng.integers(0, 3, (4, 6))
+        out = dev(be, np.ones((3, 6), dtype))
+        be.scatter_add(out, 0, dev(be, index), dev(be, src))
+        want = np.ones((3, 6), dtype)
+        np.add.at(want, (index, np.arange(6)[None, :].repeat(4, 0)), src)
+        close(host(be, out), want, dtype)
+    src = sample((3, 4), "int64")
+    index = np.array([[2, 0, 1, 3]] * 3)  # a permutation per row: no repeats
+    out = dev(be, np.zeros((3, 4), np.int64))
+    be.scatter(out, 1, dev(be, index), dev(be, src))
+    want = np.zeros((3, 4), np.int64)
+    np.put_along_axis(want, index, src, 1)
+    close(host(be, out), want, "int64")
+
+
+# -- random ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_random_matches_the_philox_reference(be, dtype):
+    seed, offset, n = 0x1234_5678_9ABC, 2**32 - 3, 1000  # offset crosses a 32-bit carry
+    words = philox_words(n, seed, offset)
+    out = empty(be, (n,), dtype)
+    be.random_uniform(out, seed, offset)
+    np.testing.assert_array_equal(host(be, out), uniform_from_words(words, np.dtype(dtype)))
+    be.random_normal(out, seed, offset)
+    np.testing.assert_allclose(host(be, out), normal_from_words(words, np.dtype(dtype)),
+                               rtol=1e-6 if dtype == "float32" else 1e-12, atol=1e-6)
+
+
+def test_philox_known_answer(be):
+    out = empty(be, (1,), "float64")
+    be.random_uniform(out, 0, 0)  # counter 0, key 0: r0 = 0x6627e8d5, r1 = 0xe169c58d
+    assert host(be, out)[0] == ((0x6627E8D5 << 32 | 0xE169C58D) >> 11) * 2.0**-53
+
+
+# -- errors and interop ---------------------------------------------------------------------
+def test_unsupported_dtypes_raise_clear_errors(be):
+    x = dev(be, np.arange(4, dtype=np.int64))
+    with pytest.raises(TypeError, match="op 'exp' does not support dtype int64"):
+        be.exp(empty(be, (4,), "int64"), x)
+    b = dev(be, np.ones((2, 2), bool))
+    with pytest.raises(TypeError, match="op 'matmul' does not support dtype bool"):
+        be.matmul(empty(be, (2, 2), "bool"), b, b)
+    with pytest.raises(TypeError, match="op 'scatter_add' does not support dtype bool"):
+        be.scatter_add(b, 0, dev(be, np.zeros((2, 2), np.int64)), b)
+
+
+def test_cuda_array_interface_describes_the_view(be):
+    t = dev(be, np.zeros((3, 4), np.float32))
+    dense = be.cuda_array_interface(t)
+    assert dense["version"] == 3 and dense["typestr"] == "<f4" and dense["strides"] is None
+    assert dense["shape"] == (3, 4) and dense["data"] == (t._storage.handle.ptr, False)
+    col = be.cuda_array_interface(view(t, (3,), (4,), offset=1))
+    assert col["strides"] == (16,) and col["data"][0] == t._storage.handle.ptr + 4
