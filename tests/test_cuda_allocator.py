@@ -7,17 +7,9 @@ capacity stands in for cudaMalloc/cudaFree here and these tests run in CI.
 from __future__ import annotations
 
 import gc
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
-
-try:
-    import microtorch_cuda  # noqa: F401
-except ImportError:  # run from a checkout without installing the package
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "backends" / "microtorch_cuda"))
-
 from microtorch_cuda.allocator import (
     LARGE_ROUND,
     SMALL_LIMIT,

@@ -12,18 +12,11 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-
-try:
-    import microtorch_cuda  # noqa: F401
-except ImportError:  # run from a checkout without installing the package
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "backends" / "microtorch_cuda"))
-
 from microtorch_cuda.compiler import FAMILIES, OPS, all_sources, entry_points
 
 ARCHS = ("sm_75", "sm_90")

@@ -16,25 +16,17 @@ Tensors here are ``DeviceArray`` (the fields a kernel reads), as the core is not
 from __future__ import annotations
 
 import math
-import sys
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import numpy as np
 import pytest
-
-try:
-    import microtorch_cuda  # noqa: F401
-except ImportError:  # run from a checkout without installing the package
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "backends" / "microtorch_cuda"))
-
-from microtorch_core import dtypes
-from microtorch_core.random import normal_from_words, philox_words, uniform_from_words
-
 from microtorch_cuda.backend import CUDABackend
 from microtorch_cuda.compiler import OPS, all_sources
 from microtorch_cuda.emulator import EmulatedDriver, find_cxx
 from microtorch_cuda.launch import DeviceArray
+
+from microtorch_core import dtypes
+from microtorch_core.random import normal_from_words, philox_words, uniform_from_words
 
 ALL = ["float32", "float64", "int64", "int32", "bool"]
 rng = np.random.default_rng(0)
@@ -109,7 +101,8 @@ def supported(op):
 
 # -- elementwise ----------------------------------------------------------------------------
 UNARY_REF = {
-    "neg": np.negative, "abs": np.abs, "sign": lambda x: x if x.dtype == bool else np.sign(x), "exp": np.exp, "log": np.log,
+    "neg": np.negative, "abs": np.abs, "exp": np.exp, "log": np.log,
+    "sign": lambda x: x if x.dtype == bool else np.sign(x),  # PyTorch: sign(bool) is itself
     "sqrt": np.sqrt, "sin": np.sin, "cos": np.cos, "tanh": np.tanh,
     "sigmoid": lambda x: 1 / (1 + np.exp(-x)), "erf": np.vectorize(math.erf, otypes=[float]),
 }

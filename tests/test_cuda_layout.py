@@ -8,17 +8,8 @@ NumPy's own strided views checks collapse + pack + the kernel's walk together.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
-
-try:
-    import microtorch_cuda  # noqa: F401
-except ImportError:  # run from a checkout without installing the package
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "backends" / "microtorch_cuda"))
-
 from microtorch_cuda.layout import (
     MAX_DIMS,
     MAX_OPERANDS,

@@ -76,11 +76,18 @@ def clamp(x: Tensor, min=None, max=None) -> Tensor:  # noqa: A002
 clip = clamp
 
 
-def _softmax_dim(x: Tensor, dim: int | None) -> int:
+def _softmax_input(x: Tensor, dim: int | None, dtype: dtypes.DType | None
+                   ) -> tuple[Tensor, int]:
+    """The input converted as PyTorch does (to ``dtype``, or integers to float) and ``dim``."""
     if dim is None:
         raise TypeError("softmax() missing the dim argument (PyTorch deprecated the implicit "
                         "choice; pass dim=-1 for the last dimension)")
-    return _wrap_dim(dim, x.dim())
+    d = _wrap_dim(dim, x.dim())
+    if dtype is not None:
+        x = x.to(dtype)
+    elif not x.dtype.is_floating_point:
+        x = x.to(dtypes.get_default_dtype())
+    return x, d
 
 
 class FusedSoftmax(Function):
@@ -104,11 +111,7 @@ class FusedSoftmax(Function):
 
 def softmax(x: Tensor, dim: int | None = None, dtype: dtypes.DType | None = None) -> Tensor:
     """exp(x) / sum(exp(x)) along ``dim``, computed stably."""
-    d = _softmax_dim(x, dim)
-    if dtype is not None:
-        x = x.to(dtype)
-    elif not x.dtype.is_floating_point:
-        x = x.to(dtypes.get_default_dtype())
+    x, d = _softmax_input(x, dim, dtype)
     if x._kernels.softmax is not None and x.dim():
         return FusedSoftmax.apply(x, d, False)
     e = (x - amax(x, d, keepdim=True).detach()).exp()
@@ -117,11 +120,7 @@ def softmax(x: Tensor, dim: int | None = None, dtype: dtypes.DType | None = None
 
 def log_softmax(x: Tensor, dim: int | None = None, dtype: dtypes.DType | None = None) -> Tensor:
     """x - logsumexp(x) along ``dim``."""
-    d = _softmax_dim(x, dim)
-    if dtype is not None:
-        x = x.to(dtype)
-    elif not x.dtype.is_floating_point:
-        x = x.to(dtypes.get_default_dtype())
+    x, d = _softmax_input(x, dim, dtype)
     if x._kernels.log_softmax is not None and x.dim():
         return FusedSoftmax.apply(x, d, True)
     return x - logsumexp(x, d, keepdim=True)

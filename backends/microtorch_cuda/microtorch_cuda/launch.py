@@ -38,7 +38,7 @@ def device_ptr(t: Any) -> int:
 def is_dense(t: Any) -> bool:
     """Row-major contiguous (size-1 dims may have any stride)."""
     return all(n == 1 or s == c
-               for n, s, c in zip(t.shape, t._strides, contiguous_strides(t.shape)))
+               for n, s, c in zip(t.shape, t._strides, contiguous_strides(t.shape), strict=True))
 
 
 class Launcher:

@@ -50,13 +50,14 @@ def collapse(shape: Sequence[int], strides: Sequence[Sequence[int]]) -> tuple[Sh
     for d, size in enumerate(shape):
         if size == 1:
             continue  # its stride never matters
-        if out_shape and all(o[-1] == s[d] * size for o, s in zip(out_strides, strides)):
+        pairs = zip(out_strides, strides, strict=True)
+        if out_shape and all(o[-1] == s[d] * size for o, s in pairs):
             out_shape[-1] *= size
-            for o, s in zip(out_strides, strides):
+            for o, s in zip(out_strides, strides, strict=True):
                 o[-1] = s[d]
         else:
             out_shape.append(size)
-            for o, s in zip(out_strides, strides):
+            for o, s in zip(out_strides, strides, strict=True):
                 o.append(s[d])
     return tuple(out_shape), [tuple(o) for o in out_strides]
 
@@ -89,7 +90,7 @@ def split_leading(shape: Shape, strides: list[Strides]
     lead = len(shape) - MAX_DIMS
     tail_strides = [s[lead:] for s in strides]
     for idx in itertools.product(*(range(n) for n in shape[:lead])):
-        offsets = [sum(i * st for i, st in zip(idx, s[:lead])) for s in strides]
+        offsets = [sum(i * st for i, st in zip(idx, s[:lead], strict=True)) for s in strides]
         yield offsets, shape[lead:], tail_strides
 
 

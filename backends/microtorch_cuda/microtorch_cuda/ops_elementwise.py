@@ -39,7 +39,7 @@ class ElementwiseOps(Launcher):
         shape, strides = collapse(shape, strides)
         ptrs = [0 if t is None else device_ptr(t) for t in operands]
         head = "P" * len(operands) + DTYPES[dtype].arg * len(values) + "q"
-        dense = all(s == (1,) for s, t in zip(strides, operands) if t is not None)
+        dense = all(s == (1,) for s, t in zip(strides, operands, strict=True) if t is not None)
         if len(shape) == 0 or dense:
             func = self.kernels.function("elementwise", dtype, f"{kernel}_contig", head)
             func.prepared_call(self._grid(n, ILP), BLOCK, *ptrs, *values, n)
@@ -48,7 +48,8 @@ class ElementwiseOps(Launcher):
                                      head + LAYOUT_FORMAT + "i")
         itemsizes = [0 if t is None else t.dtype.itemsize for t in operands]
         for offsets, sub_shape, sub_strides in split_leading(shape, strides):
-            sub_ptrs = [p and p + o * size for p, o, size in zip(ptrs, offsets, itemsizes)]
+            sub_ptrs = [p and p + o * size
+                        for p, o, size in zip(ptrs, offsets, itemsizes, strict=True)]
             sub_n = numel(sub_shape)
             func.prepared_call(self._grid(sub_n), BLOCK, *sub_ptrs, *values, sub_n,
                                *pack_layout(sub_shape, sub_strides), len(sub_shape))

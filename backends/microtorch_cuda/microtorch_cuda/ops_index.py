@@ -37,7 +37,8 @@ class IndexOps(Launcher):
         func = self.kernels.function("index", dense.dtype.name, kernel, INDEX_FORMAT)
         operands = (dense, index, indexed)
         for offsets, sub_shape, sub_strides in split_leading(shape, strides):
-            ptrs = [device_ptr(t) + o * t.dtype.itemsize for t, o in zip(operands, offsets)]
+            ptrs = [device_ptr(t) + o * t.dtype.itemsize
+                    for t, o in zip(operands, offsets, strict=True)]
             sub_n = numel(sub_shape)
             # index.cu kernels take the tensor they write first: gather writes the dense
             # side, scatter the indexed one.

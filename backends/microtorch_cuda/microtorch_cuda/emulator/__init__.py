@@ -44,7 +44,7 @@ def find_cxx() -> str | None:
 
 
 class EmulatedFunction:
-    """Mimics a PyCUDA ``Function``: ``prepare(format)`` then ``prepared_call(grid, block, ...)``."""
+    """Mimics a PyCUDA ``Function``: ``prepare(fmt)``, then ``prepared_call(grid, block, ...)``."""
 
     def __init__(self, driver: EmulatedDriver, name: str, launcher: Any) -> None:
         self._driver, self.name, self._launcher = driver, name, launcher
@@ -61,7 +61,7 @@ class EmulatedFunction:
         block3 = (tuple(block) + (1, 1, 1))[:3]
         if min(grid3) < 1 or min(block3) < 1 or np.prod(block3) > 1024:
             raise ValueError(f"kernel {self.name}: invalid launch grid={grid} block={block}")
-        capped = [min(g, cap) for g, cap in zip(grid3, self._driver.max_grid)]
+        capped = [min(g, cap) for g, cap in zip(grid3, self._driver.max_grid, strict=True)]
         expected = self._launcher((ctypes.c_uint * 3)(*capped), (ctypes.c_uint * 3)(*block3),
                                   buf, len(buf))
         if expected != len(buf):
