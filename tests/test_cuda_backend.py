@@ -10,6 +10,7 @@ from __future__ import annotations
 import ctypes
 import subprocess
 import sys
+from pathlib import Path
 
 import microtorch_cuda.plugin
 import numpy as np
@@ -21,6 +22,8 @@ from microtorch_cuda.emulator import find_cxx
 import microtorch_core as mt
 from microtorch_core.backend import missing_primitives
 from microtorch_core.registry import BackendRegistry, registry
+
+BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_cuda.py"
 
 
 # -- import and availability -------------------------------------------------------------------
@@ -189,3 +192,21 @@ def test_cuda_tensors_expose_cuda_array_interface(emulated_cuda):
     assert interface["shape"] == (3, 4) and interface["typestr"] == "<f4"
     assert interface["version"] == 3 and interface["strides"] is None
     assert t.t().__cuda_array_interface__["strides"] == (4, 16)
+
+
+def test_benchmark_script_runs(emulated_cuda, capsys):
+    """benchmarks/bench_cuda.py with tiny sizes: its API use is right before a GPU run."""
+    import runpy
+
+    bench = runpy.run_path(str(BENCH))
+    assert bench["main"](["--small"]) == 0
+    out = capsys.readouterr().out
+    assert "add, 4096 float32" in out and "matmul 64^3" in out and "allocator:" in out
+
+
+def test_benchmark_script_skips_cleanly_without_cuda(no_cuda, capsys):
+    import runpy
+
+    bench = runpy.run_path(str(BENCH))
+    assert bench["main"]([]) == 0
+    assert "skipped, CUDA is unavailable" in capsys.readouterr().out

@@ -7,13 +7,14 @@ case, and the fast one), ``NAME_strided`` with a packed Layout otherwise.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from microtorch_core.backend import BINARY_OPS, COMPARISON_OPS, UNARY_OPS
 
 from .compiler import DTYPES, check_dtype
 from .launch import BLOCK, Launcher, device_ptr, is_dense
-from .layout import LAYOUT_FORMAT, collapse, numel, pack_layout, split_leading
+from .layout import LAYOUT_FORMAT, collapse, dense_strides, numel, pack_layout, split_leading
 
 ILP = 4  # elements per thread per step in the contiguous kernels (MT_ILP in the .cu)
 
@@ -34,13 +35,19 @@ class ElementwiseOps(Launcher):
         if n == 0:
             return
         operands = [out, *inputs]
+        ptrs = [0 if t is None else device_ptr(t) for t in operands]
+        head = _arg_head(dtype, len(operands), len(values))
+        # Fast path first, checked without collapsing: every tensor dense, same shape.
+        dense = dense_strides(shape)
+        if all(t is None or t._strides == dense for t in operands):
+            func = self.kernels.function("elementwise", dtype, f"{kernel}_contig", head)
+            func.prepared_call(self._grid(n, ILP), BLOCK, *ptrs, *values, n)
+            return
         no_strides = (0,) * len(shape)
         strides = [no_strides if t is None else t._strides for t in operands]
         shape, strides = collapse(shape, strides)
-        ptrs = [0 if t is None else device_ptr(t) for t in operands]
-        head = "P" * len(operands) + DTYPES[dtype].arg * len(values) + "q"
-        dense = all(s == (1,) for s, t in zip(strides, operands, strict=True) if t is not None)
-        if len(shape) == 0 or dense:
+        tensors = [s for s, t in zip(strides, operands, strict=True) if t is not None]
+        if len(shape) == 0 or all(s == (1,) for s in tensors):  # dense once size-1 dims go
             func = self.kernels.function("elementwise", dtype, f"{kernel}_contig", head)
             func.prepared_call(self._grid(n, ILP), BLOCK, *ptrs, *values, n)
             return
@@ -84,26 +91,36 @@ class ElementwiseOps(Launcher):
         self._launch_elementwise(x.dtype.name, op, out, [x])
 
     def _binary(self, op: str, out: Any, a: Any, b: Any) -> None:
+        a_is_tensor, b_is_tensor = not isinstance(a, _SCALAR), not isinstance(b, _SCALAR)
         # Comparisons compute in the operands' dtype and write bool; the others in out's.
-        tensor = a if _is_tensor(a) else b
-        if not _is_tensor(tensor):
+        if a_is_tensor:
+            dtype = a.dtype.name
+        elif b_is_tensor:
+            dtype = b.dtype.name
+        else:
             raise TypeError(f"cuda backend: op '{op}' needs at least one tensor operand")
-        dtype = tensor.dtype.name
         check_dtype(op, dtype)
-        self._launch_elementwise(dtype, op, out, [_tensor_or_none(a), _tensor_or_none(b)],
-                                 (_scalar_or_zero(a), _scalar_or_zero(b)))
+        self._launch_elementwise(dtype, op, out,
+                                 [a if a_is_tensor else None, b if b_is_tensor else None],
+                                 (0 if a_is_tensor else a, 0 if b_is_tensor else b))
 
 
-def _is_tensor(x: Any) -> bool:
-    return not isinstance(x, (bool, int, float))
+_SCALAR = (bool, int, float)
+
+
+@functools.cache
+def _arg_head(dtype: str, n_pointers: int, n_values: int) -> str:
+    """Format of the arguments every elementwise kernel starts with: pointers, scalar
+    values, element count."""
+    return "P" * n_pointers + DTYPES[dtype].arg * n_values + "q"
 
 
 def _tensor_or_none(x: Any) -> Any:
-    return x if _is_tensor(x) else None
+    return None if isinstance(x, _SCALAR) else x
 
 
 def _scalar_or_zero(x: Any) -> bool | int | float:
-    return 0 if _is_tensor(x) else x
+    return x if isinstance(x, _SCALAR) else 0
 
 
 def _make_unary(op: str):

@@ -8,15 +8,21 @@ kernels on the CPU emulator, so that ``pytest --backend cudaemu`` runs the core'
 suite against the CUDA kernels on a machine without a GPU (slowly).
 """
 
+from __future__ import annotations
+
 import os
+from typing import TYPE_CHECKING
 
 from microtorch_core.hookspecs import hookimpl
+
+if TYPE_CHECKING:
+    from microtorch_core.registry import BackendRegistry
 
 EMULATOR_ENV = "MICROTORCH_CUDA_EMULATOR"
 
 
 @hookimpl
-def microtorch_register_backends(registry):  # noqa: ANN001 - the hookspec types it
+def microtorch_register_backends(registry: BackendRegistry) -> None:
     """Provide device type ``cuda`` (and ``cudaemu`` when asked for)."""
     from .backend import CUDABackend
 
