@@ -110,6 +110,20 @@ def main() -> None:
         "microtorch": lambda: ag + bg, "numpy": lambda: a_np + b_np,
         "torch": (lambda: tag + tbg) if torch else None}, 20000, args.repeat))
 
+    # tensor op Python number, and the in-place update of an optimizer step (p += -lr * g)
+    report("mul 16 float32 by a Python float", interleaved({
+        "microtorch": lambda: a * 0.5, "numpy": lambda: a_np * 0.5,
+        "torch": (lambda: ta * 0.5) if torch else None}, 20000, args.repeat))
+
+    p_np = np.random.rand(64, 128).astype(np.float32)
+    g_np = np.random.rand(64, 128).astype(np.float32)
+    p, g = mt.tensor(p_np), mt.tensor(g_np)
+    tp, tg = (torch.tensor(p_np), torch.tensor(g_np)) if torch else (None, None)
+    report("add_(g, alpha=-lr) 64x128 float32", interleaved({
+        "microtorch": lambda: p.add_(g, alpha=-1e-9),
+        "numpy": lambda: np.add(p_np, g_np * -1e-9, out=p_np),
+        "torch": (lambda: tp.add_(tg, alpha=-1e-9)) if torch else None}, 5000, args.repeat))
+
     # 2. 512x512 float32 matmul
     m_np = np.random.rand(512, 512).astype(np.float32)
     n_np = np.random.rand(512, 512).astype(np.float32)

@@ -14,29 +14,52 @@ if TYPE_CHECKING:
 _IMPLIED = {dtypes.int64, dtypes.bool_}  # dtypes repr leaves out (besides the default float)
 
 
+def _summarized(values: np.ndarray, edge: int = 3) -> np.ndarray:
+    """The values repr shows when it elides (the first and last ``edge`` along each dim)."""
+    for axis, n in enumerate(values.shape):
+        if n > 2 * edge:
+            values = np.concatenate([values.take(range(edge), axis),
+                                     values.take(range(n - edge, n), axis)], axis)
+    return values
+
+
 def _formatter(values: np.ndarray):
+    """PyTorch's float format: integral values as ``3.``, others with 4 decimals, scientific
+    when the magnitudes span more than 1000x or leave [1e-4, 1e8]; every entry padded to one
+    width so columns line up."""
     if values.dtype.kind != "f":
         return None
-    finite = values[np.isfinite(values)]
-    if finite.size and np.all(finite == np.round(finite)) and np.abs(finite).max() < 1e8:
-        return lambda v: (f"{v:.0f}." if np.isfinite(v) else str(v))
-    big = finite.size and (np.abs(finite).max() >= 1e8 or
-                           0 < np.abs(finite[finite != 0]).min(initial=1) < 1e-4)
-    if big:
-        return lambda v: f"{v:.4e}"
-    return lambda v: f"{v:.4f}"
+    if values.size > 1000:
+        values = _summarized(values)
+    shown = values[np.isfinite(values) & (values != 0)]  # PyTorch sizes by these only
+    nonzero = np.abs(shown)
+    int_mode = bool(np.all(nonzero == np.round(nonzero)))
+    sci = bool(nonzero.size) and (nonzero.max() / nonzero.min() > 1000 or nonzero.max() > 1e8
+                                  or (not int_mode and nonzero.min() < 1e-4))
+
+    def fmt(v) -> str:
+        if sci:
+            return f"{v:.4e}"
+        if int_mode:
+            return f"{v:.0f}." if np.isfinite(v) else f"{v:.0f}"
+        return f"{v:.4f}"
+
+    width = max((len(fmt(v)) for v in shown.flat), default=1)
+    return lambda v: fmt(v).rjust(width)
 
 
 def format_tensor(t: Tensor) -> str:
     values = t.detach()._to_host()
     fmt = _formatter(values)
-    opts = {"separator": ", ", "prefix": "tensor(", "threshold": 1000, "edgeitems": 3}
+    opts = {"separator": ", ", "prefix": "tensor(", "threshold": 1000, "edgeitems": 3,
+            "max_line_width": 81}  # NumPy wraps before the limit, PyTorch at 80
     if fmt is not None:
         opts["formatter"] = {"float_kind": fmt}
     if values.dtype == np.bool_:
         body = np.array2string(values, **opts).replace("True", "True").replace("False", "False")
     else:
         body = np.array2string(values, **opts)
+    body = body.replace(", ..., ", ",  ..., ")  # PyTorch elides with " ..." in a row
     extras = []
     if t.device.type != "cpu":
         extras.append(f"device='{t.device}'")

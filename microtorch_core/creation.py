@@ -234,11 +234,13 @@ def randn_like(x: Tensor, *, dtype=None, device=None, requires_grad=False) -> Te
                  requires_grad=requires_grad)
 
 
-def randint(low: int, high: int | None = None, size: Sequence[int] = (), *,
+def randint(low: int, high: int | Sequence[int] | None = None, size: Sequence[int] = (), *,
             dtype: DType | None = None, device: DeviceLike | None = None,
             generator=None) -> Tensor:
     """Random integers in [low, high) (``randint(high, size)`` means low = 0)."""
-    if high is None:
+    if isinstance(high, (tuple, list)):  # randint(high, size)
+        low, high, size = 0, low, high
+    elif high is None:
         low, high = 0, low
     if high <= low:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} "

@@ -119,15 +119,16 @@ def run_backward(roots: Sequence[Tensor], grad_roots: Sequence[Tensor], retain_g
             grads = buffers.pop(node, None) or [None] * node.num_outputs
             if node.pre_hooks or node.retained:
                 _call_hooks(node, grads)
-            for nr, g in enumerate(grads):
-                slot = captured.get((node, nr))
-                if slot is not None and g is not None:
-                    results[slot] = g
+            if captured:  # autograd.grad(): keep the gradients that reach its inputs
+                for nr, g in enumerate(grads):
+                    slot = captured.get((node, nr))
+                    if slot is not None and g is not None:
+                        results[slot] = g
             if isinstance(node, AccumulateGrad):
                 if inputs is None and grads[0] is not None:
                     _accumulate(node, grads[0], create_graph)
                 continue
-            if all(g is None for g in grads):
+            if grads[0] is None and all(g is None for g in grads):  # nothing arrived
                 input_grads: tuple = (None,) * len(node.next_functions)
             else:
                 input_grads = node.apply(grads)

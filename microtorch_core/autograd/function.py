@@ -115,8 +115,6 @@ class Node:
     def apply(self, grads: list[Tensor | None]) -> tuple[Tensor | None, ...]:
         """Run ``backward`` and return one gradient per forward input."""
         if self.materialize_grads:
-            from ..tensor import _zeros_like_meta
-
             grads = [g if g is not None else _zeros_like_meta(m)
                      for g, m in zip(grads, self.output_meta)]
         result = self.fn.backward(self, *grads)
@@ -253,3 +251,4 @@ def _edge(t: Tensor) -> tuple[Node, int]:
 
 
 from ..tensor import Tensor as _Tensor  # noqa: E402  (tensor.py imports this module first)
+from ..tensor import _zeros_like_meta  # noqa: E402

@@ -65,11 +65,11 @@ def clamp(x: Tensor, min=None, max=None) -> Tensor:  # noqa: A002
     """Limit values to [min, max]; the gradient passes where min <= x <= max, as PyTorch."""
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
-    out = x
+    out = x  # tensor bounds promote with x, as in PyTorch (int x, float bounds: float)
     if min is not None:
-        out = where(out < min, min if not isinstance(min, Tensor) else min.to(x.dtype), out)
+        out = where(out < min, min, out)
     if max is not None:
-        out = where(out > max, max if not isinstance(max, Tensor) else max.to(x.dtype), out)
+        out = where(out > max, max, out)
     return out
 
 
@@ -114,7 +114,9 @@ def softmax(x: Tensor, dim: int | None = None, dtype: dtypes.DType | None = None
     x, d = _softmax_input(x, dim, dtype)
     if x._kernels.softmax is not None and x.dim():
         return FusedSoftmax.apply(x, d, False)
-    e = (x - amax(x, d, keepdim=True).detach()).exp()
+    m = amax(x, d, keepdim=True).detach()
+    m = where(m.abs() == math.inf, 0.0, m)  # a row of -inf: nan from 0 / 0, not from inf - inf
+    e = (x - m).exp()
     return e / _sum(e, d, keepdim=True)
 
 

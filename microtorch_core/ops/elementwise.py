@@ -57,16 +57,27 @@ def dispatch_binary(op: str, a: Tensor | Scalar, b: Tensor | Scalar,
     dtype, shape and device) is checked first and costs a handful of attribute lookups.
     """
     if isinstance(a, Tensor) and isinstance(b, Tensor):
-        if (a.dtype is b.dtype and a.shape == b.shape and a.device is b.device
-                and compute_dtype is None):
+        if a.dtype is b.dtype and a.device is b.device and compute_dtype is None:
+            # one dtype on one device: nothing to promote (result_type would return that dtype)
             kernels = a._kernels
-            out = Tensor._empty(a.shape, out_dtype or a.dtype, a.device, kernels)
-            getattr(kernels, op)(out, a, b)
+            if a.shape == b.shape:
+                out = Tensor._empty(a.shape, out_dtype or a.dtype, a.device, kernels)
+                getattr(kernels, op)(out, a, b)
+            else:  # broadcast: the kernel sees stride-0 views of both operands
+                shape = broadcast_shapes(a.shape, b.shape)
+                out = Tensor._empty(shape, out_dtype or a.dtype, a.device, kernels)
+                getattr(kernels, op)(out, broadcast_view(a, shape), broadcast_view(b, shape))
             return out
         like = same_device(a, b)
         shape = a.shape if a.shape == b.shape else broadcast_shapes(a.shape, b.shape)
     elif isinstance(a, Tensor):
         _check_operand(b)
+        if a.dtype.is_floating_point and compute_dtype is None:
+            # x * 0.5, x / n: a floating tensor keeps its dtype against any Python number, so
+            # there is nothing to promote or broadcast
+            out = Tensor._empty(a.shape, out_dtype or a.dtype, a.device, a._kernels)
+            getattr(a._kernels, op)(out, a, float(b))
+            return out
         like, shape = a, a.shape
     else:
         _check_operand(a)
@@ -113,9 +124,10 @@ class Sub(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        if _is_bool(a) and _is_bool(b):  # checked here: a kernel would compute garbage
-            raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
-                               "supported. Use the `^` or `logical_xor()` operator instead.")
+        if _is_bool(a) or _is_bool(b):  # as PyTorch: a kernel would compute garbage for two
+            raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not "
+                               "supported. If you are trying to invert a mask, use the `~` or "
+                               "`logical_not()` operator instead.")
         return dispatch_binary("sub", a, b)
 
     @staticmethod
@@ -166,6 +178,9 @@ class Pow(Function):
     def forward(ctx, a, b):
         if _is_bool(a) and _is_bool(b):
             raise RuntimeError('"pow" is not implemented for bool tensors')
+        if (type(b) is int and b < 0 and isinstance(a, Tensor)
+                and not a.dtype.is_floating_point):
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
         ctx.scalars = (a, b)
         out = dispatch_binary("pow", a, b)
         ctx.save_for_backward(*(x if isinstance(x, Tensor) else None for x in (a, b)), out)
@@ -178,8 +193,8 @@ class Pow(Function):
         b = ctx.scalars[1] if b is None else b
         grad_a = grad_b = None
         if ctx.needs_input_grad[0]:
-            if isinstance(b, Tensor):
-                grad_a = grad * b * a ** (b - 1)
+            if isinstance(b, Tensor):  # 0 where b == 0, as PyTorch (not 0 * 0^-1 = nan)
+                grad_a = where(b == 0, 0.0, grad * b * a ** (b - 1))
             else:
                 grad_a = grad * b * a ** (b - 1) if b != 0 else grad * 0
         if ctx.needs_input_grad[1]:

@@ -135,11 +135,20 @@ def _is_advanced(k) -> bool:
     return isinstance(k, (Tensor, list, np.ndarray))
 
 
+def _is_bool_scalar(k) -> bool:
+    """``True``, ``False`` or a 0-d bool tensor: PyTorch adds a dim of size 1 and indexes it
+    with ``[0]`` (True) or with nothing (False), so ``x[True]`` is ``x[None]``."""
+    return isinstance(k, bool) or (isinstance(k, Tensor) and k.dtype is dtypes.bool_
+                                   and k.dim() == 0)
+
+
 def _as_index_tensor(k, like: Tensor) -> Tensor:
     if isinstance(k, Tensor):
         t = k
     else:
         arr = np.asarray(k)
+        if arr.size == 0:  # x[[]]: an empty float array from NumPy, an empty index here
+            arr = arr.astype(np.int64)
         if arr.dtype == object or arr.dtype.kind not in "biu":
             raise IndexError(f"tensors used as indices must be long, int or bool, got {k!r}")
         t = Tensor._from_numpy(arr.astype(np.bool_ if arr.dtype.kind == "b" else np.int64),
@@ -156,7 +165,8 @@ def _parse(x: Tensor, key) -> tuple[tuple, tuple, int, list]:
         key = (key,)
     key = tuple(_as_index_tensor(k, x) if _is_advanced(k) else k for k in key)
     consumed = builtins_sum(k.dim() if isinstance(k, Tensor) and k.dtype is dtypes.bool_ else
-                            0 if k is None or k is Ellipsis else 1 for k in key)
+                            0 if k is None or k is Ellipsis or isinstance(k, bool) else 1
+                            for k in key)
     if consumed > x.dim():
         raise IndexError(f"too many indices for tensor of dimension {x.dim()}")
     shape, strides, offset, advanced = [], [], x._offset, []
@@ -171,6 +181,11 @@ def _parse(x: Tensor, key) -> tuple[tuple, tuple, int, list]:
                 strides.append(x._strides[d])
                 d += 1
             consumed = x.dim()  # a second Ellipsis expands to nothing
+        elif _is_bool_scalar(k):
+            kept = np.zeros(1 if bool(k) else 0, np.int64)
+            advanced.append((len(shape), Tensor._from_numpy(kept, x.device)))
+            shape.append(1)
+            strides.append(0)
         elif isinstance(k, Tensor):
             if k.dtype is dtypes.bool_:
                 if tuple(k.shape) != tuple(x.shape[d:d + k.dim()]):
@@ -275,8 +290,7 @@ def _advanced(view: Tensor, advanced: list) -> Tensor:
     rows = reshape(moved, (_numel(tuple(sizes)), _numel(rest)))
     picked = index_select(rows, 0, reshape(broadcast_view(flat, bshape), (-1,)))
     out = reshape(picked, bshape + rest)
-    adjacent = positions == list(range(positions[0], positions[0] + len(positions)))
-    if adjacent and positions[0] > 0:  # result dims go where the indexed dims were
+    if _result_in_place(positions):  # result dims go where the indexed dims were
         k, p = len(bshape), positions[0]
         order = list(range(k, k + p)) + list(range(k)) + list(range(k + p, out.dim()))
         out = permute(out, tuple(order))
@@ -300,7 +314,9 @@ def _basic_part(key, x: Tensor):
         key = (key,)
     out = []
     for k in key:
-        if _is_advanced(k):
+        if _is_bool_scalar(k):
+            out.append(None)
+        elif _is_advanced(k):
             t = _as_index_tensor(k, x)
             out.extend([slice(None)] * (t.dim() if t.dtype is dtypes.bool_ else 1))
         else:
@@ -358,10 +374,10 @@ def _write(x: Tensor, key, value) -> None:
     index = broadcast_view(flat, (flat.shape[0], rows_shape[1]))
     if isinstance(value, Tensor):
         src = cast(value, x.dtype)
-        result_shape = _advanced_result_shape(view, positions, bshape, rest)
-        src = broadcast_view(src, result_shape)
-        if result_shape != bshape + rest:  # undo PyTorch's placement to get row order
-            k, p = len(bshape), positions[0]
+        k, p = len(bshape), positions[0]
+        in_place = _result_in_place(positions)
+        src = broadcast_view(src, rest[:p] + bshape + rest[p:] if in_place else bshape + rest)
+        if in_place:  # undo PyTorch's placement to get row order
             inv = list(range(p, p + k)) + list(range(p)) + list(range(p + k, src.dim()))
             src = src.permute(tuple(inv))
         src = contiguous(src).reshape(index.shape)
@@ -378,12 +394,11 @@ def _view_ok(t: Tensor, shape: tuple) -> bool:
     return _view_strides(t.shape, t._strides, shape) is not None
 
 
-def _advanced_result_shape(view, positions, bshape, rest) -> tuple:
+def _result_in_place(positions: list[int]) -> bool:
+    """True when the indexed dims' result goes where they were (PyTorch: adjacent advanced
+    indices after the first dim), False when it goes to the front."""
     adjacent = positions == list(range(positions[0], positions[0] + len(positions)))
-    if adjacent and positions[0] > 0:
-        p = positions[0]
-        return rest[:p] + bshape + rest[p:]
-    return bshape + rest
+    return adjacent and positions[0] > 0
 
 
 def check_inplace(x: Tensor, *others) -> bool:
@@ -464,7 +479,13 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     if not tensors:
         raise RuntimeError("cat(): expected a non-empty list of Tensors")
     same_device(*tensors)
+    # PyTorch still accepts 1-D empty tensors next to any others (``cat([tensor([]), x])``)
+    tensors = [t for t in tensors if t.shape != (0,)] or tensors[:1]
     ref = tensors[0]
+    for i, t in enumerate(tensors):
+        if t.dim() == 0:
+            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be "
+                               "concatenated")
     d = _wrap_dim(dim, ref.dim())
     for i, t in enumerate(tensors):
         if t.dim() != ref.dim() or t.shape[:d] + t.shape[d + 1:] != ref.shape[:d] + \

@@ -60,17 +60,34 @@ def _inplace_binary(op: str, fn, x: Tensor, other, name: str) -> Tensor:
     return x
 
 
+def _times_alpha(other, alpha):
+    """``other * alpha`` for ``add_``/``sub_``.
+
+    An optimizer step does this for every parameter (``p.add_(g, alpha=-lr)``), so a floating
+    tensor that records no graph is scaled by the ``mul`` kernel directly: no Function, no
+    promotion (a floating tensor times a Python number keeps its dtype). Anything else takes
+    the ordinary ``*``.
+    """
+    if (isinstance(other, Tensor) and other.dtype.is_floating_point
+            and isinstance(alpha, (int, float))
+            and not (_State.enabled and other.requires_grad)):
+        out = other._empty_like()
+        other._kernels.mul(out, other, float(alpha))
+        return out
+    return other * alpha
+
+
 def add_(x: Tensor, other, *, alpha=1) -> Tensor:
     """x += alpha * other, in place."""
     if alpha != 1:
-        other = other * alpha
+        other = _times_alpha(other, alpha)
     return _inplace_binary("add", ew.add, x, other, "add_")
 
 
 def sub_(x: Tensor, other, *, alpha=1) -> Tensor:
     """x -= alpha * other, in place."""
     if alpha != 1:
-        other = other * alpha
+        other = _times_alpha(other, alpha)
     return _inplace_binary("sub", ew.sub, x, other, "sub_")
 
 
@@ -128,7 +145,7 @@ def _unary_inplace(name: str):
         if check_inplace(x):  # on a clone: see _inplace_binary
             return rebase_history(x, getattr(x.clone(), name)(*args, **kwargs))
         new = getattr(x, name)(*args, **kwargs)
-        if new.dtype is not x.dtype:
+        if new.dtype.category > x.dtype.category:  # e.g. sqrt_ of an integer tensor
             raise RuntimeError(f"{name}_: result type {new.dtype.name} can't be cast to the "
                                f"desired output type {x.dtype.name}")
         x._kernels.copy(x, new)

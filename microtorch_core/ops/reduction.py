@@ -258,10 +258,25 @@ def var(x: Tensor, dim: DimArg = None, unbiased: bool | None = None, keepdim: bo
     return sum(centered * centered, dims, keepdim) / (n if n > 0 else float("nan"))
 
 
+class _StdFromVar(Function):
+    """out = sqrt(v); the gradient is 0 where out is 0 (PyTorch's std backward), not nan"""
+
+    @staticmethod
+    def forward(ctx, v):
+        out = v.sqrt()
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return where(out == 0, 0.0, grad / (2 * out))
+
+
 def std(x: Tensor, dim: DimArg = None, unbiased: bool | None = None, keepdim: bool = False,
         *, correction: int | None = None) -> Tensor:
     """Standard deviation: ``sqrt(var(...))``."""
-    return var(x, dim, unbiased, keepdim, correction=correction).sqrt()
+    return _StdFromVar.apply(var(x, dim, unbiased, keepdim, correction=correction))
 
 
 def logsumexp(x: Tensor, dim: DimArg, keepdim: bool = False) -> Tensor:

@@ -172,6 +172,12 @@ def test_creation_functions(device):
     assert_close(mt.normal(1.5, 0.0, (3,), device=device), np.float32([1.5, 1.5, 1.5]))
 
 
+def test_randint_with_high_and_size_only_starts_at_zero(device):
+    r = mt.randint(3, (500,), device=device)  # PyTorch's randint(high, size)
+    assert r.shape == (500,) and r.dtype is mt.int64
+    assert set(np.unique(np.asarray(r))) == {0, 1, 2}
+
+
 # -- host/device round trips ---------------------------------------------------------------------
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_round_trip_preserves_values_and_dtype(device, dtype):

@@ -203,3 +203,16 @@ def test_no_grad_and_detach(device):
     assert not y.requires_grad and y.grad_fn is None
     z = (x * 3).detach()
     assert not z.requires_grad
+
+
+def test_pow_gradient_is_zero_where_the_exponent_is_zero(device):
+    a = mt.tensor([0.0, 0.0, 2.0], device=device, requires_grad=True)
+    b = mt.tensor([0.0, 2.0, 0.0], device=device, requires_grad=True)
+    (a ** b).sum().backward()
+    assert_close(a.grad, np.float32([0.0, 0.0, 0.0]))  # not 0 * 0^-1 = nan
+
+
+def test_std_gradient_of_constant_input_is_zero(device):
+    x = mt.ones(3, 2, device=device, requires_grad=True)
+    x.std(0).sum().backward()
+    assert_close(x.grad, np.zeros((3, 2), np.float32))  # PyTorch masks 1 / (2 * 0)

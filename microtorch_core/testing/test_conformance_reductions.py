@@ -3,6 +3,8 @@ them) against NumPy, over dims, with keepdim, across dtypes and layouts, 0-d and
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -136,6 +138,13 @@ def test_softmax_and_log_softmax(device, dim):
     assert_close(t.softmax(dim), _softmax(x, dim))
     assert_close(t.log_softmax(dim), np.log(_softmax(x, dim)), atol=1e-6)
     assert_close(t.transpose(0, 2).softmax(dim), _softmax(x.transpose(2, 1, 0), dim))
+
+
+def test_softmax_of_an_all_minus_infinity_row_is_nan_without_warnings(device):
+    t = mt.tensor([[-np.inf, -np.inf], [0.0, -np.inf]], device=device)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert_close(t.softmax(1), np.float32([[np.nan, np.nan], [1.0, 0.0]]))
 
 
 def test_softmax_of_large_values_is_finite(device):

@@ -229,3 +229,40 @@ def test_split_and_chunk_are_views(device):
     sizes = t.split([2, 5])
     assert_close(sizes[1], x[2:])
     assert [c.shape[0] for c in t.chunk(3)] == [3, 3, 1]
+
+
+def test_advanced_assignment_after_a_slice_writes_where_indexing_reads(device):
+    # the value's dims follow the indexed result's layout even when shapes coincide
+    t, x = _arange((2, 3, 4), device)
+    value = np.arange(16, dtype=np.float32).reshape(2, 2, 4) + 100
+    t[:, [0, 2]] = mt.tensor(value, device=device)
+    x[:, [0, 2]] = value
+    assert_close(t, x)
+
+
+def test_bool_scalar_index_adds_a_dim(device):
+    t, x = _arange((2, 3), device)
+    assert_close(t[True], x[True])
+    assert t[False].shape == (0, 2, 3)
+    assert_close(t[0, mt.tensor(True, device=device)], x[0, True])
+    assert_close(t[mt.tensor(1.0, device=device) > 0], x[None])
+    t[True] = 5.0
+    assert_close(t, np.full((2, 3), 5.0, np.float32))
+
+
+def test_empty_list_index_selects_nothing(device):
+    t, _ = _arange((2, 3), device)
+    assert t[[]].shape == (0, 3)
+    t[[]] = 1.0
+    assert_close(t, np.arange(6, dtype=np.float32).reshape(2, 3))
+
+
+def test_cat_accepts_a_1d_empty_tensor_next_to_any_shape(device):
+    t, x = _arange((2, 3), device)
+    assert_close(mt.cat([mt.tensor([], device=device), t]), x)  # the accumulator idiom
+    assert_close(mt.cat([t, mt.zeros(0, device=device)], 1), x)
+
+
+def test_cat_of_0d_tensors_is_a_clear_error(device):
+    with pytest.raises(RuntimeError, match="zero-dimensional tensor"):
+        mt.cat([mt.tensor(1.0, device=device)])
