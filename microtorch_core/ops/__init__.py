@@ -32,6 +32,10 @@ from .composite import (
 from .elementwise import (
     abs,
     add,
+    bitwise_and,
+    bitwise_not,
+    bitwise_or,
+    bitwise_xor,
     cos,
     div,
     divide,
@@ -186,22 +190,12 @@ TENSOR_METHODS = (
 )
 
 
-def _method(fn):
-    """Turn ``ops.f(x, ...)`` into the method ``x.f(...)``."""
-
-    def method(self, *args, **kwargs):
-        return fn(self, *args, **kwargs)
-
-    method.__name__ = fn.__name__
-    method.__doc__ = fn.__doc__
-    return method
-
-
 def _attach_methods() -> None:
     from ..tensor import Tensor
 
     for name in TENSOR_METHODS:
-        setattr(Tensor, name, _method(globals()[name]))
+        # a plain function set on the class is a method: ``x.f(...)`` calls ``f(x, ...)``
+        setattr(Tensor, name, globals()[name])
     Tensor.where = _where_method
 
 

@@ -344,3 +344,12 @@ def test_clamp_with_tensor_bounds_promotes_like_pytorch(device):
     out = t.clamp(mt.tensor([0.5], device=device), mt.tensor([2.5], device=device))
     assert out.dtype is mt.float32
     assert_close(out, np.float32([0.5, 2.0, 2.5]))
+
+
+def test_bitwise_xor_and_or_of_bool_tensors(device):
+    a = np.array([True, True, False, False])
+    b = np.array([True, False, True, False])
+    ta, tb = mt.tensor(a, device=device), mt.tensor(b, device=device)
+    assert_close(ta ^ tb, a ^ b)
+    assert_close(ta | tb, a | b)
+    assert_close(True & tb, True & b)
