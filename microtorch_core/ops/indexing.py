@@ -65,7 +65,7 @@ class ScatterAdd(Function):
     def forward(ctx, x, dim, index, src):
         ctx.dim = dim
         ctx.save_for_backward(index)
-        out = contiguous(x).clone() if x.is_contiguous() else contiguous(x)
+        out = x.clone()  # a fresh contiguous copy to write into
         x._kernels.scatter_add(out, dim, index, cast(src, out.dtype))
         return out
 
@@ -82,7 +82,7 @@ class Scatter(Function):
     def forward(ctx, x, dim, index, src):
         ctx.dim = dim
         ctx.save_for_backward(index)
-        out = contiguous(x).clone() if x.is_contiguous() else contiguous(x)
+        out = x.clone()  # a fresh contiguous copy to write into
         if isinstance(src, Tensor):
             src = cast(src, out.dtype)
         else:  # a scalar: scatter a broadcast view of it
@@ -164,7 +164,7 @@ def _parse(x: Tensor, key) -> tuple[tuple, tuple, int, list]:
     if not isinstance(key, tuple):
         key = (key,)
     key = tuple(_as_index_tensor(k, x) if _is_advanced(k) else k for k in key)
-    consumed = builtins_sum(k.dim() if isinstance(k, Tensor) and k.dtype is dtypes.bool_ else
+    consumed = sum(k.dim() if isinstance(k, Tensor) and k.dtype is dtypes.bool_ else
                             0 if k is None or k is Ellipsis or isinstance(k, bool) else 1
                             for k in key)
     if consumed > x.dim():
@@ -207,7 +207,7 @@ def _parse(x: Tensor, key) -> tuple[tuple, tuple, int, list]:
             if k.step is not None and k.step <= 0:
                 raise ValueError(f"step must be greater than zero, got {k.step}")
             start, stop, step = k.indices(n)
-            length = builtins_max(0, (stop - start + step - 1) // step)
+            length = max(0, (stop - start + step - 1) // step)
             if length:
                 offset += start * x._strides[d]
             shape.append(length)
@@ -231,9 +231,6 @@ def _parse(x: Tensor, key) -> tuple[tuple, tuple, int, list]:
     shape += x.shape[d:]
     strides += x._strides[d:]
     return tuple(shape), tuple(strides), offset, advanced
-
-
-builtins_sum, builtins_max = sum, max
 
 
 class BasicIndex(Function):
@@ -405,8 +402,7 @@ def check_inplace(x: Tensor, *others) -> bool:
     """Validate an in-place op on ``x``; return True when it must be recorded for autograd."""
     if not _State.enabled:
         return False
-    needs = x.requires_grad or builtins_sum(1 for o in others
-                                            if isinstance(o, Tensor) and o.requires_grad) > 0
+    needs = x.requires_grad or any(isinstance(o, Tensor) and o.requires_grad for o in others)
     if not needs:
         return False
     if x.grad_fn is None and x.requires_grad:
@@ -452,7 +448,7 @@ class Cat(Function):
         for t in tensors[1:]:
             dtype = dtypes.promote_types(dtype, t.dtype)
         shape = list(first.shape)
-        shape[dim] = builtins_sum(ctx.sizes)
+        shape[dim] = sum(ctx.sizes)
         out = first._empty_like(tuple(shape), dtype)
         start = 0
         for t in tensors:
@@ -525,7 +521,7 @@ def split(x: Tensor, split_size: int | Sequence[int], dim: int = 0) -> tuple[Ten
     n = x.shape[d]
     sizes = list(split_size) if not isinstance(split_size, int) else \
         [split_size] * (n // split_size) + ([n % split_size] if n % split_size else [])
-    if builtins_sum(sizes) != n:
+    if sum(sizes) != n:
         raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input "
                            f"tensor's size at dimension {d}), but got split_sizes={sizes}")
     out, start = [], 0
@@ -538,7 +534,7 @@ def split(x: Tensor, split_size: int | Sequence[int], dim: int = 0) -> tuple[Ten
 def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
     """Split into ``chunks`` nearly equal views."""
     n = x.shape[_wrap_dim(dim, x.dim())]
-    return split(x, builtins_max(1, -(-n // chunks)), dim)
+    return split(x, max(1, -(-n // chunks)), dim)
 
 
 def nonzero(x: Tensor, as_tuple: bool = False):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from .. import dtypes
 from ..autograd.function import Function
 from ..tensor import Tensor
-from .elementwise import cast, same_device
+from .elementwise import same_device
 from .views import broadcast_shapes, broadcast_view
 
 
@@ -85,5 +85,3 @@ def outer(a: Tensor, b: Tensor) -> Tensor:
     """Outer product of two 1-D tensors."""
     return a.reshape(-1, 1) * b.reshape(1, -1)
 
-
-_ = cast
