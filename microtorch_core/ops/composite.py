@@ -145,3 +145,56 @@ def isinf(x: Tensor) -> Tensor:
 def isfinite(x: Tensor) -> Tensor:
     return (x == x) & (x.abs() != math.inf)
 
+
+
+# Floating values at or above 2**52 are integers already; below, an int64 round trip
+# truncates toward zero, which the comparison turns into rounding down.
+_EXACT_INT = 2.0 ** 52
+
+
+def floor(x: Tensor) -> Tensor:
+    """Largest integer <= x, elementwise (integers are returned as they are). Its gradient is
+    zero almost everywhere, so the result records no graph."""
+    if not x.dtype.is_floating_point:
+        return x.clone()
+    x = x.detach()
+    small = x.abs() < _EXACT_INT  # False for NaN, infinities and huge values: kept as they are
+    truncated = where(small, x, 0.0).to(dtypes.int64).to(x.dtype)
+    return where(small, where(truncated > x, truncated - 1, truncated), x)
+
+
+def _division_dtype(a, b) -> dtypes.DType:
+    """The result dtype of ``a // b`` and ``a % b``, after checking the operands."""
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        raise TypeError("floor_divide/remainder: expected at least one Tensor operand")
+    dtype = dtypes.result_type(a, b)
+    if dtype is dtypes.bool_:
+        raise RuntimeError("floor_divide/remainder are not implemented for bool tensors")
+    if not dtype.is_floating_point:
+        has_zero = (b == 0).any().item() if isinstance(b, Tensor) else b == 0
+        if has_zero:
+            raise ZeroDivisionError("integer division by zero in floor_divide/remainder")
+    return dtype
+
+
+def floor_divide(a, b) -> Tensor:
+    """``a // b``: the quotient rounded toward minus infinity, as Python's ``//``.
+
+    Integers are divided in float64, so they are exact while ``|a|`` stays below 2**53."""
+    dtype = _division_dtype(a, b)
+    compute = dtype if dtype.is_floating_point else dtypes.float64
+    q = floor(dispatch_binary("div", _detached(a), _detached(b), compute_dtype=compute))
+    if dtype.is_floating_point and isinstance(a, Tensor):
+        q = where(isinf(a.detach()), math.nan, q)  # inf // b is nan, as in Python and PyTorch
+    return q.to(dtype)
+
+
+def remainder(a, b) -> Tensor:
+    """``a % b``: ``a - (a // b) * b``, with the sign of the divisor as Python's ``%``."""
+    dtype = _division_dtype(a, b)
+    q = floor_divide(a, b)
+    return a - q * b if dtype.is_floating_point else (a - q * b).to(dtype)
+
+
+def _detached(x):
+    return x.detach() if isinstance(x, Tensor) else x

@@ -163,14 +163,7 @@ neg_, abs_, exp_, log_, sqrt_, sin_, cos_, tanh_, sigmoid_, relu_, clamp_, sign_
 clip_ = clamp_
 
 
-def floor_(x: Tensor) -> Tensor:
-    """Round down in place (floating dtypes), through an int64 cast: exact for |x| < 2**62."""
-    t = ew.cast(x, dtypes.int64)
-    back = ew.cast(t, x.dtype)
-    fixed = ew.where(back > x, back - 1, back)
-    x._kernels.copy(x, fixed)
-    x._storage.version += 1
-    return x
+floor_ = _unary_inplace("floor")
 
 
 def masked_fill_(x: Tensor, mask: Tensor, value) -> Tensor:

@@ -353,3 +353,41 @@ def test_bitwise_xor_and_or_of_bool_tensors(device):
     assert_close(ta ^ tb, a ^ b)
     assert_close(ta | tb, a | b)
     assert_close(True & tb, True & b)
+
+
+def test_floor_divide_rounds_toward_minus_infinity_like_python(device):
+    a, b = np.array([7, -7, 7, -7, 0]), np.array([2, 2, -2, -2, 3])
+    ta, tb = mt.tensor(a, device=device), mt.tensor(b, device=device)
+    assert (ta // tb).dtype is mt.int64
+    assert_close(ta // tb, a // b)
+    assert_close(ta.float() // 2, a.astype(np.float32) // 2)
+
+
+def test_remainder_takes_the_sign_of_the_divisor_like_python(device):
+    a = np.array([7.5, -7.5, 7.5, -7.5])
+    b = np.array([2.0, 2.0, -2.0, -2.0])
+    ta, tb = mt.tensor(a, device=device), mt.tensor(b, device=device)
+    assert_close(ta % tb, np.remainder(a, b))
+    assert_close(mt.tensor([5, -6], device=device) % 4, np.array([1, 2]))
+    assert_close(7 % mt.tensor([2, 3], device=device), np.array([1, 1]))
+
+
+def test_floor_keeps_nan_infinities_and_huge_values(device):
+    a = np.array([-1.5, 2.0, 3.7, np.nan, np.inf, -np.inf, 3e30])
+    assert_close(mt.floor(mt.tensor(a, device=device)), np.floor(a))
+
+
+def test_floor_divide_of_infinity_is_nan(device):
+    out = mt.tensor([math.inf, -math.inf], device=device) // 3
+    assert np.isnan(out.cpu().numpy()).all()
+
+
+def test_integer_floor_divide_by_zero_raises(device):
+    with pytest.raises(ZeroDivisionError, match="integer division by zero"):
+        mt.tensor([1, 2], device=device) // 0
+
+
+def test_remainder_gradient_is_one_for_the_dividend(device):
+    x = mt.tensor([5.5, -3.2], dtype=mt.float64, device=device, requires_grad=True)
+    (x % 2).sum().backward()
+    assert_close(x.grad, np.ones(2))
