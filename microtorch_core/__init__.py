@@ -51,6 +51,13 @@ from .dtypes import (
     set_default_dtype,
 )
 from .hookspecs import hookimpl
+from .memory import (
+    max_memory_allocated,
+    memory_allocated,
+    memory_reserved,
+    memory_stats,
+    reset_peak_memory_stats,
+)
 from .ops import (
     abs,
     add,
