@@ -234,10 +234,17 @@ class Tensor:
         return arr if dtype is None else arr.astype(dtype)
 
     def __float__(self) -> float:
+        self._check_one_element()
         return float(self.item())
 
     def __int__(self) -> int:
+        self._check_one_element()
         return int(self.item())
+
+    def _check_one_element(self) -> None:
+        if self.numel() != 1:  # ValueError, as Python's own float()/int() conversions
+            raise ValueError(f"only one element tensors can be converted to Python scalars "
+                             f"(shape {tuple(self.shape)})")
 
     def __index__(self) -> int:
         if self.dtype.is_floating_point or self.numel() != 1:

@@ -37,7 +37,9 @@ def relu(x: Tensor) -> Tensor:
 
 
 def square(x: Tensor) -> Tensor:
-    """x * x"""
+    """x * x (bool becomes int64 first, as in PyTorch)"""
+    if x.dtype is dtypes.bool_:
+        x = x.to(dtypes.int64)
     return x * x
 
 

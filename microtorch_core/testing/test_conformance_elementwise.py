@@ -391,3 +391,14 @@ def test_remainder_gradient_is_one_for_the_dividend(device):
     x = mt.tensor([5.5, -3.2], dtype=mt.float64, device=device, requires_grad=True)
     (x % 2).sum().backward()
     assert_close(x.grad, np.ones(2))
+
+
+def test_square_of_bool_is_int64(device):
+    out = mt.tensor([True, False], device=device).square()
+    assert out.dtype is mt.int64
+    assert_close(out, np.array([1, 0]))
+
+
+def test_float_of_a_multi_element_tensor_is_a_value_error(device):
+    with pytest.raises(ValueError, match=r"only one element tensors.*\(2,\)"):
+        float(mt.ones(2, device=device))
