@@ -82,6 +82,12 @@ def _accumulate(node: AccumulateGrad, grad: Tensor, create_graph: bool) -> None:
         leaf.grad.add_(grad)
 
 
+def _add_to_buffer(buffers: dict, node: Node, nr: int, grad: Tensor) -> None:
+    """Sum ``grad`` into the gradient waiting for output ``nr`` of ``node``."""
+    buf = buffers.setdefault(node, [None] * node.num_outputs)
+    buf[nr] = grad if buf[nr] is None else buf[nr] + grad
+
+
 def run_backward(roots: Sequence[Tensor], grad_roots: Sequence[Tensor], retain_graph: bool,
                  create_graph: bool, inputs: Sequence[Tensor] | None = None,
                  allow_unused: bool = False) -> tuple[Tensor | None, ...] | None:
@@ -96,8 +102,7 @@ def run_backward(roots: Sequence[Tensor], grad_roots: Sequence[Tensor], retain_g
     root_nodes: list[Node] = []
     for t, g in zip(roots, grad_roots):
         node, nr = _edge(t)
-        buf = buffers.setdefault(node, [None] * node.num_outputs)
-        buf[nr] = g if buf[nr] is None else buf[nr] + g
+        _add_to_buffer(buffers, node, nr, g)
         if node not in root_nodes:
             root_nodes.append(node)
 
@@ -139,9 +144,7 @@ def run_backward(roots: Sequence[Tensor], grad_roots: Sequence[Tensor], retain_g
                     continue
                 nxt, nr = edge
                 if g is not None:
-                    g = _reduce_to(g, meta)
-                    buf = buffers.setdefault(nxt, [None] * nxt.num_outputs)
-                    buf[nr] = g if buf[nr] is None else buf[nr] + g
+                    _add_to_buffer(buffers, nxt, nr, _reduce_to(g, meta))
                 deps[nxt] -= 1
                 if deps[nxt] == 0:
                     heapq.heappush(ready, (-nxt.seq, id(nxt), nxt))

@@ -63,17 +63,12 @@ def _inplace_binary(op: str, fn, x: Tensor, other, name: str) -> Tensor:
 def _times_alpha(other, alpha):
     """``other * alpha`` for ``add_``/``sub_``.
 
-    An optimizer step does this for every parameter (``p.add_(g, alpha=-lr)``), so a floating
-    tensor that records no graph is scaled by the ``mul`` kernel directly: no Function, no
-    promotion (a floating tensor times a Python number keeps its dtype). Anything else takes
-    the ordinary ``*``.
+    An optimizer step does this for every parameter (``p.add_(g, alpha=-lr)``); when there is
+    no graph to record, the product goes straight to ``dispatch_binary`` instead of through
+    ``Mul.apply``.
     """
-    if (isinstance(other, Tensor) and other.dtype.is_floating_point
-            and isinstance(alpha, (int, float))
-            and not (_State.enabled and other.requires_grad)):
-        out = other._empty_like()
-        other._kernels.mul(out, other, float(alpha))
-        return out
+    if isinstance(other, Tensor) and not (_State.enabled and other.requires_grad):
+        return ew.dispatch_binary("mul", other, alpha)
     return other * alpha
 
 
