@@ -80,5 +80,15 @@ DeviceLike = str | device
 
 
 def as_device(spec: DeviceLike | None) -> device:
-    """Accept ``"cpu"``, ``"cuda:0"`` or a ``device``; ``None`` means the default, the CPU."""
-    return device("cpu") if spec is None else device(spec)
+    """The device a tensor goes to, from ``"cpu"``, ``"cuda:0"`` or a ``device``; ``None``
+    means the default, the CPU.
+
+    As in PyTorch, a tensor's device has an index except on the CPU: ``"cuda"`` means the
+    current device, ``cuda:0`` (the only one our backends use).
+    """
+    if spec is None:
+        return device("cpu")
+    dev = device(spec)
+    if dev.index is None and dev.type != "cpu":
+        return device(dev.type, 0)
+    return dev

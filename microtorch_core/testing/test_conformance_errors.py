@@ -85,6 +85,14 @@ def test_bad_device_strings(device):
         mt.zeros(1, device=f"{device}:999")
 
 
+def test_tensor_device_has_an_index_except_on_the_cpu(device):
+    # As torch: torch.ones(1, device="cuda").device is cuda:0, a CPU tensor's is plain cpu.
+    t = mt.ones(1, device=device)
+    expected = "cpu" if device == "cpu" else f"{device}:0"
+    assert str(t.device) == expected
+    assert str((t + 1).device) == expected and str(t.to(device).device) == expected
+
+
 # -- dtypes --------------------------------------------------------------------------------------
 def test_only_floating_tensors_require_grad(device):
     with pytest.raises(RuntimeError, match="floating point"):

@@ -73,7 +73,10 @@ def _error_name(libcuda: Any, rc: int) -> str:
 
 
 def find_nvcc() -> str | None:
-    """nvcc from PATH, else from the usual CUDA install folders (PyCUDA needs it to compile)."""
+    """The nvcc PyCUDA compiles with: ``$MICROTORCH_NVCC`` if set, else nvcc from PATH, else
+    from the usual CUDA install folders."""
+    if os.environ.get("MICROTORCH_NVCC"):
+        return os.environ["MICROTORCH_NVCC"]
     found = shutil.which("nvcc")
     if found:
         return found
@@ -155,7 +158,13 @@ class PyCudaDriver:
         return self._cuda.Device(index).name()
 
     def close(self) -> None:
-        """Free our memory and pop the context (at exit; the backend is unusable after)."""
+        """Free our memory, pop the context and release it (at exit; the backend is unusable
+        after).
+
+        The explicit ``detach()`` releases the primary context with
+        ``cuDevicePrimaryCtxRelease``. Left to PyCUDA's destructor, the release would go
+        through the base class's ``cuCtxDetach``, which is wrong for a primary context.
+        """
         if self._closed:
             return
         self._closed = True
@@ -166,3 +175,4 @@ class PyCudaDriver:
             self._allocations.clear()
         finally:
             self.context.pop()
+            self.context.detach()

@@ -35,12 +35,60 @@ RUNTIME_H = Path(__file__).with_name("runtime.h")
 CXX_FLAGS = ["-std=c++20", "-O1", "-w", "-shared", "-fPIC", "-pthread"]
 GUARD = 256  # guard bytes before and after each allocation (also keeps 256-byte alignment)
 GUARD_BYTE = 0xA5
+CACHE_DIR = Path(tempfile.gettempdir(), "microtorch-cuda-emulator")  # built kernel libraries
 _KERNEL_RE = re.compile(r"MT_EMU_KERNEL\s+void\s+(\w+)\s*\(")
 
 
 def find_cxx() -> str | None:
     """A C++20 compiler for the emulator (g++ or clang++), or None."""
     return os.environ.get("CXX") or shutil.which("g++") or shutil.which("clang++")
+
+
+def library_digest(source: str) -> str:
+    """Cache key of the library built from ``source`` (the runtime and flags count too)."""
+    key = hashlib.sha256((source + RUNTIME_H.read_text() + " ".join(CXX_FLAGS)).encode())
+    return key.hexdigest()[:24]
+
+
+def build_library(source: str, cache_dir: Path, cxx: str) -> Path:
+    """Compile CUDA ``source`` against ``runtime.h`` into a shared library in ``cache_dir``
+    (reused when it is already there) and return its path.
+
+    The library has one ``extern "C"`` entry point per kernel, ``mtemu_launch_<kernel>(grid,
+    block, args, size)``, taking the parameters packed as PyCUDA packs them. A first
+    preprocessor pass marks the ``__global__`` functions so their names can be listed.
+    """
+    library = cache_dir / f"{library_digest(source)}.so"
+    if library.exists():
+        return library
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp, "kernels.cpp")
+        src.write_text(source)
+        include = ["-include", str(RUNTIME_H)]
+        scan = subprocess.run(
+            [cxx, "-std=c++20", "-E", "-P", "-DMT_EMU_SCAN", *include, str(src)],
+            capture_output=True, text=True, check=True,
+        )
+        names = _KERNEL_RE.findall(scan.stdout)
+        launchers = "".join(
+            f'\nextern "C" long long mtemu_launch_{n}(const unsigned int* g, '
+            f"const unsigned int* b, const char* a, long long size) "
+            f"{{ return emu::launch({n}, g, b, a, size); }}"
+            for n in names
+        )
+        src.write_text(source + "\n" + launchers + "\n")
+        out = Path(tmp, "module.so")
+        result = subprocess.run([cxx, *CXX_FLAGS, *include, str(src), "-o", str(out)],
+                                capture_output=True, text=True)
+        if result.returncode != 0:
+            raise RuntimeError(f"emulator compile failed:\n{result.stderr[-4000:]}")
+        # Copy next to the target, then rename: atomic, so parallel builds cannot clash.
+        tag = f"{os.getpid()}.{threading.get_ident()}"
+        staged = library.with_name(f"{library.name}.{tag}.tmp")
+        shutil.copyfile(out, staged)
+        os.replace(staged, library)
+    return library
 
 
 class EmulatedFunction:
@@ -103,8 +151,7 @@ class EmulatedDriver:
         self.total_memory = total_memory
         self._buffers: dict[int, np.ndarray] = {}  # ptr -> backing array (guards included)
         self._used = 0
-        default_cache = os.path.join(tempfile.gettempdir(), "microtorch-cuda-emulator")
-        self._cache_dir = Path(cache_dir or default_cache)
+        self._cache_dir = Path(cache_dir) if cache_dir else CACHE_DIR
         self._modules: dict[str, EmulatedModule] = {}
         self._lock = threading.Lock()
 
@@ -143,48 +190,16 @@ class EmulatedDriver:
     # -- execution ------------------------------------------------------------------------
     def compile(self, source: str) -> EmulatedModule:
         """Compile ``source`` (cached in memory and on disk by its hash)."""
-        key = hashlib.sha256((source + RUNTIME_H.read_text() + " ".join(CXX_FLAGS)).encode())
-        digest = key.hexdigest()[:24]
+        digest = library_digest(source)
         with self._lock:
             module = self._modules.get(digest)
         if module is not None:
             return module
-        library = self._cache_dir / f"{digest}.so"
-        if not library.exists():
-            self._build(source, library)
+        library = build_library(source, self._cache_dir, self._cxx)
         module = EmulatedModule(self, ctypes.CDLL(str(library)))
         with self._lock:
             self._modules[digest] = module
         return module
-
-    def _build(self, source: str, library: Path) -> None:
-        self._cache_dir.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory() as tmp:
-            src = Path(tmp, "kernels.cpp")
-            src.write_text(source)
-            include = ["-include", str(RUNTIME_H)]
-            scan = subprocess.run(
-                [self._cxx, "-std=c++20", "-E", "-P", "-DMT_EMU_SCAN", *include, str(src)],
-                capture_output=True, text=True, check=True,
-            )
-            names = _KERNEL_RE.findall(scan.stdout)
-            launchers = "".join(
-                f'\nextern "C" long long mtemu_launch_{n}(const unsigned int* g, '
-                f"const unsigned int* b, const char* a, long long size) "
-                f"{{ return emu::launch({n}, g, b, a, size); }}"
-                for n in names
-            )
-            src.write_text(source + "\n" + launchers + "\n")
-            out = Path(tmp, "module.so")
-            result = subprocess.run([self._cxx, *CXX_FLAGS, *include, str(src), "-o", str(out)],
-                                    capture_output=True, text=True)
-            if result.returncode != 0:
-                raise RuntimeError(f"emulator compile failed:\n{result.stderr[-4000:]}")
-            # Copy next to the target, then rename: atomic, so parallel builds cannot clash.
-            tag = f"{os.getpid()}.{threading.get_ident()}"
-            staged = library.with_name(f"{library.name}.{tag}.tmp")
-            shutil.copyfile(out, staged)
-            os.replace(staged, library)
 
     def synchronize(self) -> None:
         """Kernels run synchronously on the CPU: nothing to wait for."""

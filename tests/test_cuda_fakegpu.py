@@ -1,0 +1,119 @@
+"""The CUDA backend through the real PyCUDA, on the fake GPU (``microtorch_cuda.emulator.fakegpu``).
+
+``test_cuda_kernels.py`` runs the kernels with ``EmulatedDriver`` in place of PyCUDA. Here
+PyCudaDriver and PyCUDA run unchanged, over a fake ``libcuda.so.1`` and a fake ``nvcc`` that
+execute the same kernel sources on the CPU. Each test runs a short script in a new process,
+because the fake driver is found through ``LD_LIBRARY_PATH``, which is read at process start.
+
+Needs PyCUDA (``.ci/run`` builds it from source) and g++; skipped, with the reason, without.
+The whole conformance suite runs on the fake GPU in ``.ci/run`` too.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from microtorch_cuda.emulator import find_cxx
+
+pytestmark = [
+    pytest.mark.skipif(importlib.util.find_spec("pycuda") is None,
+                       reason="PyCUDA is not installed (the fake GPU runs the real PyCUDA)"),
+    pytest.mark.skipif(find_cxx() is None, reason="the fake GPU needs g++"),
+]
+
+
+@pytest.fixture(scope="module")
+def fake_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    from microtorch_cuda.emulator.fakegpu import build
+
+    env = {**os.environ, **build(tmp_path_factory.mktemp("fakegpu"))}
+    env.pop("MICROTORCH_CUDA_EMULATOR", None)
+    return env
+
+
+def run(env: dict[str, str], script: str, **extra_env: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", textwrap.dedent(script)],
+                          env={**env, **extra_env}, capture_output=True, text=True, timeout=300,
+                          cwd=Path(__file__).parent)
+
+
+def test_fake_gpu_makes_the_cuda_device_available(fake_env):
+    result = run(fake_env, """
+        import microtorch_core as mt
+        print(mt.cuda.is_available(), mt.cuda.device_count(), mt.cuda.get_device_name())
+    """)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n")[-2] == "True 1 MicroTorch fake GPU (CPU emulator)"
+
+
+def test_ops_through_pycuda_match_numpy(fake_env):
+    result = run(fake_env, """
+        import numpy as np
+        import microtorch_core as mt
+        x = np.random.default_rng(0).standard_normal((37, 19)).astype(np.float32)
+        w = np.random.default_rng(1).standard_normal((19, 7)).astype(np.float32)
+        a, b = mt.tensor(x, device="cuda"), mt.tensor(w, device="cuda")
+        out = (a @ b).relu().sum(dim=0) + a.t().exp().amax()
+        expected = np.maximum(x @ w, 0).sum(axis=0) + np.exp(x.T).max()
+        np.testing.assert_allclose(out.cpu().numpy(), expected, rtol=1e-5)
+        print("ok", out.device)
+    """)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith("ok cuda:0")
+
+
+def test_backward_through_pycuda_matches_cpu(fake_env):
+    result = run(fake_env, """
+        import numpy as np
+        import microtorch_core as mt
+        x = np.random.default_rng(2).standard_normal((8, 5))
+        grads = []
+        for device in ("cpu", "cuda"):
+            a = mt.tensor(x, device=device, requires_grad=True)
+            (a.tanh() * a).sum().backward()
+            grads.append(a.grad.cpu().numpy())
+        np.testing.assert_allclose(grads[1], grads[0], rtol=1e-12)
+        print("ok")
+    """)
+    assert result.returncode == 0, result.stderr
+
+
+def test_pycuda_out_of_memory_empties_the_cache_then_retries(fake_env):
+    # 8 MiB device: a cached 4 MiB block must be returned to the driver for a 6 MiB request.
+    result = run(fake_env, """
+        import microtorch_core as mt
+        a = mt.empty(1 << 20, device="cuda")          # 4 MiB
+        del a                                          # cached, still reserved
+        b = mt.empty(6 * (1 << 18), device="cuda")    # 6 MiB: needs the cache emptied
+        print(mt.cuda.memory_stats()["num_oom_retries"])
+    """, MICROTORCH_FAKE_CUDA_MEMORY=str(8 << 20))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n")[-2] == "1"
+
+
+def test_pycuda_out_of_memory_error_names_the_sizes(fake_env):
+    result = run(fake_env, """
+        import microtorch_core as mt
+        try:
+            mt.empty(1 << 22, device="cuda")   # 16 MiB on an 8 MiB device
+        except MemoryError as exc:
+            print(type(exc).__name__, exc)
+    """, MICROTORCH_FAKE_CUDA_MEMORY=str(8 << 20))
+    assert result.returncode == 0, result.stderr
+    assert "CUDAOutOfMemoryError CUDA out of memory: tried to allocate 16.00 MiB" in result.stdout
+    assert "device total 8.00 MiB" in result.stdout
+
+
+def test_process_exit_releases_the_context_without_pycuda_warnings(fake_env):
+    result = run(fake_env, """
+        import microtorch_core as mt
+        (mt.ones(3, device="cuda") * 2).sum().item()
+    """)
+    assert result.returncode == 0, result.stderr
+    assert "PyCUDA" not in result.stderr and "fake libcuda" not in result.stderr, result.stderr
