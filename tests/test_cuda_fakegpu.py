@@ -117,3 +117,12 @@ def test_process_exit_releases_the_context_without_pycuda_warnings(fake_env):
     """)
     assert result.returncode == 0, result.stderr
     assert "PyCUDA" not in result.stderr and "fake libcuda" not in result.stderr, result.stderr
+
+
+def test_gpu_benchmark_script_runs_on_the_fake_gpu(fake_env):
+    script = Path(__file__).parents[1] / "benchmarks" / "bench_cuda.py"
+    result = subprocess.run([sys.executable, str(script), "--small"], env=fake_env,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "GPU: MicroTorch fake GPU (CPU emulator)" in result.stdout
+    assert "matmul 64^3 float32" in result.stdout and "add, 16 float32" in result.stdout

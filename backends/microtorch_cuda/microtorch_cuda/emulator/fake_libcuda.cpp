@@ -16,6 +16,8 @@
 //   and the launch limits of a real GPU, runs the kernel on a grid capped at
 //   MICROTORCH_FAKE_CUDA_MAX_GRID (default 3,2,2, so grid-stride loops are exercised), then
 //   checks the guard bytes (CUDA_ERROR_ILLEGAL_ADDRESS when a kernel wrote out of bounds).
+//   With MICROTORCH_FAKE_CUDA_SKIP_KERNELS set, launches are checked but run no blocks: the
+//   results are garbage, and what remains is the host's cost of an op (for benchmarks).
 //
 // Every other driver function PyCUDA links against gets a weak stub from fakegpu.py that
 // prints its name and returns CUDA_ERROR_NOT_SUPPORTED.
@@ -384,6 +386,7 @@ int cuLaunchKernel(Function* f, unsigned gx, unsigned gy, unsigned gz, unsigned 
     (void)stream;  // the legacy default stream: everything runs in order, synchronously
     unsigned cap[3];
     max_grid(cap);
+    if (std::getenv("MICROTORCH_FAKE_CUDA_SKIP_KERNELS")) cap[0] = cap[1] = cap[2] = 0;
     const unsigned grid[3] = {gx < cap[0] ? gx : cap[0], gy < cap[1] ? gy : cap[1],
                               gz < cap[2] ? gz : cap[2]};
     const unsigned block[3] = {bx, by, bz};
