@@ -126,3 +126,12 @@ def test_gpu_benchmark_script_runs_on_the_fake_gpu(fake_env):
     assert result.returncode == 0, result.stderr
     assert "GPU: MicroTorch fake GPU (CPU emulator)" in result.stdout
     assert "matmul 64^3 float32" in result.stdout and "add, 16 float32" in result.stdout
+
+
+def test_host_cost_benchmark_runs_and_compares_launch_paths():
+    script = Path(__file__).parents[1] / "benchmarks" / "bench_cuda_host.py"
+    result = subprocess.run([sys.executable, str(script), "--quick"], capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "forward + backward of (m @ w).sum()" in result.stdout
+    assert "ratio" in result.stdout.splitlines()[-1]  # ours / PyCUDA's prepared_call

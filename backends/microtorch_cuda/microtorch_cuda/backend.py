@@ -55,6 +55,7 @@ class CUDABackend(ElementwiseOps, ReduceOps, MatmulOps, IndexOps, RandomOps, Bac
         self.driver = driver
         self.allocator = CachingAllocator(self.name, driver)
         self.kernels = KernelCache(driver.compile)
+        self._contig_kernels: dict[tuple[str, str, int, int], Any] = {}  # ops_elementwise
         self.max_blocks = driver.multiprocessor_count * BLOCKS_PER_SM
 
     @classmethod

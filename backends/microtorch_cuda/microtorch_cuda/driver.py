@@ -13,6 +13,7 @@ import ctypes
 import importlib
 import os
 import shutil
+import struct
 from collections.abc import Callable
 from typing import Any
 
@@ -142,11 +143,12 @@ class PyCudaDriver:
         return self._cuda.mem_get_info()
 
     # -- execution ------------------------------------------------------------------------
-    def compile(self, source: str) -> Any:
-        """A PyCUDA module for ``source`` (cached on disk by PyCUDA, keyed by the source)."""
+    def compile(self, source: str) -> _Module:
+        """A module for ``source``: PyCUDA's ``SourceModule`` (cached on disk by PyCUDA, keyed
+        by the source), with launches made cheaper by :class:`_Kernel`."""
         from pycuda.compiler import SourceModule
 
-        return SourceModule(source, no_extern_c=True, nvcc=self._nvcc)
+        return _Module(SourceModule(source, no_extern_c=True, nvcc=self._nvcc))
 
     def synchronize(self) -> None:
         self._cuda.Context.synchronize()
@@ -176,3 +178,40 @@ class PyCudaDriver:
         finally:
             self.context.pop()
             self.context.detach()
+
+
+class _Module:
+    """A PyCUDA module whose ``get_function`` returns :class:`_Kernel` objects."""
+
+    def __init__(self, module: Any) -> None:
+        self.module = module
+
+    def get_function(self, name: str) -> _Kernel:
+        return _Kernel(self.module.get_function(name))
+
+
+class _Kernel:
+    """A PyCUDA ``Function`` with a cheaper ``prepared_call``.
+
+    PyCUDA's own ``prepared_call`` spends about 1.7 us of Python per launch: it checks its
+    arguments, sets the block shape through the legacy ``cuFuncSetBlockShape`` (a driver call
+    that ``cuLaunchKernel`` makes useless, as it takes the block shape itself) and packs the
+    arguments with a format string parsed on every call. Here the format is compiled once into
+    a ``struct.Struct`` (native alignment, the same bytes as PyCUDA's packer), and the buffer
+    goes straight to ``Function._launch_kernel``, the method PyCUDA's ``prepared_call`` ends
+    with (``cuLaunchKernel`` with ``CU_LAUNCH_PARAM_BUFFER_POINTER``). Small ops are bound by
+    this host cost, so it matters (``benchmarks/bench_cuda_host.py`` measures it).
+    """
+
+    __slots__ = ("function", "_pack", "_launch")
+
+    def __init__(self, function: Any) -> None:
+        self.function = function
+        self._launch = function._launch_kernel
+
+    def prepare(self, arg_format: str) -> _Kernel:
+        self._pack = struct.Struct(arg_format).pack
+        return self
+
+    def prepared_call(self, grid: tuple[int, ...], block: tuple[int, ...], *args: Any) -> None:
+        self._launch(grid, block, self._pack(*args), 0, None)

@@ -83,6 +83,22 @@ def pack_layout(shape: Sequence[int], strides: Sequence[Sequence[int]]) -> list[
     return args
 
 
+@functools.lru_cache(maxsize=4096)
+def collapsed_layout(shape: Shape, strides: tuple[Strides, ...]
+                     ) -> tuple[Shape, list[Strides], tuple[int, ...] | None]:
+    """:func:`collapse`, plus the kernel arguments of the collapsed Layout (its packed fields
+    and its number of dims), or None when more than MAX_DIMS dims remain.
+
+    Memoised: a training loop launches the same layouts over and over, and collapsing and
+    packing cost a few microseconds of host time per launch. Callers must not mutate the
+    returned strides.
+    """
+    shape, collapsed = collapse(shape, strides)
+    if len(shape) > MAX_DIMS:
+        return shape, collapsed, None
+    return shape, collapsed, (*pack_layout(shape, collapsed), len(shape))
+
+
 def split_leading(shape: Shape, strides: list[Strides]
                   ) -> Iterator[tuple[list[int], Shape, list[Strides]]]:
     """Cut an iteration space with more than MAX_DIMS dims into ones the kernels take.

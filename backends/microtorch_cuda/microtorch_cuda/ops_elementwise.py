@@ -14,7 +14,14 @@ from microtorch_core.backend import BINARY_OPS, COMPARISON_OPS, UNARY_OPS
 
 from .compiler import DTYPES, check_dtype
 from .launch import BLOCK, Launcher, device_ptr, is_dense
-from .layout import LAYOUT_FORMAT, collapse, dense_strides, numel, pack_layout, split_leading
+from .layout import (
+    LAYOUT_FORMAT,
+    collapsed_layout,
+    dense_strides,
+    numel,
+    pack_layout,
+    split_leading,
+)
 
 ILP = 4  # elements per thread per step in the contiguous kernels (MT_ILP in the .cu)
 
@@ -35,24 +42,32 @@ class ElementwiseOps(Launcher):
         if n == 0:
             return
         operands = [out, *inputs]
-        ptrs = [0 if t is None else device_ptr(t) for t in operands]
-        head = _arg_head(dtype, len(operands), len(values))
+        # device_ptr(t), inlined: this runs for every op, and small ops are host-bound.
+        ptrs = [0 if t is None else t._storage.handle.ptr + t._offset * t.dtype.itemsize
+                for t in operands]
         # Fast path first, checked without collapsing: every tensor dense, same shape.
         dense = dense_strides(shape)
-        if all(t is None or t._strides == dense for t in operands):
-            func = self.kernels.function("elementwise", dtype, f"{kernel}_contig", head)
-            func.prepared_call(self._grid(n, ILP), BLOCK, *ptrs, *values, n)
+        for t in operands:
+            if t is not None and t._strides != dense:
+                break
+        else:
+            self._contig_kernel(dtype, kernel, len(operands), len(values)).prepared_call(
+                self._grid(n, ILP), BLOCK, *ptrs, *values, n)
             return
         no_strides = (0,) * len(shape)
-        strides = [no_strides if t is None else t._strides for t in operands]
-        shape, strides = collapse(shape, strides)
+        shape, strides, layout_args = collapsed_layout(
+            shape, tuple(no_strides if t is None else t._strides for t in operands))
         tensors = [s for s, t in zip(strides, operands, strict=True) if t is not None]
         if len(shape) == 0 or all(s == (1,) for s in tensors):  # dense once size-1 dims go
-            func = self.kernels.function("elementwise", dtype, f"{kernel}_contig", head)
-            func.prepared_call(self._grid(n, ILP), BLOCK, *ptrs, *values, n)
+            self._contig_kernel(dtype, kernel, len(operands), len(values)).prepared_call(
+                self._grid(n, ILP), BLOCK, *ptrs, *values, n)
             return
+        head = _arg_head(dtype, len(operands), len(values))
         func = self.kernels.function("elementwise", dtype, f"{kernel}_strided",
                                      head + LAYOUT_FORMAT + "i")
+        if layout_args is not None:
+            func.prepared_call(self._grid(n), BLOCK, *ptrs, *values, n, *layout_args)
+            return
         itemsizes = [0 if t is None else t.dtype.itemsize for t in operands]
         for offsets, sub_shape, sub_strides in split_leading(shape, strides):
             sub_ptrs = [p and p + o * size
@@ -60,6 +75,16 @@ class ElementwiseOps(Launcher):
             sub_n = numel(sub_shape)
             func.prepared_call(self._grid(sub_n), BLOCK, *sub_ptrs, *values, sub_n,
                                *pack_layout(sub_shape, sub_strides), len(sub_shape))
+
+    def _contig_kernel(self, dtype: str, kernel: str, n_pointers: int, n_values: int) -> Any:
+        """The prepared ``{kernel}_contig`` for ``dtype``, from a dict keyed by exactly the
+        arguments (the fast path's one lookup; ``KernelCache.function`` builds it once)."""
+        key = (dtype, kernel, n_pointers, n_values)
+        func = self._contig_kernels.get(key)
+        if func is None:
+            func = self._contig_kernels[key] = self.kernels.function(
+                "elementwise", dtype, f"{kernel}_contig", _arg_head(dtype, n_pointers, n_values))
+        return func
 
     # -- creation and copies ------------------------------------------------------------
     def fill(self, out: Any, value: bool | int | float) -> None:

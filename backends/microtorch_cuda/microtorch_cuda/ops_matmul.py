@@ -12,7 +12,7 @@ from typing import Any
 
 from .compiler import check_dtype
 from .launch import Launcher, device_ptr
-from .layout import LAYOUT_FORMAT, MAX_DIMS, cdiv, collapse, numel, pack_layout
+from .layout import LAYOUT_FORMAT, cdiv, collapsed_layout, numel, pack_layout
 
 TILE_M = TILE_N = 128  # BM, BN in matmul.cu
 MATMUL_BLOCK = (256, 1, 1)
@@ -42,17 +42,17 @@ class MatmulOps(Launcher):
             b = self._contiguous(b)
         target = out if _rows_dense(out) else self._empty(tuple(out.shape), out.dtype)
         nb = len(batch_shape)
-        shape, strides = collapse(batch_shape, [target._strides[:nb], a._strides[:nb],
-                                                b._strides[:nb]])
-        if len(shape) > MAX_DIMS:  # many odd batch dims: make everything dense
+        _, _, layout_args = collapsed_layout(
+            batch_shape, (target._strides[:nb], a._strides[:nb], b._strides[:nb]))
+        if layout_args is None:  # many odd batch dims: make everything dense
             a, b = self._contiguous(a), self._contiguous(b)
             if target is out:
                 target = self._empty(tuple(out.shape), out.dtype)
-            shape, strides = (batch,), [(m * n,), (m * k,), (k * n,)]
+            layout_args = (*pack_layout((batch,), [(m * n,), (m * k,), (k * n,)]), 1)
         grid = (cdiv(n, TILE_N), min(cdiv(m, TILE_M), GRID_LIMIT), min(batch, GRID_LIMIT))
         func = self.kernels.function("matmul", out.dtype.name, "matmul_tiled", MATMUL_FORMAT)
         func.prepared_call(grid, MATMUL_BLOCK, device_ptr(target), device_ptr(a), device_ptr(b),
                            m, n, k, a._strides[-2], b._strides[-2], target._strides[-2], batch,
-                           *pack_layout(shape, strides), len(shape))
+                           *layout_args)
         if target is not out:
             self.copy(out, target)  # type: ignore[attr-defined]

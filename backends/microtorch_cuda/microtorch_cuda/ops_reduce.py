@@ -8,7 +8,8 @@ second, small launch that combines the partial results.
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from typing import Any, NamedTuple
 
 from .compiler import check_dtype
 from .launch import BLOCK, THREADS, DeviceArray, Launcher, device_ptr, is_dense
@@ -42,9 +43,8 @@ class ReduceOps(Launcher):
         if n_reduced == 0:  # the identity (the core rejects empty amax/amin)
             self.fill(out, _identity(op, x.dtype))  # type: ignore[attr-defined]
             return
-        outer_shape, outer_strides, inner_shape, inner_strides = reduction_spaces(
-            x.shape, x._strides, out._strides, dims)
-        if len(outer_shape) > MAX_DIMS or len(inner_shape) > MAX_DIMS:
+        plan = _reduce_plan(op, x.shape, x._strides, out._strides, dims, self.max_blocks)
+        if plan is None:
             # Too many dims that do not collapse: copy x with the reduced dims last, after
             # which both spaces collapse (out, from the core, is dense in practice).
             order = tuple(d for d in range(len(x.shape)) if d not in dims) + dims
@@ -53,50 +53,21 @@ class ReduceOps(Launcher):
                               tuple(out._strides[d] for d in order), out._offset, out._storage,
                               out.dtype)
             dims = tuple(range(len(order) - len(dims), len(order)))
-            outer_shape, outer_strides, inner_shape, inner_strides = reduction_spaces(
-                x.shape, x._strides, out._strides, dims)
-            if len(outer_shape) > MAX_DIMS:
+            plan = _reduce_plan(op, x.shape, x._strides, out._strides, dims, self.max_blocks)
+            if plan is None:
                 raise NotImplementedError(
                     f"cuda backend: {op} into an output with more than {MAX_DIMS} dims that "
                     f"cannot be merged (shape {out.shape}, strides {out._strides})")
-        m = numel(outer_shape)
-        use_cols = _prefer_cols(m, n_reduced, outer_strides[1], inner_strides)
-        per_block = THREADS if use_cols else 1  # outputs per block
-        blocks = min(cdiv(m, per_block), GRID_CAP)
-        splits = 1
-        granule = THREADS if use_cols else ROW_CHUNK
-        target = self.max_blocks // 4  # enough blocks to fill the GPU
-        if blocks < target and n_reduced >= 2 * granule:
-            splits = min(cdiv(n_reduced, granule), cdiv(target, blocks), MAX_SPLITS)
-        chunk = cdiv(n_reduced, splits)
-        splits = cdiv(n_reduced, chunk)  # so that no chunk is empty
-        kernel = f"{op}_{'cols' if use_cols else 'rows'}"
-        inner_args = (*pack_layout(inner_shape, [inner_strides]), len(inner_shape))
-        if splits == 1:
-            outer_args = (*pack_layout(outer_shape, outer_strides), len(outer_shape))
-            self._launch_reduce(dtype, kernel, (blocks, 1), out, x, m, n_reduced, n_reduced, 0,
-                                outer_args, inner_args)
+        if plan.partial_shape is None:
+            self._launch_reduce(dtype, plan.first, out, x)
             return
-        # Pass 1: partial[m, s] for chunk s of output m. Pass 2: reduce each row of partial.
-        partial = self._empty((m, splits), x.dtype)
-        dense = contiguous_strides(outer_shape)
-        partial_strides = tuple(s * splits for s in dense)
-        outer_args = (*pack_layout(outer_shape, [partial_strides, outer_strides[1]]),
-                      len(outer_shape))
-        self._launch_reduce(dtype, kernel, (blocks, splits), partial, x, m, n_reduced, chunk, 1,
-                            outer_args, inner_args)
-        outer_args = (*pack_layout(outer_shape, [outer_strides[0], partial_strides]),
-                      len(outer_shape))
-        inner_args = (*pack_layout((splits,), [(1,)]), 1)
-        self._launch_reduce(dtype, f"{op}_rows", (min(m, GRID_CAP), 1), out, partial, m, splits,
-                            splits, 0, outer_args, inner_args)
+        partial = self._empty(plan.partial_shape, x.dtype)
+        self._launch_reduce(dtype, plan.first, partial, x)
+        self._launch_reduce(dtype, plan.second, out, partial)
 
-    def _launch_reduce(self, dtype: str, kernel: str, grid: tuple[int, int], out: Any, x: Any,
-                       m: int, n: int, chunk: int, split_stride: int, outer_args: tuple,
-                       inner_args: tuple) -> None:
-        func = self.kernels.function("reduce", dtype, kernel, REDUCE_FORMAT)
-        func.prepared_call(grid, BLOCK, device_ptr(out), device_ptr(x), m, n, chunk,
-                           split_stride, *outer_args, *inner_args)
+    def _launch_reduce(self, dtype: str, launch: _Launch, out: Any, x: Any) -> None:
+        func = self.kernels.function("reduce", dtype, launch.kernel, REDUCE_FORMAT)
+        func.prepared_call(launch.grid, BLOCK, device_ptr(out), device_ptr(x), *launch.args)
 
     def _arg_reduce(self, op: str, out: Any, x: Any, dim: int) -> None:
         dtype = x.dtype.name
@@ -170,3 +141,62 @@ def _identity(op: str, dtype: Any) -> bool | int | float:
     if dtype.is_floating_point:
         return float(value)
     return bool(value) if dtype.name == "bool" else value
+
+
+class _Launch(NamedTuple):
+    """One launch of a reduce kernel: its name, grid, and the arguments after the pointers
+    (m, n, chunk, split stride, outer Layout, inner Layout)."""
+
+    kernel: str
+    grid: tuple[int, int]
+    args: tuple[int, ...]
+
+
+class _Plan(NamedTuple):
+    """How to run a reduction: one launch, or two with a partial-results buffer between."""
+
+    first: _Launch
+    partial_shape: tuple[int, int] | None = None
+    second: _Launch | None = None
+
+
+@functools.lru_cache(maxsize=4096)
+def _reduce_plan(op: str, shape: tuple[int, ...], x_strides: tuple[int, ...],
+                 out_strides: tuple[int, ...], dims: tuple[int, ...],
+                 max_blocks: int) -> _Plan | None:
+    """The launches of ``op`` over ``dims`` for these layouts (None when the spaces have too
+    many dims to collapse). Pure, so cached: a training loop repeats the same reductions, and
+    the index arithmetic below would cost several microseconds per op on the host."""
+    outer_shape, outer_strides, inner_shape, inner_strides = reduction_spaces(
+        shape, x_strides, out_strides, dims)
+    if len(outer_shape) > MAX_DIMS or len(inner_shape) > MAX_DIMS:
+        return None
+    m, n_reduced = numel(outer_shape), numel(inner_shape)
+    use_cols = _prefer_cols(m, n_reduced, outer_strides[1], inner_strides)
+    per_block = THREADS if use_cols else 1  # outputs per block
+    blocks = min(cdiv(m, per_block), GRID_CAP)
+    splits = 1
+    granule = THREADS if use_cols else ROW_CHUNK
+    target = max_blocks // 4  # enough blocks to fill the GPU
+    if blocks < target and n_reduced >= 2 * granule:
+        splits = min(cdiv(n_reduced, granule), cdiv(target, blocks), MAX_SPLITS)
+    chunk = cdiv(n_reduced, splits)
+    splits = cdiv(n_reduced, chunk)  # so that no chunk is empty
+    kernel = f"{op}_{'cols' if use_cols else 'rows'}"
+    inner_args = (*pack_layout(inner_shape, [inner_strides]), len(inner_shape))
+    if splits == 1:
+        outer_args = (*pack_layout(outer_shape, outer_strides), len(outer_shape))
+        return _Plan(_Launch(kernel, (blocks, 1),
+                             (m, n_reduced, n_reduced, 0, *outer_args, *inner_args)))
+    # Pass 1: partial[m, s] for chunk s of output m. Pass 2: reduce each row of partial.
+    dense = contiguous_strides(outer_shape)
+    partial_strides = tuple(s * splits for s in dense)
+    outer_args = (*pack_layout(outer_shape, [partial_strides, outer_strides[1]]),
+                  len(outer_shape))
+    first = _Launch(kernel, (blocks, splits), (m, n_reduced, chunk, 1, *outer_args, *inner_args))
+    outer_args = (*pack_layout(outer_shape, [outer_strides[0], partial_strides]),
+                  len(outer_shape))
+    inner_args = (*pack_layout((splits,), [(1,)]), 1)
+    second = _Launch(f"{op}_rows", (min(m, GRID_CAP), 1),
+                     (m, splits, splits, 0, *outer_args, *inner_args))
+    return _Plan(first, (m, splits), second)
