@@ -109,6 +109,16 @@ def test_this_machine_gets_a_reason_or_a_working_backend():
         CUDABackend()
 
 
+def test_status_command_prints_the_reason_when_cuda_cannot_run():
+    availability = CUDABackend.availability()
+    if availability.ok:
+        pytest.skip("a GPU is available here")
+    result = subprocess.run([sys.executable, "-m", "microtorch_cuda"], capture_output=True,
+                            text=True)
+    assert result.returncode == 1
+    assert result.stdout.strip() == f"cuda: unavailable: {availability.reason}"
+
+
 def test_plugin_registers_cuda_and_the_emulator_only_on_request(monkeypatch):
     monkeypatch.delenv("MICROTORCH_CUDA_EMULATOR", raising=False)
     reg = BackendRegistry()

@@ -135,3 +135,11 @@ def test_host_cost_benchmark_runs_and_compares_launch_paths():
     assert result.returncode == 0, result.stderr
     assert "forward + backward of (m @ w).sum()" in result.stdout
     assert "ratio" in result.stdout.splitlines()[-1]  # ours / PyCUDA's prepared_call
+
+
+def test_compile_command_builds_every_kernel_module(fake_env):
+    result = subprocess.run([sys.executable, "-m", "microtorch_cuda", "compile"], env=fake_env,
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    assert "cuda: available: MicroTorch fake GPU (CPU emulator) (sm_90" in result.stdout
+    assert "compiled and loaded every kernel module" in result.stdout

@@ -16,12 +16,11 @@ Tensors here are ``DeviceArray`` (the fields a kernel reads), as the core is not
 from __future__ import annotations
 
 import math
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
 from microtorch_cuda.backend import CUDABackend
-from microtorch_cuda.compiler import OPS, all_sources
+from microtorch_cuda.compiler import OPS
 from microtorch_cuda.emulator import EmulatedDriver, find_cxx
 from microtorch_cuda.launch import DeviceArray
 
@@ -38,13 +37,14 @@ def be(request: pytest.FixtureRequest) -> CUDABackend:
         availability = CUDABackend.availability()
         if not availability.ok:
             pytest.skip(f"CUDA backend unavailable: {availability.reason}")
-        return CUDABackend()
+        backend = CUDABackend()
+        backend.precompile()
+        return backend
     if find_cxx() is None:
         pytest.skip("the CUDA emulator needs a C++20 compiler (g++)")
-    driver = EmulatedDriver()
-    with ThreadPoolExecutor(8) as pool:  # build every module once, in parallel
-        list(pool.map(lambda s: driver.compile(s[2]), all_sources()))
-    return CUDABackend(driver=driver)
+    backend = CUDABackend(driver=EmulatedDriver())
+    backend.precompile()  # build every module once, in parallel
+    return backend
 
 
 # -- helpers --------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from typing import Any, ClassVar
 from microtorch_core.backend import Availability, Backend
 
 from .allocator import CachingAllocator
-from .compiler import KernelCache
+from .compiler import FAMILIES, KernelCache, all_sources
 from .launch import device_ptr, is_dense
 from .ops_elementwise import ElementwiseOps
 from .ops_index import IndexOps
@@ -76,6 +76,17 @@ class CUDABackend(ElementwiseOps, ReduceOps, MatmulOps, IndexOps, RandomOps, Bac
     def synchronize(self) -> None:
         """Wait for every queued kernel and copy (kernel launches return immediately)."""
         self.driver.synchronize()
+
+    def precompile(self, workers: int | None = None) -> None:
+        """Compile and load every kernel family for every dtype now, compiling in parallel.
+
+        Without it each (family, dtype) module compiles on first use, one at a time, a few
+        seconds each. ``python -m microtorch_cuda compile`` calls this.
+        """
+        self.driver.precompile([source for _, _, source in all_sources()], workers)
+        for family, dtypes in FAMILIES.items():
+            for dtype in dtypes:
+                self.kernels.module(family, dtype)  # from the disk cache now
 
     def cuda_array_interface(self, t: Any) -> dict:
         """``__cuda_array_interface__`` (version 3) of a tensor on this device, so that CuPy,

@@ -150,6 +150,23 @@ class PyCudaDriver:
 
         return _Module(SourceModule(source, no_extern_c=True, nvcc=self._nvcc))
 
+    def precompile(self, sources: list[str], workers: int | None = None) -> None:
+        """Compile ``sources`` into PyCUDA's disk cache, several nvcc processes at a time.
+
+        Loading a module needs the CUDA context, which is current on this thread only, so the
+        threads only run nvcc (``pycuda.compiler.compile`` with this GPU's arch, the same call
+        and options ``SourceModule`` makes); ``compile`` later finds the cubins in the cache.
+        """
+        from concurrent.futures import ThreadPoolExecutor
+
+        from pycuda.compiler import compile as nvcc_compile
+
+        major, minor = self.compute_capability
+        arch = f"sm_{major}{minor}"  # as SourceModule spells it, so the cache keys match
+        with ThreadPoolExecutor(workers or os.cpu_count() or 4) as pool:
+            list(pool.map(lambda src: nvcc_compile(src, nvcc=self._nvcc, no_extern_c=True,
+                                                   arch=arch), sources))
+
     def synchronize(self) -> None:
         self._cuda.Context.synchronize()
 

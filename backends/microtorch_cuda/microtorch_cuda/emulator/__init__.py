@@ -201,6 +201,13 @@ class EmulatedDriver:
             self._modules[digest] = module
         return module
 
+    def precompile(self, sources: list[str], workers: int | None = None) -> None:
+        """Build the libraries of ``sources`` into the disk cache, several g++ at a time."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(workers or os.cpu_count() or 4) as pool:
+            list(pool.map(lambda src: build_library(src, self._cache_dir, self._cxx), sources))
+
     def synchronize(self) -> None:
         """Kernels run synchronously on the CPU: nothing to wait for."""
 
