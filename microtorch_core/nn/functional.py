@@ -9,11 +9,22 @@ from __future__ import annotations
 import math
 
 from .. import dtypes, ops
+from ..autograd.grad_mode import no_grad
 from ..creation import rand
 from ..tensor import Tensor
+from .functional_spatial import (
+    avg_pool1d,
+    avg_pool2d,
+    conv1d,
+    conv2d,
+    max_pool1d,
+    max_pool2d,
+    pad,
+)
 
 __all__ = ["linear", "relu", "gelu", "sigmoid", "tanh", "softmax", "log_softmax", "dropout",
-           "mse_loss", "nll_loss", "cross_entropy"]
+           "batch_norm", "mse_loss", "nll_loss", "cross_entropy", "pad", "conv1d", "conv2d",
+           "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d"]
 
 softmax = ops.softmax
 log_softmax = ops.log_softmax
@@ -57,6 +68,52 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True,  # noqa: A002
     keep = rand(input.shape, dtype=input.dtype, device=input.device) < (1 - p)
     out = ops.where(keep, input * (1.0 / (1 - p)), 0.0)
     return input.copy_(out) if inplace else out
+
+
+def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,  # noqa: A002
+               weight: Tensor | None = None, bias: Tensor | None = None,
+               training: bool = False, momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Normalise each channel (dim 1) of ``input`` (N, C, ...) to zero mean and unit
+    variance, then scale by ``weight`` and shift by ``bias``, as ``torch.nn.functional
+    .batch_norm``.
+
+    In training (or without running statistics) the batch's own mean and biased variance are
+    used, and ``running_mean``/``running_var`` move towards them in place:
+    ``running = (1 - momentum) * running + momentum * batch``, with the *unbiased* variance,
+    as PyTorch does. In evaluation the running statistics are used.
+    """
+    if input.dim() < 2:
+        raise ValueError(f"batch_norm: expected an input of at least 2 dims (N, C, ...), got "
+                         f"shape {tuple(input.shape)}")
+    channels = input.shape[1]
+    for name, t in (("running_mean", running_mean), ("running_var", running_var),
+                    ("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != (channels,):
+            raise RuntimeError(f"batch_norm: {name} should have shape ({channels},) for an "
+                               f"input with {channels} channels, got {tuple(t.shape)}")
+    dims = (0,) + tuple(range(2, input.dim()))
+    shape = (1, channels) + (1,) * (input.dim() - 2)
+    if training or running_mean is None or running_var is None:
+        count = input.numel() // channels
+        if count <= 1:
+            raise ValueError(f"Expected more than 1 value per channel when training, got input "
+                             f"size {tuple(input.shape)}")
+        mean = input.mean(dims, keepdim=True)
+        var = ((input - mean) ** 2).mean(dims, keepdim=True)
+        if training and running_mean is not None and running_var is not None:
+            with no_grad():
+                batch_mean = mean.detach().reshape(channels)
+                unbiased = var.detach().reshape(channels) * (count / (count - 1))
+                running_mean.mul_(1 - momentum).add_(batch_mean * momentum)
+                running_var.mul_(1 - momentum).add_(unbiased * momentum)
+    else:
+        mean, var = running_mean.reshape(shape), running_var.reshape(shape)
+    out = (input - mean) * ops.rsqrt(var + eps)
+    if weight is not None:
+        out = out * weight.reshape(shape)
+    if bias is not None:
+        out = out + bias.reshape(shape)
+    return out
 
 
 def _reduce(loss: Tensor, reduction: str) -> Tensor:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from .. import dtypes
 from ..autograd.function import Function
 from ..tensor import Tensor, _numel, _wrap_dim, contiguous_strides
 
@@ -256,6 +257,60 @@ def expand_as(x: Tensor, other: Tensor) -> Tensor:
 
 def broadcast_to(x: Tensor, shape: Sequence[int]) -> Tensor:
     return expand(x, tuple(shape))
+
+
+class Unfold(Function):
+    """out = every window of ``size`` elements, ``step`` apart, along ``dim``, as a new last dim.
+
+    A view: window ``w`` starts ``w * step`` elements along ``dim``, so the window dim gets
+    stride ``step * stride(dim)`` and the new last dim ``stride(dim)``. Windows overlap when
+    ``step < size`` (convolutions), so in backward an element collects the gradient of every
+    window that saw it: one ``scatter_add`` of all (window, position) pairs.
+    """
+
+    @staticmethod
+    def forward(ctx, x: Tensor, dim: int, size: int, step: int) -> Tensor:
+        ctx.dim, ctx.size, ctx.step = dim, size, step
+        n = (x.shape[dim] - size) // step + 1
+        stride = x._strides[dim]
+        return x._view(x.shape[:dim] + (n,) + x.shape[dim + 1:] + (size,),
+                       x._strides[:dim] + (stride * step,) + x._strides[dim + 1:] + (stride,),
+                       x._offset)
+
+    @staticmethod
+    def backward(ctx, grad):
+        from ..creation import arange
+        from .indexing import ScatterAdd
+
+        dim, size, step = ctx.dim, ctx.size, ctx.step
+        shape = ctx.input_meta[0][0]
+        n = grad.shape[dim]
+        # grad[..., w, ..., k] belongs to x[..., w * step + k, ...]: lay the (w, k) pairs out
+        # along dim and scatter-add them to those positions.
+        src = reshape(movedim(grad, -1, dim + 1), shape[:dim] + (n * size,) + shape[dim + 1:])
+        starts = arange(n, dtype=dtypes.int64, device=grad.device) * step
+        offsets = arange(size, dtype=dtypes.int64, device=grad.device)
+        positions = reshape(reshape(starts, (n, 1)) + offsets, (-1,))
+        index_shape = tuple(n * size if i == dim else 1 for i in range(len(shape)))
+        index = broadcast_view(reshape(positions, index_shape), src.shape)
+        zeros = grad._empty_like(shape).zero_()
+        return ScatterAdd.apply(zeros, dim, index, src), None, None, None
+
+
+def unfold(x: Tensor, dimension: int, size: int, step: int) -> Tensor:
+    """All windows of ``size`` elements, ``step`` apart, along ``dimension``, as a new last
+    dim (a view), as ``torch.Tensor.unfold``: ``arange(7).unfold(0, 3, 2)`` is
+    ``[[0, 1, 2], [2, 3, 4], [4, 5, 6]]``."""
+    d = _wrap_dim(dimension, max(x.dim(), 1))
+    length = x.shape[d] if x.dim() else 1
+    if size < 0 or size > length:
+        raise RuntimeError(f"unfold: maximum size for tensor at dimension {d} is {length} but "
+                           f"size is {size}")
+    if step <= 0:
+        raise RuntimeError(f"unfold: step is {step} but must be > 0")
+    if x.dim() == 0:
+        return reshape(x, (1,))
+    return Unfold.apply(x, d, int(size), int(step))
 
 
 class Contiguous(Function):

@@ -73,3 +73,44 @@ def test_large_matmul(device):
     expected = (a.astype(np.float64) @ b.astype(np.float64)).astype(np.float32)
     assert_close(mt.tensor(a, device=device) @ mt.tensor(b, device=device), expected,
                  rtol=1e-4, atol=1e-4)
+
+
+# -- convolution and pooling: composites of unfold views, copies, matmul, gather, scatter_add --
+def _conv2d_reference(x: np.ndarray, w: np.ndarray, stride: int) -> np.ndarray:
+    n, _, h, wd = x.shape
+    o, _, kh, kw = w.shape
+    oh, ow = (h - kh) // stride + 1, (wd - kw) // stride + 1
+    out = np.zeros((n, o, oh, ow), x.dtype)
+    for i in range(oh):
+        for j in range(ow):
+            patch = x[:, :, i * stride:i * stride + kh, j * stride:j * stride + kw]
+            out[:, :, i, j] = np.einsum("nchw,ochw->no", patch, w)
+    return out
+
+
+@pytest.mark.ops("matmul", "copy", "scatter_add")
+def test_conv2d_forward_and_input_gradient(device):
+    x_np, w_np = random_array((2, 3, 6, 5), "float64", seed=1), random_array((4, 3, 3, 2),
+                                                                            "float64", seed=2)
+    x = mt.tensor(x_np, device=device, requires_grad=True)
+    out = mt.nn.functional.conv2d(x, mt.tensor(w_np, device=device), stride=2)
+    assert_close(out, _conv2d_reference(x_np, w_np, 2))
+    out.sum().backward()
+    # d(sum)/dx counts, for every input element, the weights of the windows that saw it
+    expected = np.zeros_like(x_np)
+    for i in range(out.shape[2]):
+        for j in range(out.shape[3]):
+            expected[:, :, 2 * i:2 * i + 3, 2 * j:2 * j + 2] += w_np.sum(0)
+    assert_close(x.grad, expected)
+
+
+@pytest.mark.ops("argmax", "gather", "scatter_add")
+def test_max_pool2d_forward_and_gradient_go_to_the_maximum(device):
+    x_np = random_array((1, 2, 4, 4), "float32", seed=3)
+    x = mt.tensor(x_np, device=device, requires_grad=True)
+    out = mt.nn.functional.max_pool2d(x, 2)
+    windows = x_np.reshape(1, 2, 2, 2, 2, 2).transpose(0, 1, 2, 4, 3, 5).reshape(1, 2, 2, 2, 4)
+    assert_close(out, windows.max(-1))
+    out.sum().backward()
+    assert_close(x.grad, (x_np == np.repeat(np.repeat(windows.max(-1), 2, 2), 2, 3))
+                 .astype(np.float32))

@@ -1,0 +1,77 @@
+"""``MaxPool1d``/``2d`` and ``AvgPool1d``/``2d``: parameter-free modules over the functions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..tensor import Tensor
+from . import functional as F
+from .module import Module
+
+
+class _Pool(Module):
+    """Stores the pooling arguments; ``forward`` passes them to ``self._function``."""
+
+    _function: Any
+    _shown: tuple[str, ...] = ("kernel_size", "stride", "padding")  # in repr, as PyTorch
+
+    def __init__(self, **arguments: Any) -> None:
+        super().__init__()
+        if arguments.get("stride") is None:
+            arguments["stride"] = arguments["kernel_size"]
+        self._arguments = arguments
+        for name, value in arguments.items():
+            setattr(self, name, value)
+
+    def forward(self, input: Tensor) -> Any:  # noqa: A002
+        return type(self)._function(input, **self._arguments)
+
+    def extra_repr(self) -> str:
+        return ", ".join(f"{name}={self._arguments[name]}" for name in self._shown)
+
+
+class MaxPool2d(_Pool):
+    """Max over windows of (N, C, H, W) inputs, as ``torch.nn.MaxPool2d``."""
+
+    _function = staticmethod(F.max_pool2d)
+    _shown = ("kernel_size", "stride", "padding", "dilation", "ceil_mode")
+
+    def __init__(self, kernel_size, stride=None, padding=0, dilation=1,
+                 return_indices: bool = False, ceil_mode: bool = False) -> None:
+        super().__init__(kernel_size=kernel_size, stride=stride, padding=padding,
+                         dilation=dilation, ceil_mode=ceil_mode, return_indices=return_indices)
+
+
+class MaxPool1d(_Pool):
+    """Max over windows of (N, C, L) inputs, as ``torch.nn.MaxPool1d``."""
+
+    _function = staticmethod(F.max_pool1d)
+    _shown = ("kernel_size", "stride", "padding", "dilation", "ceil_mode")
+
+    def __init__(self, kernel_size, stride=None, padding=0, dilation=1,
+                 return_indices: bool = False, ceil_mode: bool = False) -> None:
+        super().__init__(kernel_size=kernel_size, stride=stride, padding=padding,
+                         dilation=dilation, ceil_mode=ceil_mode, return_indices=return_indices)
+
+
+class AvgPool2d(_Pool):
+    """Mean over windows of (N, C, H, W) inputs, as ``torch.nn.AvgPool2d``."""
+
+    _function = staticmethod(F.avg_pool2d)
+
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+                 count_include_pad: bool = True, divisor_override: int | None = None) -> None:
+        super().__init__(kernel_size=kernel_size, stride=stride, padding=padding,
+                         ceil_mode=ceil_mode, count_include_pad=count_include_pad,
+                         divisor_override=divisor_override)
+
+
+class AvgPool1d(_Pool):
+    """Mean over windows of (N, C, L) inputs, as ``torch.nn.AvgPool1d``."""
+
+    _function = staticmethod(F.avg_pool1d)
+
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+                 count_include_pad: bool = True) -> None:
+        super().__init__(kernel_size=kernel_size, stride=stride, padding=padding,
+                         ceil_mode=ceil_mode, count_include_pad=count_include_pad)
