@@ -1,6 +1,7 @@
 """The digits example in MicroTorch and in PyTorch, side by side, reported as a ratio.
 
-    python benchmarks/bench_digits.py [--threads 1] [--runs 3] [--epochs 30] [--device cpu]
+    python benchmarks/bench_digits.py [--model mlp|cnn] [--threads 1] [--runs 3] [--epochs 30]
+                                      [--device cpu]
 
 Runs ``examples/train_digits.py`` and its PyTorch twin ``examples/train_digits_torch.py``
 alternately in fresh interpreters (same split, model, optimizer and epochs), with the BLAS and
@@ -27,7 +28,7 @@ def run(script: str, args: argparse.Namespace) -> tuple[float, float]:
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         env[var] = str(args.threads)
     cmd = [sys.executable, str(EXAMPLES / script), "--epochs", str(args.epochs),
-           "--device", args.device]
+           "--device", args.device, "--model", args.model]
     if script.endswith("_torch.py"):
         cmd += ["--threads", str(args.threads)]
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
@@ -40,6 +41,7 @@ def run(script: str, args: argparse.Namespace) -> tuple[float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", choices=["mlp", "cnn"], default="mlp")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--epochs", type=int, default=30)
@@ -54,7 +56,7 @@ def main() -> None:
             if name not in best or seconds < best[name][1]:
                 best[name] = (acc, seconds)
     (mt_acc, mt_s), (t_acc, t_s) = best["microtorch"], best["torch"]
-    print(f"digits MLP, {args.epochs} epochs on {args.device}, threads={args.threads}, "
+    print(f"digits {args.model.upper()}, {args.epochs} epochs on {args.device}, threads={args.threads}, "
           f"best of {args.runs}")
     print(f"  microtorch  accuracy {mt_acc:.2f}%  train {mt_s:.2f} s")
     print(f"  torch       accuracy {t_acc:.2f}%  train {t_s:.2f} s")

@@ -26,3 +26,14 @@ def test_train_digits_runs_one_epoch_and_checkpoints(tmp_path, capsys, monkeypat
     out = capsys.readouterr().out
     assert acc > 0.5 and "test accuracy" in out and "epoch   1/1" in out
     assert ckpt.exists() and "reloaded model test accuracy" in out
+
+
+def test_train_digits_cnn_runs_one_epoch_and_reloads_to_the_same_accuracy(tmp_path, capsys):
+    pytest.importorskip("sklearn", reason="scikit-learn (the 'examples' extra) provides the "
+                        "digits data set")
+    ckpt = tmp_path / "digits_cnn.mt"
+    acc = _load("train_digits").main(["--model", "cnn", "--epochs", "1", "--save", str(ckpt)])
+    out = capsys.readouterr().out
+    assert acc > 0.5
+    reloaded = float(out.split("reloaded model test accuracy ")[1].split("%")[0]) / 100
+    assert reloaded == pytest.approx(acc, abs=1e-4)  # printed as a percentage, 2 decimals

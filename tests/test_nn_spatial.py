@@ -48,9 +48,11 @@ def test_unfold_gives_overlapping_windows_as_a_view():
     assert windows._storage is x._storage
 
 
-def test_unfold_gradient_sums_over_the_windows_that_saw_an_element():
-    x = mt.randn(2, 7, 3, dtype=mt.float64, requires_grad=True)
-    assert gradcheck(lambda t: (t.unfold(1, 3, 2) ** 2).sum(), (x,))
+@pytest.mark.parametrize(("length", "size", "step"),
+                         [(7, 3, 2), (10, 3, 1), (9, 2, 3), (8, 4, 4), (9, 4, 4), (7, 1, 3)])
+def test_unfold_gradient_sums_over_the_windows_that_saw_an_element(length, size, step):
+    x = mt.randn(2, length, 3, dtype=mt.float64, requires_grad=True)
+    assert gradcheck(lambda t: (t.unfold(1, size, step) ** 2).sum(), (x,))
 
 
 def test_unfold_rejects_a_window_larger_than_the_dim():

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .. import dtypes
 from ..autograd.function import Function
 from ..tensor import Tensor, _numel, _wrap_dim, contiguous_strides
 
@@ -265,7 +264,7 @@ class Unfold(Function):
     A view: window ``w`` starts ``w * step`` elements along ``dim``, so the window dim gets
     stride ``step * stride(dim)`` and the new last dim ``stride(dim)``. Windows overlap when
     ``step < size`` (convolutions), so in backward an element collects the gradient of every
-    window that saw it: one ``scatter_add`` of all (window, position) pairs.
+    window that saw it.
     """
 
     @staticmethod
@@ -279,22 +278,44 @@ class Unfold(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        from ..creation import arange
-        from .indexing import ScatterAdd
+        from .indexing import cat
 
         dim, size, step = ctx.dim, ctx.size, ctx.step
-        shape = ctx.input_meta[0][0]
+        length = ctx.input_meta[0][0][dim]
         n = grad.shape[dim]
-        # grad[..., w, ..., k] belongs to x[..., w * step + k, ...]: lay the (w, k) pairs out
-        # along dim and scatter-add them to those positions.
-        src = reshape(movedim(grad, -1, dim + 1), shape[:dim] + (n * size,) + shape[dim + 1:])
-        starts = arange(n, dtype=dtypes.int64, device=grad.device) * step
-        offsets = arange(size, dtype=dtypes.int64, device=grad.device)
-        positions = reshape(reshape(starts, (n, 1)) + offsets, (-1,))
-        index_shape = tuple(n * size if i == dim else 1 for i in range(len(shape)))
-        index = broadcast_view(reshape(positions, index_shape), src.shape)
-        zeros = grad._empty_like(shape).zero_()
-        return ScatterAdd.apply(zeros, dim, index, src), None, None, None
+        if step == size:  # the windows tile the dim: lay them end to end
+            tiled = reshape(movedim(grad, -1, dim + 1),
+                            grad.shape[:dim] + (n * size,) + grad.shape[dim + 1:-1])
+            return _pad_with_zeros(tiled, dim, 0, length - n * size), None, None, None
+        # Element k of every window: grad[..., k] holds the gradient of positions
+        # k, k + step, ..., so spread it out (zeros between when step > 1), shift it by k and
+        # add up the `size` results. Plain Tensor ops, so double backward works too.
+        total = None
+        for k in range(size):
+            part = grad[..., k]
+            if step > 1:
+                part = unsqueeze(part, dim + 1)  # (..., n, 1, ...) -> (..., n, step, ...)
+                part = cat([part, _zeros_like_shape(part, dim + 1, step - 1)], dim + 1)
+                part = reshape(part, part.shape[:dim] + (n * step,) + part.shape[dim + 2:])
+                part = part.narrow(dim, 0, (n - 1) * step + 1)
+            part = _pad_with_zeros(part, dim, k, length - k - part.shape[dim])
+            total = part if total is None else total + part
+        return total, None, None, None
+
+
+def _zeros_like_shape(x: Tensor, dim: int, size: int) -> Tensor:
+    """Zeros of ``x``'s shape, except ``size`` elements along ``dim``."""
+    shape = x.shape[:dim] + (size,) + x.shape[dim + 1:]
+    return x._empty_like(shape).zero_()
+
+
+def _pad_with_zeros(x: Tensor, dim: int, before: int, after: int) -> Tensor:
+    """``x`` with ``before`` and ``after`` zeros added along ``dim``."""
+    from .indexing import cat
+
+    pieces = ([_zeros_like_shape(x, dim, before)] if before else []) + [x] + \
+        ([_zeros_like_shape(x, dim, after)] if after else [])
+    return cat(pieces, dim) if len(pieces) > 1 else x
 
 
 def unfold(x: Tensor, dimension: int, size: int, step: int) -> Tensor:
