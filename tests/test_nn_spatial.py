@@ -128,6 +128,19 @@ def test_conv2d_gradients_match_finite_differences():
     assert gradcheck(lambda x, w, b: F.conv2d(x, w, b, stride=(2, 1), padding=1), (x, w, b))
 
 
+@requires_torch
+def test_conv2d_double_backward_matches_torch():
+    x, tx = _pair((1, 2, 6, 5), 25)
+    w, tw = _pair((3, 2, 3, 2), 26)
+    (g,) = mt.autograd.grad((F.conv2d(x, w, stride=(2, 1)) ** 2).sum(), [x], create_graph=True)
+    (tg,) = torch.autograd.grad((TF.conv2d(tx, tw, stride=(2, 1)) ** 2).sum(), [tx],
+                                create_graph=True)
+    (g ** 2).sum().backward()
+    (tg ** 2).sum().backward()
+    np.testing.assert_allclose(_np(w.grad), tw.grad.numpy(), rtol=1e-10)
+    np.testing.assert_allclose(_np(x.grad), tx.grad.numpy(), rtol=1e-10)
+
+
 def test_conv2d_against_a_direct_numpy_sum():
     x, w = rng.standard_normal((1, 2, 4, 5)), rng.standard_normal((3, 2, 2, 3))
     out = _np(F.conv2d(mt.tensor(x), mt.tensor(w)))
