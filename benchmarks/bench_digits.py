@@ -56,8 +56,8 @@ def main() -> None:
             if name not in best or seconds < best[name][1]:
                 best[name] = (acc, seconds)
     (mt_acc, mt_s), (t_acc, t_s) = best["microtorch"], best["torch"]
-    print(f"digits {args.model.upper()}, {args.epochs} epochs on {args.device}, threads={args.threads}, "
-          f"best of {args.runs}")
+    print(f"digits {args.model.upper()}, {args.epochs} epochs on {args.device}, "
+          f"threads={args.threads}, best of {args.runs}")
     print(f"  microtorch  accuracy {mt_acc:.2f}%  train {mt_s:.2f} s")
     print(f"  torch       accuracy {t_acc:.2f}%  train {t_s:.2f} s")
     print(f"  time ratio mt/torch {mt_s / t_s:.2f}x")

@@ -2,16 +2,48 @@
 
 Everything here is a composite of Tensor ops, so it runs on every backend and its gradient
 comes from autograd; the modules in ``nn`` are thin wrappers that hold parameters.
+
+This file holds ``linear``, ``embedding``, ``dropout`` and the activations. The rest is
+written by concept and re-exported from here:
+
+==========================  ===============================================================
+``functional_norm.py``      ``batch_norm``, ``layer_norm``, ``group_norm``
+``functional_loss.py``      ``mse_loss``, ``l1_loss``, ``smooth_l1_loss``, ``huber_loss``,
+                            ``nll_loss``, ``cross_entropy``, ``binary_cross_entropy``,
+                            ``binary_cross_entropy_with_logits``, ``kl_div``
+``functional_spatial.py``   ``pad``, ``conv1d``/``2d``, ``max_pool1d``/``2d``,
+                            ``avg_pool1d``/``2d``
+``functional_adaptive.py``  ``adaptive_avg_pool1d``/``2d``, ``adaptive_max_pool1d``/``2d``
+==========================  ===============================================================
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 from .. import dtypes, ops
 from ..autograd.grad_mode import no_grad
-from ..creation import rand
+from ..creation import rand, tensor
 from ..tensor import Tensor
+from .functional_adaptive import (
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    adaptive_max_pool1d,
+    adaptive_max_pool2d,
+)
+from .functional_loss import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    huber_loss,
+    kl_div,
+    l1_loss,
+    mse_loss,
+    nll_loss,
+    smooth_l1_loss,
+)
+from .functional_norm import batch_norm, group_norm, layer_norm
 from .functional_spatial import (
     avg_pool1d,
     avg_pool2d,
@@ -22,9 +54,16 @@ from .functional_spatial import (
     pad,
 )
 
-__all__ = ["linear", "relu", "gelu", "sigmoid", "tanh", "softmax", "log_softmax", "dropout",
-           "batch_norm", "mse_loss", "nll_loss", "cross_entropy", "pad", "conv1d", "conv2d",
-           "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d"]
+__all__ = [
+    "linear", "embedding", "dropout",
+    "relu", "gelu", "sigmoid", "tanh", "softmax", "log_softmax", "leaky_relu", "elu", "silu",
+    "softplus", "mish", "hardtanh", "softsign",
+    "batch_norm", "layer_norm", "group_norm",
+    "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "nll_loss", "cross_entropy",
+    "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div",
+    "pad", "conv1d", "conv2d", "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d",
+    "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d",
+]
 
 softmax = ops.softmax
 log_softmax = ops.log_softmax
@@ -55,6 +94,81 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:  # noqa: A002
                      f"{approximate!r}")
 
 
+def _maybe_inplace(input: Tensor, inplace: bool,  # noqa: A002
+                   fn: Callable[[Tensor], Tensor]) -> Tensor:
+    """``fn(input)``, or with ``inplace`` the same values written into ``input``. When the
+    graph records it, ``fn`` runs on a copy, since its backward may need the old values."""
+    if not inplace:
+        return fn(input)
+    return input.copy_(fn(input.clone() if input.requires_grad else input))
+
+
+def _check_floating(name: str, input: Tensor) -> None:  # noqa: A002
+    if not input.dtype.is_floating_point:
+        raise NotImplementedError(f"{name} is implemented for floating dtypes only, got "
+                                  f"{input.dtype.name}")
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01,  # noqa: A002
+               inplace: bool = False) -> Tensor:
+    """x where x > 0, else negative_slope * x (the gradient at 0 is negative_slope, as in
+    PyTorch)."""
+    _check_floating("leaky_relu", input)
+    return _maybe_inplace(input, inplace,
+                          lambda x: ops.where(x > 0, x, x * negative_slope))
+
+
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
+    """x where x > 0, else alpha * (exp(x) - 1)."""
+    _check_floating("elu", input)
+    # exp of min(x, 0): exp(x) of a large x would overflow, and its inf gradient (times the
+    # 0 that ``where`` sends to the branch not taken) would make a nan
+    return _maybe_inplace(input, inplace, lambda x: ops.where(
+        x > 0, x, alpha * ops.expm1(ops.clamp(x, max=0.0))))
+
+
+def silu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+    """x * sigmoid(x), also called swish."""
+    _check_floating("silu", input)
+    return _maybe_inplace(input, inplace, lambda x: x * ops.sigmoid(x))
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:  # noqa: A002
+    """log(1 + exp(beta x)) / beta, a smooth ReLU; x itself where beta x > threshold (where
+    the two agree to float precision and the exp could overflow)."""
+    _check_floating("softplus", input)
+    scaled = input * beta
+    smooth = ops.log1p(ops.clamp(scaled, max=threshold).exp()) / beta
+    return ops.where(scaled > threshold, input, smooth)
+
+
+def mish(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+    """x * tanh(softplus(x))."""
+    _check_floating("mish", input)
+    return _maybe_inplace(input, inplace, lambda x: x * ops.tanh(softplus(x)))
+
+
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,  # noqa: A002
+             inplace: bool = False) -> Tensor:
+    """x clamped to [min_val, max_val]. The gradient is 0 outside (min_val, max_val) and at
+    its ends too, as in PyTorch (``clamp`` would pass it at the ends)."""
+    if min_val > max_val:
+        raise ValueError(f"min_val cannot be greater than max_val, got min_val={min_val} and "
+                         f"max_val={max_val}")
+
+    def clamped(x: Tensor) -> Tensor:
+        inside = (x > min_val) & (x < max_val)
+        return ops.where(inside, x, ops.clamp(x.detach(), min_val, max_val))
+
+    return _maybe_inplace(input, inplace, clamped)
+
+
+def softsign(input: Tensor) -> Tensor:  # noqa: A002
+    """x / (1 + |x|)."""
+    _check_floating("softsign", input)
+    return input / (1 + input.abs())
+
+
 def dropout(input: Tensor, p: float = 0.5, training: bool = True,  # noqa: A002
             inplace: bool = False) -> Tensor:
     """Zero each element with probability ``p`` and scale the rest by 1/(1-p), so the
@@ -64,171 +178,69 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True,  # noqa: A002
     if not training or p == 0.0:
         return input
     if p == 1.0:
-        return input * 0
+        return _maybe_inplace(input, inplace, lambda x: x * 0)
     keep = rand(input.shape, dtype=input.dtype, device=input.device) < (1 - p)
-    out = ops.where(keep, input * (1.0 / (1 - p)), 0.0)
-    return input.copy_(out) if inplace else out
+    return _maybe_inplace(input, inplace, lambda x: ops.where(keep, x * (1.0 / (1 - p)), 0.0))
 
 
-def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,  # noqa: A002
-               weight: Tensor | None = None, bias: Tensor | None = None,
-               training: bool = False, momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
-    """Normalise each channel (dim 1) of ``input`` (N, C, ...) to zero mean and unit
-    variance, then scale by ``weight`` and shift by ``bias``, as ``torch.nn.functional
-    .batch_norm``.
+# -- embedding ----------------------------------------------------------------------------------
+def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,  # noqa: A002
+              max_norm: float | None = None, norm_type: float = 2.0,
+              scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
+    """The rows of ``weight`` (num_embeddings, embedding_dim) at the integer indices in
+    ``input`` (any shape), giving shape ``input.shape + (embedding_dim,)``, as
+    ``torch.nn.functional.embedding``. The gradient adds into the rows that were picked.
 
-    In training (or without running statistics) the batch's own mean and biased variance are
-    used, and ``running_mean``/``running_var`` move towards them in place:
-    ``running = (1 - momentum) * running + momentum * batch``, with the *unbiased* variance,
-    as PyTorch does. In evaluation the running statistics are used.
+    ``padding_idx``: that row comes out as it is but gets no gradient. ``max_norm``: first
+    rescale, in place, each picked row whose ``norm_type``-norm exceeds ``max_norm``.
+
+    >>> embedding(microtorch_core.tensor([[0, 2]]), microtorch_core.eye(3)).tolist()
+    [[[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]]
     """
-    if input.dim() < 2:
-        raise ValueError(f"batch_norm: expected an input of at least 2 dims (N, C, ...), got "
-                         f"shape {tuple(input.shape)}")
-    channels = input.shape[1]
-    for name, t in (("running_mean", running_mean), ("running_var", running_var),
-                    ("weight", weight), ("bias", bias)):
-        if t is not None and tuple(t.shape) != (channels,):
-            raise RuntimeError(f"batch_norm: {name} should have shape ({channels},) for an "
-                               f"input with {channels} channels, got {tuple(t.shape)}")
-    dims = (0,) + tuple(range(2, input.dim()))
-    shape = (1, channels) + (1,) * (input.dim() - 2)
-    if training or running_mean is None or running_var is None:
-        count = input.numel() // channels
-        if count <= 1:
-            raise ValueError(f"Expected more than 1 value per channel when training, got input "
-                             f"size {tuple(input.shape)}")
-        mean = input.mean(dims, keepdim=True)
-        var = ((input - mean) ** 2).mean(dims, keepdim=True)
-        if training and running_mean is not None and running_var is not None:
-            with no_grad():
-                batch_mean = mean.detach().reshape(channels)
-                unbiased = var.detach().reshape(channels) * (count / (count - 1))
-                running_mean.mul_(1 - momentum).add_(batch_mean * momentum)
-                running_var.mul_(1 - momentum).add_(unbiased * momentum)
-    else:
-        mean, var = running_mean.reshape(shape), running_var.reshape(shape)
-    out = (input - mean) * ops.rsqrt(var + eps)
-    if weight is not None:
-        out = out * weight.reshape(shape)
-    if bias is not None:
-        out = out + bias.reshape(shape)
-    return out
+    if weight.dim() != 2:
+        raise RuntimeError(f"embedding: 'weight' must be 2-D (num_embeddings, embedding_dim), "
+                           f"got shape {tuple(weight.shape)}")
+    if not isinstance(input, Tensor) or input.dtype not in (dtypes.int64, dtypes.int32):
+        got = input.dtype.name if isinstance(input, Tensor) else type(input).__name__
+        raise RuntimeError(f"embedding: expected indices of dtype int64 or int32, got {got}")
+    if scale_grad_by_freq or sparse:
+        raise NotImplementedError("embedding: scale_grad_by_freq and sparse gradients are not "
+                                  "supported")
+    rows = weight.shape[0]
+    padding_idx = _padding_index(padding_idx, rows)
+    index = input.reshape(-1).to(dtypes.int64)
+    if index.numel():
+        lo, hi = int(index.amin().item()), int(index.amax().item())
+        if lo < 0 or hi >= rows:
+            raise IndexError(f"embedding: index {lo if lo < 0 else hi} is out of range for "
+                             f"{rows} embeddings (valid indices: 0 to {rows - 1})")
+    if max_norm is not None and index.numel():
+        _renorm_rows_(weight, index, max_norm, norm_type)
+    out = weight.index_select(0, index)
+    if padding_idx is not None:
+        out = ops.where((index == padding_idx).unsqueeze(1), out.detach(), out)
+    return out.reshape(tuple(input.shape) + (weight.shape[1],))
 
 
-def _reduce(loss: Tensor, reduction: str) -> Tensor:
-    if reduction == "mean":
-        return loss.mean()
-    if reduction == "sum":
-        return loss.sum()
-    if reduction == "none":
-        return loss
-    raise ValueError(f"{reduction} is not a valid value for reduction: use 'mean', 'sum' or "
-                     "'none'")
+def _padding_index(padding_idx: int | None, num_embeddings: int) -> int | None:
+    """``padding_idx`` as a row number (a negative one counts from the end), checked."""
+    if padding_idx is None:
+        return None
+    if not -num_embeddings <= padding_idx < num_embeddings:
+        raise ValueError(f"padding_idx must be within num_embeddings: got {padding_idx} for "
+                         f"{num_embeddings} embeddings")
+    return padding_idx % num_embeddings
 
 
-def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:  # noqa: A002
-    """(input - target)^2, averaged (or summed) over every element."""
-    if isinstance(target, Tensor) and target.shape != input.shape:
-        raise ValueError(f"mse_loss: target size {tuple(target.shape)} is different from "
-                         f"input size {tuple(input.shape)}; broadcasting would give wrong "
-                         "results, reshape one of them")
-    diff = input - target
-    return _reduce(diff * diff, reduction)
-
-
-def _classes_last(input: Tensor) -> Tensor:
-    """(N, C, d1, ...) -> (N * d1 * ..., C); (C,) -> (1, C): one row per prediction."""
-    if input.dim() == 1:
-        return input.unsqueeze(0)
-    if input.dim() > 2:
-        input = input.movedim(1, -1)
-    return input.reshape(-1, input.shape[-1])
-
-
-def _check_target(input: Tensor, target: Tensor) -> None:
-    if not isinstance(target, Tensor) or target.dtype.is_floating_point:
-        got = target.dtype.name if isinstance(target, Tensor) else type(target).__name__
-        raise RuntimeError(f"expected target of class indices with dtype int64, got {got} "
-                           "(for class probabilities pass a float target of the input's shape "
-                           "to cross_entropy)")
-    expected = input.shape[:1] + input.shape[2:] if input.dim() > 1 else ()
-    if target.shape != expected:
-        raise ValueError(f"Expected target of shape {expected} for input of shape "
-                         f"{tuple(input.shape)}, got {tuple(target.shape)}")
-
-
-def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,  # noqa: A002
-             ignore_index: int = -100, reduction: str = "mean") -> Tensor:
-    """Negative log-likelihood: loss_i = -weight[y_i] * input[i, y_i], where ``input`` holds
-    log-probabilities of shape (N, C) (or (C,), or (N, C, d1, ...)) and ``target`` class
-    indices. ``mean`` divides by the total weight of the non-ignored targets."""
-    _check_target(input, target)
-    logp = _classes_last(input)
-    n_classes = logp.shape[-1]
-    y = target.reshape(-1).to(dtypes.int64)
-    ignored = y == ignore_index
-    safe = ops.where(ignored, 0, y)  # any valid index; masked out below
-    if y.numel():
-        lo, hi = int(safe.amin()), int(safe.amax())
-        if lo < 0 or hi >= n_classes:
-            raise IndexError(f"Target {lo if lo < 0 else hi} is out of bounds: expected class "
-                             f"indices in [0, {n_classes - 1}] (or ignore_index="
-                             f"{ignore_index})")
-    picked = logp.gather(1, safe.unsqueeze(1)).squeeze(1)
-    kept = (~ignored).to(logp.dtype)
-    w = kept if weight is None else weight.to(logp.dtype).index_select(0, safe) * kept
-    loss = -picked * w
-    if reduction == "mean":
-        return loss.sum() / w.sum()
-    return _reduce(loss.reshape(target.shape), reduction)
-
-
-def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,  # noqa: A002
-                  ignore_index: int = -100, reduction: str = "mean",
-                  label_smoothing: float = 0.0) -> Tensor:
-    """Softmax cross-entropy from raw scores (logits) of shape (N, C) (or (C,), or
-    (N, C, d1, ...)): ``nll_loss(log_softmax(input, 1), target)``.
-
-    ``target`` is class indices (int64), or class probabilities (float, the input's shape).
-    With ``label_smoothing`` = e the target becomes (1 - e) one-hot + e / C uniform, computed
-    as PyTorch does: (1 - e) * nll + e / C * (-sum_c weight_c log p_c).
-
-    >>> cross_entropy(microtorch_core.tensor([[2.0, 0.0]]), microtorch_core.tensor([0]))
-    tensor(0.1269)
-    """
-    if not 0.0 <= label_smoothing <= 1.0:
-        raise ValueError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
-    if reduction not in ("mean", "sum", "none"):
-        _reduce(input, reduction)  # raises the error
-    class_dim = 1 if input.dim() > 1 else 0
-    logp = ops.log_softmax(input, class_dim)
-    n_classes = input.shape[class_dim]
-    w = None  # the class weights, shaped to broadcast along the class dim
-    if weight is not None:
-        w = weight.to(logp.dtype).reshape((n_classes,) + (1,) * (input.dim() - class_dim - 1))
-    if isinstance(target, Tensor) and target.dtype.is_floating_point:  # probabilities
-        if target.shape != input.shape:
-            raise ValueError(f"Expected target of shape {tuple(input.shape)} (class "
-                             f"probabilities), got {tuple(target.shape)}")
-        if label_smoothing:
-            target = target * (1 - label_smoothing) + label_smoothing / n_classes
-        per = logp * target if w is None else logp * target * w
-        return _reduce(-per.sum(class_dim), reduction)
-    nll = nll_loss(logp, target, weight, ignore_index, reduction)
-    if not label_smoothing:
-        return nll
-    ignored = target == ignore_index
-    smooth = -(logp if w is None else logp * w).sum(class_dim)
-    smooth = ops.where(ignored, 0.0, smooth)
-    if reduction == "mean":
-        if weight is not None:
-            y = ops.where(ignored, 0, target).reshape(-1)
-            kept = (~ignored).reshape(-1).to(logp.dtype)
-            denom = (weight.to(logp.dtype).index_select(0, y) * kept).sum()
+def _renorm_rows_(weight: Tensor, index: Tensor, max_norm: float, norm_type: float) -> None:
+    """Scale each row of ``weight`` listed in ``index`` whose norm exceeds ``max_norm`` by
+    max_norm / (norm + 1e-7), in place, as PyTorch's ``embedding_renorm_``."""
+    with no_grad():
+        rows = tensor(sorted(set(index.tolist())), dtype=dtypes.int64, device=weight.device)
+        picked = weight.index_select(0, rows)
+        if norm_type == math.inf:
+            norms = picked.abs().amax(1)
         else:
-            denom = (~ignored).to(logp.dtype).sum()
-        smooth = smooth.sum() / denom
-    else:
-        smooth = _reduce(smooth, reduction)
-    return (1 - label_smoothing) * nll + smooth * (label_smoothing / n_classes)
+            norms = (picked.abs() ** norm_type).sum(1) ** (1.0 / norm_type)
+        scale = ops.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
+        weight[rows] = picked * scale.unsqueeze(1)

@@ -1,4 +1,6 @@
-"""``MaxPool1d``/``2d`` and ``AvgPool1d``/``2d``: parameter-free modules over the functions."""
+"""``MaxPool1d``/``2d``, ``AvgPool1d``/``2d`` and their adaptive versions
+(``AdaptiveAvgPool1d``/``2d``, ``AdaptiveMaxPool1d``/``2d``): parameter-free modules over the
+functions."""
 
 from __future__ import annotations
 
@@ -6,6 +8,7 @@ from typing import Any
 
 from ..tensor import Tensor
 from . import functional as F
+from .functional_adaptive import OutputSize2
 from .module import Module
 
 
@@ -75,3 +78,60 @@ class AvgPool1d(_Pool):
                  count_include_pad: bool = True) -> None:
         super().__init__(kernel_size=kernel_size, stride=stride, padding=padding,
                          ceil_mode=ceil_mode, count_include_pad=count_include_pad)
+
+
+class _AdaptivePool(Module):
+    """Stores ``output_size`` (and ``return_indices``); ``forward`` calls ``self._function``."""
+
+    _function: Any
+
+    def __init__(self, output_size: Any, **arguments: Any) -> None:
+        super().__init__()
+        self.output_size, self._arguments = output_size, arguments
+        for name, value in arguments.items():
+            setattr(self, name, value)
+
+    def forward(self, input: Tensor) -> Any:  # noqa: A002
+        return type(self)._function(input, self.output_size, **self._arguments)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveAvgPool2d(_AdaptivePool):
+    """Mean over the windows that give an (N, C, H, W) input the spatial size
+    ``output_size`` (an int, or (OH, OW) with None keeping that dim), as
+    ``torch.nn.AdaptiveAvgPool2d``. ``AdaptiveAvgPool2d(1)`` is global average pooling."""
+
+    _function = staticmethod(F.adaptive_avg_pool2d)
+
+    def __init__(self, output_size: OutputSize2) -> None:
+        super().__init__(output_size)
+
+
+class AdaptiveAvgPool1d(_AdaptivePool):
+    """Mean over the windows that give an (N, C, L) input the length ``output_size``."""
+
+    _function = staticmethod(F.adaptive_avg_pool1d)
+
+    def __init__(self, output_size: int) -> None:
+        super().__init__(output_size)
+
+
+class AdaptiveMaxPool2d(_AdaptivePool):
+    """Max over the windows that give an (N, C, H, W) input the spatial size
+    ``output_size``, as ``torch.nn.AdaptiveMaxPool2d``."""
+
+    _function = staticmethod(F.adaptive_max_pool2d)
+
+    def __init__(self, output_size: OutputSize2, return_indices: bool = False) -> None:
+        super().__init__(output_size, return_indices=return_indices)
+
+
+class AdaptiveMaxPool1d(_AdaptivePool):
+    """Max over the windows that give an (N, C, L) input the length ``output_size``."""
+
+    _function = staticmethod(F.adaptive_max_pool1d)
+
+    def __init__(self, output_size: int, return_indices: bool = False) -> None:
+        super().__init__(output_size, return_indices=return_indices)

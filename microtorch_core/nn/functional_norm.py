@@ -1,0 +1,136 @@
+"""Normalisation functions, as in ``torch.nn.functional``: ``batch_norm``, ``layer_norm``,
+``group_norm``. ``nn.functional`` re-exports them.
+
+All three compute (x - mean) / sqrt(var + eps) with the *biased* variance, then an optional
+per-element scale and shift; they differ only in which elements share a mean:
+
+* ``batch_norm``: each channel, over the batch and the spatial dims (N, *);
+* ``layer_norm``: each sample, over its last dims (``normalized_shape``);
+* ``group_norm``: each sample and group of channels, over the group's channels and spatial
+  dims (with one group per channel it is instance norm, with one group a layer norm over
+  (C, *)).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .. import ops
+from ..autograd.grad_mode import no_grad
+from ..tensor import Tensor
+
+
+def _normalize(x: Tensor, dims: tuple[int, ...], eps: float) -> Tensor:
+    """(x - mean) / sqrt(biased var + eps), the statistics taken over ``dims``."""
+    centered = x - x.mean(dims, keepdim=True)
+    var = (centered * centered).mean(dims, keepdim=True)
+    return centered * ops.rsqrt(var + eps)
+
+
+def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,  # noqa: A002
+               weight: Tensor | None = None, bias: Tensor | None = None,
+               training: bool = False, momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Normalise each channel (dim 1) of ``input`` (N, C, ...) to zero mean and unit
+    variance, then scale by ``weight`` and shift by ``bias``, as ``torch.nn.functional
+    .batch_norm``.
+
+    In training (or without running statistics) the batch's own mean and biased variance are
+    used, and ``running_mean``/``running_var`` move towards them in place:
+    ``running = (1 - momentum) * running + momentum * batch``, with the *unbiased* variance,
+    as PyTorch does. In evaluation the running statistics are used.
+    """
+    if input.dim() < 2:
+        raise ValueError(f"batch_norm: expected an input of at least 2 dims (N, C, ...), got "
+                         f"shape {tuple(input.shape)}")
+    channels = input.shape[1]
+    for name, t in (("running_mean", running_mean), ("running_var", running_var),
+                    ("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != (channels,):
+            raise RuntimeError(f"batch_norm: {name} should have shape ({channels},) for an "
+                               f"input with {channels} channels, got {tuple(t.shape)}")
+    dims = (0,) + tuple(range(2, input.dim()))
+    shape = (1, channels) + (1,) * (input.dim() - 2)
+    if training or running_mean is None or running_var is None:
+        count = input.numel() // channels
+        if count <= 1:
+            raise ValueError(f"Expected more than 1 value per channel when training, got input "
+                             f"size {tuple(input.shape)}")
+        mean = input.mean(dims, keepdim=True)
+        var = ((input - mean) ** 2).mean(dims, keepdim=True)
+        if training and running_mean is not None and running_var is not None:
+            with no_grad():
+                batch_mean = mean.detach().reshape(channels)
+                unbiased = var.detach().reshape(channels) * (count / (count - 1))
+                running_mean.mul_(1 - momentum).add_(batch_mean * momentum)
+                running_var.mul_(1 - momentum).add_(unbiased * momentum)
+    else:
+        mean, var = running_mean.reshape(shape), running_var.reshape(shape)
+    out = (input - mean) * ops.rsqrt(var + eps)
+    if weight is not None:
+        out = out * weight.reshape(shape)
+    if bias is not None:
+        out = out + bias.reshape(shape)
+    return out
+
+
+def layer_norm(input: Tensor, normalized_shape: int | Sequence[int],  # noqa: A002
+               weight: Tensor | None = None, bias: Tensor | None = None,
+               eps: float = 1e-5) -> Tensor:
+    """Normalise each sample over its last dims, ``normalized_shape``, then scale by
+    ``weight`` and shift by ``bias`` (both of shape ``normalized_shape``), as
+    ``torch.nn.functional.layer_norm``. The same in training and evaluation.
+
+    >>> x = microtorch_core.tensor([[1.0, 2.0, 3.0]])
+    >>> layer_norm(x, (3,))  # (x - 2) / sqrt(2/3 + 1e-5)
+    tensor([[-1.2247,  0.0000,  1.2247]])
+    """
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    if not shape:
+        raise RuntimeError("Expected normalized_shape to be at least 1-dimensional, i.e., "
+                           "containing at least one element, but got normalized_shape = []")
+    k = len(shape)
+    if input.dim() < k or tuple(input.shape[input.dim() - k:]) != shape:
+        raise RuntimeError(f"Given normalized_shape={list(shape)}, expected input with shape "
+                           f"[*, {', '.join(map(str, shape))}], but got input of size "
+                           f"{list(input.shape)}")
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != shape:
+            raise RuntimeError(f"Expected {name} to be of same shape as normalized_shape, but "
+                               f"got {name} of shape {list(t.shape)} and normalized_shape = "
+                               f"{list(shape)}")
+    out = _normalize(input, tuple(range(input.dim() - k, input.dim())), eps)
+    if weight is not None:
+        out = out * weight
+    if bias is not None:
+        out = out + bias
+    return out
+
+
+def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,  # noqa: A002
+               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    """Split the channels (dim 1) of ``input`` (N, C, *) into ``num_groups`` groups and
+    normalise each sample's group over its channels and spatial dims, then scale and shift
+    each channel by ``weight`` and ``bias`` (C,), as ``torch.nn.functional.group_norm``.
+    Unlike batch norm it does not depend on the batch, so it works with a batch of 1."""
+    if input.dim() < 2:
+        raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received "
+                           f"{input.dim()}")
+    n, channels = input.shape[0], input.shape[1]
+    if num_groups <= 0 or channels % num_groups:
+        raise RuntimeError(f"Expected number of channels in input to be divisible by "
+                           f"num_groups, but got input of shape {list(input.shape)} and "
+                           f"num_groups={num_groups}")
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != (channels,):
+            raise RuntimeError(f"Expected {name} to be a vector of size equal to the number of "
+                               f"channels in input, but got {name} of shape {list(t.shape)} "
+                               f"and input of shape {list(input.shape)}")
+    per_group = input.numel() // max(n * num_groups, 1)
+    grouped = input.reshape(n, num_groups, per_group)
+    out = _normalize(grouped, (2,), eps).reshape(input.shape)
+    shape = (1, channels) + (1,) * (input.dim() - 2)
+    if weight is not None:
+        out = out * weight.reshape(shape)
+    if bias is not None:
+        out = out + bias.reshape(shape)
+    return out
