@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from ..autograd.grad_mode import enable_grad, no_grad
 from ..creation import full_like
 from ..tensor import Tensor
 from .optimizer import Optimizer
@@ -59,27 +58,12 @@ class Adagrad(Optimizer):
             self.state[p] = {"step": 0,
                              "sum": full_like(p, group["initial_accumulator_value"])}
 
-    @no_grad()
-    def step(self, closure=None):
-        """Update every parameter that has a gradient; returns ``closure()``'s loss if
-        given."""
-        loss = None
-        if closure is not None:
-            with enable_grad():
-                loss = closure()
-        for group in self.param_groups:
-            lr, lr_decay, eps = group["lr"], group["lr_decay"], group["eps"]
-            weight_decay = group["weight_decay"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                grad = -p.grad if group["maximize"] else p.grad
-                state = self.state[p]
-                state["step"] += 1
-                if weight_decay:
-                    grad = grad + weight_decay * p
-                clr = lr / (1 + (state["step"] - 1) * lr_decay)
-                state["sum"].add_(grad * grad)
-                std = state["sum"].sqrt() + eps
-                p.add_(grad / std, alpha=-clr)
-        return loss
+    def _update(self, p: Tensor, grad: Tensor, group: dict[str, Any]) -> None:
+        state = self.state[p]
+        state["step"] += 1
+        if group["weight_decay"]:
+            grad = grad + group["weight_decay"] * p
+        clr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
+        state["sum"].add_(grad * grad)
+        std = state["sum"].sqrt() + group["eps"]
+        p.add_(grad / std, alpha=-clr)

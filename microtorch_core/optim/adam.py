@@ -4,8 +4,8 @@ rules, so that the same gradients give the same trajectory to float precision.""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
-from ..autograd.grad_mode import enable_grad, no_grad
 from ..creation import zeros_like
 from ..tensor import Tensor
 from .optimizer import Optimizer
@@ -48,45 +48,32 @@ class Adam(Optimizer):
                                       maximize=maximize,
                                       decoupled_weight_decay=decoupled_weight_decay))
 
-    @no_grad()
-    def step(self, closure=None):
-        """Update every parameter that has a gradient; returns ``closure()``'s loss if
-        given."""
-        loss = None
-        if closure is not None:
-            with enable_grad():
-                loss = closure()
-        for group in self.param_groups:
-            beta1, beta2 = group["betas"]
-            lr, eps, weight_decay = group["lr"], group["eps"], group["weight_decay"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                grad = -p.grad if group["maximize"] else p.grad
-                state = self.state.setdefault(p, {})
-                if not state:  # lazy init: the moments get p's shape, dtype and device
-                    state["step"] = 0
-                    state["exp_avg"] = zeros_like(p)
-                    state["exp_avg_sq"] = zeros_like(p)
-                    if group["amsgrad"]:
-                        state["max_exp_avg_sq"] = zeros_like(p)
-                state["step"] += 1
-                t = state["step"]
-                if weight_decay:
-                    if group["decoupled_weight_decay"]:
-                        p.mul_(1 - lr * weight_decay)
-                    else:
-                        grad = grad + weight_decay * p
-                m, v = state["exp_avg"], state["exp_avg_sq"]
-                m.add_((grad - m) * (1 - beta1))  # = lerp(m, grad, 1 - beta1)
-                v.mul_(beta2).add_(grad * grad, alpha=1 - beta2)
-                if group["amsgrad"]:
-                    v = state["max_exp_avg_sq"].maximum_(v)
-                bias_correction1 = 1 - beta1 ** t
-                bias_correction2_sqrt = (1 - beta2 ** t) ** 0.5
-                denom = v.sqrt() / bias_correction2_sqrt + eps
-                p.add_(m / denom, alpha=-lr / bias_correction1)
-        return loss
+    def _update(self, p: Tensor, grad: Tensor, group: dict[str, Any]) -> None:
+        beta1, beta2 = group["betas"]
+        lr, eps, weight_decay = group["lr"], group["eps"], group["weight_decay"]
+        state = self.state.setdefault(p, {})
+        if not state:  # lazy init: the moments get p's shape, dtype and device
+            state["step"] = 0
+            state["exp_avg"] = zeros_like(p)
+            state["exp_avg_sq"] = zeros_like(p)
+            if group["amsgrad"]:
+                state["max_exp_avg_sq"] = zeros_like(p)
+        state["step"] += 1
+        t = state["step"]
+        if weight_decay:
+            if group["decoupled_weight_decay"]:
+                p.mul_(1 - lr * weight_decay)
+            else:
+                grad = grad + weight_decay * p
+        m, v = state["exp_avg"], state["exp_avg_sq"]
+        m.add_((grad - m) * (1 - beta1))  # = lerp(m, grad, 1 - beta1)
+        v.mul_(beta2).add_(grad * grad, alpha=1 - beta2)
+        if group["amsgrad"]:
+            v = state["max_exp_avg_sq"].maximum_(v)
+        bias_correction1 = 1 - beta1 ** t
+        bias_correction2_sqrt = (1 - beta2 ** t) ** 0.5
+        denom = v.sqrt() / bias_correction2_sqrt + eps
+        p.add_(m / denom, alpha=-lr / bias_correction1)
 
 
 class AdamW(Adam):

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
+from ..autograd.grad_mode import enable_grad, no_grad
 from ..tensor import Tensor
 
 
@@ -52,8 +53,28 @@ class Optimizer:
                         p.grad = p.grad.detach()
                         p.grad.zero_()
 
-    def step(self, closure=None):  # pragma: no cover - subclasses implement
-        raise NotImplementedError
+    @no_grad()
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """Update every parameter that has a gradient; returns ``closure()``'s loss if given
+        (a closure re-evaluates the model, with grad enabled, for optimizers that need it).
+
+        A template method: the loop, the closure and ``maximize`` are here, and a subclass
+        writes only its update rule for one parameter, ``_update``.
+        """
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is not None:
+                    self._update(p, -p.grad if group.get("maximize") else p.grad, group)
+        return loss
+
+    def _update(self, p: Tensor, grad: Tensor, group: dict[str, Any]) -> None:
+        """Apply the update rule to parameter ``p`` with gradient ``grad`` (already negated
+        under ``maximize``), in place; ``self.state[p]`` keeps what persists between steps."""
+        raise NotImplementedError(f"{type(self).__name__} does not implement _update")
 
     def state_dict(self) -> dict[str, Any]:
         """Hyper-parameters and per-parameter state, parameters referred to by index."""

@@ -4,8 +4,8 @@ momentum, the centered variant of Graves (2013), L2 weight decay and ``maximize`
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
-from ..autograd.grad_mode import enable_grad, no_grad
 from ..creation import zeros_like
 from ..tensor import Tensor
 from .optimizer import Optimizer
@@ -48,45 +48,31 @@ class RMSprop(Optimizer):
         super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
                                       momentum=momentum, centered=centered, maximize=maximize))
 
-    @no_grad()
-    def step(self, closure=None):
-        """Update every parameter that has a gradient; returns ``closure()``'s loss if
-        given."""
-        loss = None
-        if closure is not None:
-            with enable_grad():
-                loss = closure()
-        for group in self.param_groups:
-            lr, alpha, eps = group["lr"], group["alpha"], group["eps"]
-            weight_decay, momentum = group["weight_decay"], group["momentum"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                grad = -p.grad if group["maximize"] else p.grad
-                state = self.state.setdefault(p, {})
-                if not state:  # lazy init: the averages get p's shape, dtype and device
-                    state["step"] = 0
-                    state["square_avg"] = zeros_like(p)
-                    if momentum > 0:
-                        state["momentum_buffer"] = zeros_like(p)
-                    if group["centered"]:
-                        state["grad_avg"] = zeros_like(p)
-                state["step"] += 1
-                if weight_decay:
-                    grad = grad + weight_decay * p
-                square_avg = state["square_avg"]
-                square_avg.mul_(alpha).add_(grad * grad, alpha=1 - alpha)
-                if group["centered"]:
-                    grad_avg = state["grad_avg"]
-                    grad_avg.add_((grad - grad_avg) * (1 - alpha))  # = lerp(m, g, 1 - alpha)
-                    avg = (square_avg - grad_avg * grad_avg).sqrt()
-                else:
-                    avg = square_avg.sqrt()
-                avg = avg + eps
-                if momentum > 0:
-                    buf = state["momentum_buffer"]
-                    buf.mul_(momentum).add_(grad / avg)
-                    p.add_(buf, alpha=-lr)
-                else:
-                    p.add_(grad / avg, alpha=-lr)
-        return loss
+    def _update(self, p: Tensor, grad: Tensor, group: dict[str, Any]) -> None:
+        alpha, momentum = group["alpha"], group["momentum"]
+        state = self.state.setdefault(p, {})
+        if not state:  # lazy init: the averages get p's shape, dtype and device
+            state["step"] = 0
+            state["square_avg"] = zeros_like(p)
+            if momentum > 0:
+                state["momentum_buffer"] = zeros_like(p)
+            if group["centered"]:
+                state["grad_avg"] = zeros_like(p)
+        state["step"] += 1
+        if group["weight_decay"]:
+            grad = grad + group["weight_decay"] * p
+        square_avg = state["square_avg"]
+        square_avg.mul_(alpha).add_(grad * grad, alpha=1 - alpha)
+        if group["centered"]:
+            grad_avg = state["grad_avg"]
+            grad_avg.add_((grad - grad_avg) * (1 - alpha))  # = lerp(m, g, 1 - alpha)
+            avg = (square_avg - grad_avg * grad_avg).sqrt()
+        else:
+            avg = square_avg.sqrt()
+        avg = avg + group["eps"]
+        if momentum > 0:
+            buf = state["momentum_buffer"]
+            buf.mul_(momentum).add_(grad / avg)
+            p.add_(buf, alpha=-group["lr"])
+        else:
+            p.add_(grad / avg, alpha=-group["lr"])
