@@ -6,24 +6,16 @@ import math
 
 import numpy as np
 import pytest
+from torch_reference import check_same, requires_torch, torch
+from torch_reference import to_numpy as _np
 
 import microtorch_core as mt
 from microtorch_core import nn
 from microtorch_core.autograd.gradcheck import gradcheck
 from microtorch_core.nn import functional as F
 
-try:
-    import torch
+if torch is not None:
     import torch.nn.functional as TF
-except ImportError:  # pragma: no cover - exercised where PyTorch is absent
-    torch = None
-
-requires_torch = pytest.mark.skipif(torch is None, reason="PyTorch is not installed: it is "
-                                    "the reference for this test")
-
-
-def _np(t):
-    return t.detach().numpy()
 
 
 def _pair(data):
@@ -35,15 +27,6 @@ def _pair(data):
 def _randn(shape, seed):
     return np.random.default_rng(seed).standard_normal(shape)
 
-
-def _check_same(ours, theirs, leaves, rtol=1e-10, atol=1e-12):
-    """Forward values and the gradients of a random projection of the output agree."""
-    np.testing.assert_allclose(_np(ours), theirs.detach().numpy(), rtol=rtol, atol=atol)
-    w = np.random.default_rng(99).standard_normal(theirs.shape)
-    (ours * mt.tensor(w)).sum().backward()
-    (theirs * torch.tensor(w)).sum().backward()
-    for a, b in leaves:
-        np.testing.assert_allclose(_np(a.grad), b.grad.numpy(), rtol=rtol, atol=atol)
 
 
 def _copy_params(ours, theirs):
@@ -60,7 +43,7 @@ def test_layer_norm_values_and_gradients_match_torch(shape):
     x, tx = _pair(_randn((3, 4, 5), 1))
     w, tw = _pair(_randn(shape, 2))
     b, tb = _pair(_randn(shape, 3))
-    _check_same(F.layer_norm(x, shape, w, b), TF.layer_norm(tx, shape, tw, tb),
+    check_same(F.layer_norm(x, shape, w, b), TF.layer_norm(tx, shape, tw, tb),
                 [(x, tx), (w, tw), (b, tb)])
 
 
@@ -68,7 +51,7 @@ def test_layer_norm_values_and_gradients_match_torch(shape):
 def test_layer_norm_module_matches_torch_including_repr():
     ours, ref = nn.LayerNorm(6).double(), torch.nn.LayerNorm(6).double()
     x, tx = _pair(_randn((2, 3, 6), 4))
-    _check_same(ours(x), ref(tx), [(x, tx)])
+    check_same(ours(x), ref(tx), [(x, tx)])
     assert repr(ours) == repr(ref)
     assert repr(nn.LayerNorm((2, 3), bias=False)) == repr(torch.nn.LayerNorm((2, 3), bias=False))
 
@@ -103,7 +86,7 @@ def test_group_norm_values_and_gradients_match_torch(shape):
     x, tx = _pair(_randn(shape, 5))
     w, tw = _pair(_randn(6, 6))
     b, tb = _pair(_randn(6, 7))
-    _check_same(F.group_norm(x, 3, w, b), TF.group_norm(tx, 3, tw, tb),
+    check_same(F.group_norm(x, 3, w, b), TF.group_norm(tx, 3, tw, tb),
                 [(x, tx), (w, tw), (b, tb)])
 
 
@@ -111,7 +94,7 @@ def test_group_norm_values_and_gradients_match_torch(shape):
 def test_group_norm_module_matches_torch_on_a_batch_of_one_including_repr():
     ours, ref = nn.GroupNorm(2, 4).double(), torch.nn.GroupNorm(2, 4).double()
     x, tx = _pair(_randn((1, 4, 3, 3), 8))
-    _check_same(ours(x), ref(tx), [(x, tx)])
+    check_same(ours(x), ref(tx), [(x, tx)])
     assert repr(ours) == repr(ref)
 
 
@@ -142,7 +125,7 @@ def test_embedding_output_is_the_rows_at_the_indices_with_the_input_shape():
 def test_embedding_gradient_accumulates_repeated_indices_like_torch():
     w, tw = _pair(_randn((6, 4), 9))
     index = [[0, 2, 2], [5, 2, 0]]
-    _check_same(F.embedding(mt.tensor(index), w), TF.embedding(torch.tensor(index), tw),
+    check_same(F.embedding(mt.tensor(index), w), TF.embedding(torch.tensor(index), tw),
                 [(w, tw)])
 
 
@@ -150,7 +133,7 @@ def test_embedding_gradient_accumulates_repeated_indices_like_torch():
 def test_embedding_padding_idx_row_gets_no_gradient_like_torch():
     w, tw = _pair(_randn((6, 4), 10))
     index = [[0, 3, 1], [3, 3, 5]]
-    _check_same(F.embedding(mt.tensor(index), w, padding_idx=3),
+    check_same(F.embedding(mt.tensor(index), w, padding_idx=3),
                 TF.embedding(torch.tensor(index), tw, padding_idx=3), [(w, tw)])
     assert not _np(w.grad)[3].any()
 
@@ -219,7 +202,7 @@ ACTIVATIONS = [
 @pytest.mark.parametrize(("name", "args"), ACTIVATIONS, ids=str)
 def test_activation_values_and_gradients_match_torch(name, args):
     x, tx = _pair(POINTS)
-    _check_same(getattr(nn, name)(*args)(x), getattr(torch.nn, name)(*args)(tx), [(x, tx)])
+    check_same(getattr(nn, name)(*args)(x), getattr(torch.nn, name)(*args)(tx), [(x, tx)])
 
 
 @pytest.mark.parametrize(("name", "args"), ACTIVATIONS, ids=str)
@@ -235,7 +218,7 @@ def test_inplace_activation_on_a_graph_tensor_matches_torch(name):
     ours, theirs = x * 1.5, tx * 1.5
     assert getattr(F, name)(ours, inplace=True) is ours
     getattr(TF, name)(theirs, inplace=True)
-    _check_same(ours, theirs, [(x, tx)])
+    check_same(ours, theirs, [(x, tx)])
 
 
 @requires_torch
@@ -284,7 +267,7 @@ LOSSES = [  # (our function, PyTorch's, keyword arguments)
 def test_regression_loss_values_and_gradients_match_torch(name, kwargs, reduction):
     x, tx = _pair(_randn((3, 4), 12) * 2)
     y, ty = _pair(_randn((3, 4), 13))
-    _check_same(getattr(F, name)(x, y, reduction=reduction, **kwargs),
+    check_same(getattr(F, name)(x, y, reduction=reduction, **kwargs),
                 getattr(TF, name)(tx, ty, reduction=reduction, **kwargs), [(x, tx), (y, ty)])
 
 
@@ -301,7 +284,7 @@ def test_binary_cross_entropy_with_weight_matches_torch(reduction):
     p, tp = _pair(np.random.default_rng(16).uniform(0.05, 0.95, (4, 3)))
     y, ty = _pair(np.random.default_rng(17).uniform(0, 1, (4, 3)))
     w = _randn(3, 18) ** 2
-    _check_same(F.binary_cross_entropy(p, y, mt.tensor(w), reduction=reduction),
+    check_same(F.binary_cross_entropy(p, y, mt.tensor(w), reduction=reduction),
                 TF.binary_cross_entropy(tp, ty, torch.tensor(w), reduction=reduction),
                 [(p, tp), (y, ty)])
 
@@ -339,7 +322,7 @@ def test_bce_with_logits_weight_and_pos_weight_match_torch_on_extreme_logits(red
     ours = nn.BCEWithLogitsLoss(mt.tensor(w), reduction=reduction, pos_weight=mt.tensor(pos))
     ref = torch.nn.BCEWithLogitsLoss(torch.tensor(w), reduction=reduction,
                                      pos_weight=torch.tensor(pos))
-    _check_same(ours(x, y), ref(tx, ty), [(x, tx), (y, ty)])
+    check_same(ours(x, y), ref(tx, ty), [(x, tx), (y, ty)])
 
 
 def test_bce_with_logits_gradient_at_zero_is_sigmoid_minus_target():
@@ -371,7 +354,7 @@ def test_kl_div_values_and_gradients_match_torch(reduction, log_target):
     if not log_target:
         q[0, 1] = 0.0  # a zero probability contributes 0
     q, tq = _pair(np.log(q) if log_target else q)
-    _check_same(F.kl_div(logp, q, reduction=reduction, log_target=log_target),
+    check_same(F.kl_div(logp, q, reduction=reduction, log_target=log_target),
                 TF.kl_div(tlogp, tq, reduction=reduction, log_target=log_target),
                 [(logp, tlogp)])
 
@@ -482,7 +465,7 @@ ADAPTIVE_SIZES = [1, 2, 3, (4, None), (3, 2), 9, (7, 5)]  # divisible, not, larg
 @pytest.mark.parametrize("output_size", ADAPTIVE_SIZES, ids=str)
 def test_adaptive_avg_pool2d_values_and_gradients_match_torch(output_size):
     x, tx = _pair(_randn((2, 3, 7, 5), 27))
-    _check_same(F.adaptive_avg_pool2d(x, output_size), TF.adaptive_avg_pool2d(tx, output_size),
+    check_same(F.adaptive_avg_pool2d(x, output_size), TF.adaptive_avg_pool2d(tx, output_size),
                 [(x, tx)])
 
 
@@ -493,19 +476,19 @@ def test_adaptive_max_pool2d_values_gradients_and_indices_match_torch(output_siz
     out, index = F.adaptive_max_pool2d(x, output_size, return_indices=True)
     t_out, t_index = TF.adaptive_max_pool2d(tx, output_size, return_indices=True)
     np.testing.assert_array_equal(index.numpy(), t_index.numpy())
-    _check_same(out, t_out, [(x, tx)])
+    check_same(out, t_out, [(x, tx)])
 
 
 @requires_torch
 def test_adaptive_max_pool2d_sends_a_tie_to_the_first_maximum_in_row_major_order_like_torch():
     x, tx = _pair(np.zeros((1, 1, 5, 4)))
-    _check_same(F.adaptive_max_pool2d(x, (2, 3)), TF.adaptive_max_pool2d(tx, (2, 3)), [(x, tx)])
+    check_same(F.adaptive_max_pool2d(x, (2, 3)), TF.adaptive_max_pool2d(tx, (2, 3)), [(x, tx)])
 
 
 @requires_torch
 def test_adaptive_pool1d_matches_torch_on_unbatched_input():
     x, tx = _pair(_randn((3, 10), 29))
-    _check_same(F.adaptive_avg_pool1d(x, 4) + F.adaptive_max_pool1d(x, 4),
+    check_same(F.adaptive_avg_pool1d(x, 4) + F.adaptive_max_pool1d(x, 4),
                 TF.adaptive_avg_pool1d(tx, 4) + TF.adaptive_max_pool1d(tx, 4), [(x, tx)])
 
 

@@ -3,25 +3,18 @@ PyTorch when installed, gradients against finite differences (float64) always.""
 
 import numpy as np
 import pytest
+from torch_reference import check_same, requires_torch, torch
+from torch_reference import to_numpy as _np
 
 import microtorch_core as mt
 from microtorch_core import nn
 from microtorch_core.autograd.gradcheck import gradcheck
 from microtorch_core.nn import functional as F
 
-try:
-    import torch
+if torch is not None:
     import torch.nn.functional as TF
-except ImportError:  # pragma: no cover - exercised where PyTorch is absent
-    torch = None
 
-requires_torch = pytest.mark.skipif(torch is None, reason="PyTorch is not installed: it is "
-                                    "the reference for this test")
 rng = np.random.default_rng(0)
-
-
-def _np(t):
-    return t.detach().numpy()
 
 
 def _pair(shape, seed):
@@ -29,15 +22,6 @@ def _pair(shape, seed):
     data = np.random.default_rng(seed).standard_normal(shape)
     return mt.tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
 
-
-def _check_same(ours, theirs, leaves, rtol=1e-10, atol=1e-10):
-    """Forward values and the gradients of a random projection of the output agree."""
-    np.testing.assert_allclose(_np(ours), theirs.detach().numpy(), rtol=rtol, atol=atol)
-    w = np.random.default_rng(99).standard_normal(theirs.shape)
-    (ours * mt.tensor(w)).sum().backward()
-    (theirs * torch.tensor(w)).sum().backward()
-    for a, b in leaves:
-        np.testing.assert_allclose(_np(a.grad), b.grad.numpy(), rtol=rtol, atol=atol)
 
 
 # -- Tensor.unfold ----------------------------------------------------------------------------
@@ -66,14 +50,14 @@ def test_unfold_rejects_a_window_larger_than_the_dim():
 @pytest.mark.parametrize("mode", ["constant", "reflect", "replicate", "circular"])
 def test_pad_modes_match_torch(mode):
     (a, ta) = _pair((2, 3, 4, 5), 1)
-    _check_same(F.pad(a, (1, 2, 2, 1), mode=mode), TF.pad(ta, (1, 2, 2, 1), mode=mode),
+    check_same(F.pad(a, (1, 2, 2, 1), mode=mode), TF.pad(ta, (1, 2, 2, 1), mode=mode),
                 [(a, ta)])
 
 
 @requires_torch
 def test_pad_with_a_value_and_negative_amounts_crops_like_torch():
     (a, ta) = _pair((3, 6), 2)
-    _check_same(F.pad(a, (-1, 2), value=7.5), TF.pad(ta, (-1, 2), value=7.5), [(a, ta)])
+    check_same(F.pad(a, (-1, 2), value=7.5), TF.pad(ta, (-1, 2), value=7.5), [(a, ta)])
 
 
 def test_reflect_pad_larger_than_the_dim_names_the_sizes():
@@ -102,7 +86,7 @@ def test_conv2d_values_and_gradients_match_torch(kwargs):
     x, tx = _pair((2, 4, 9, 8), 3)
     w, tw = _pair((6, 4 // kwargs.get("groups", 1), 3, 2), 4)
     b, tb = _pair((6,), 5)
-    _check_same(F.conv2d(x, w, b, **kwargs), TF.conv2d(tx, tw, tb, **kwargs),
+    check_same(F.conv2d(x, w, b, **kwargs), TF.conv2d(tx, tw, tb, **kwargs),
                 [(x, tx), (w, tw), (b, tb)])
 
 
@@ -110,7 +94,7 @@ def test_conv2d_values_and_gradients_match_torch(kwargs):
 def test_conv2d_same_padding_with_an_even_kernel_pads_after_like_torch():
     x, tx = _pair((1, 2, 6, 7), 6)
     w, tw = _pair((3, 2, 4, 2), 7)
-    _check_same(F.conv2d(x, w, padding="same"), TF.conv2d(tx, tw, padding="same"),
+    check_same(F.conv2d(x, w, padding="same"), TF.conv2d(tx, tw, padding="same"),
                 [(x, tx), (w, tw)])
 
 
@@ -118,7 +102,7 @@ def test_conv2d_same_padding_with_an_even_kernel_pads_after_like_torch():
 def test_conv2d_accepts_an_unbatched_input_like_torch():
     x, tx = _pair((3, 5, 5), 8)
     w, tw = _pair((2, 3, 3, 3), 9)
-    _check_same(F.conv2d(x, w), TF.conv2d(tx, tw), [(x, tx), (w, tw)])
+    check_same(F.conv2d(x, w), TF.conv2d(tx, tw), [(x, tx), (w, tw)])
 
 
 def test_conv2d_gradients_match_finite_differences():
@@ -174,7 +158,7 @@ def test_conv1d_values_and_gradients_match_torch():
     x, tx = _pair((2, 3, 11), 10)
     w, tw = _pair((4, 3, 3), 11)
     b, tb = _pair((4,), 12)
-    _check_same(F.conv1d(x, w, b, stride=2, padding=1, dilation=2),
+    check_same(F.conv1d(x, w, b, stride=2, padding=1, dilation=2),
                 TF.conv1d(tx, tw, tb, stride=2, padding=1, dilation=2), [(x, tx), (w, tw),
                                                                          (b, tb)])
 
@@ -192,13 +176,13 @@ POOL_CASES = [
 @pytest.mark.parametrize("kwargs", POOL_CASES, ids=str)
 def test_max_pool2d_values_and_gradients_match_torch(kwargs):
     x, tx = _pair((2, 3, 7, 9), 13)
-    _check_same(F.max_pool2d(x, **kwargs), TF.max_pool2d(tx, **kwargs), [(x, tx)])
+    check_same(F.max_pool2d(x, **kwargs), TF.max_pool2d(tx, **kwargs), [(x, tx)])
 
 
 @requires_torch
 def test_max_pool2d_dilation_matches_torch():
     x, tx = _pair((1, 2, 9, 9), 14)
-    _check_same(F.max_pool2d(x, 3, 2, 1, dilation=2), TF.max_pool2d(tx, 3, 2, 1, dilation=2),
+    check_same(F.max_pool2d(x, 3, 2, 1, dilation=2), TF.max_pool2d(tx, 3, 2, 1, dilation=2),
                 [(x, tx)])
 
 
@@ -206,7 +190,7 @@ def test_max_pool2d_dilation_matches_torch():
 def test_max_pool2d_sends_the_gradient_of_a_tie_to_the_first_maximum_like_torch():
     data = np.zeros((1, 1, 4, 4))  # every window is a tie (as after a ReLU)
     x, tx = mt.tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
-    _check_same(F.max_pool2d(x, 2), TF.max_pool2d(tx, 2), [(x, tx)])
+    check_same(F.max_pool2d(x, 2), TF.max_pool2d(tx, 2), [(x, tx)])
 
 
 @requires_torch
@@ -223,13 +207,13 @@ def test_max_pool2d_return_indices_match_torch():
                                     dict(kernel_size=2, divisor_override=3)], ids=str)
 def test_avg_pool2d_values_and_gradients_match_torch(kwargs):
     x, tx = _pair((2, 3, 7, 6), 16)
-    _check_same(F.avg_pool2d(x, **kwargs), TF.avg_pool2d(tx, **kwargs), [(x, tx)])
+    check_same(F.avg_pool2d(x, **kwargs), TF.avg_pool2d(tx, **kwargs), [(x, tx)])
 
 
 @requires_torch
 def test_pool1d_matches_torch():
     x, tx = _pair((2, 3, 10), 17)
-    _check_same(F.max_pool1d(x, 3, 2, 1) + F.avg_pool1d(x, 2),
+    check_same(F.max_pool1d(x, 3, 2, 1) + F.avg_pool1d(x, 2),
                 TF.max_pool1d(tx, 3, 2, 1) + TF.avg_pool1d(tx, 2), [(x, tx)])
 
 
@@ -255,14 +239,14 @@ def test_batchnorm_training_matches_torch_with_running_stats(shape):
     module.weight.data.copy_(mt.tensor(ref.weight.detach().numpy()))
     for seed in (18, 19):  # two steps: the running statistics move twice
         x, tx = _pair(shape, seed)
-        _check_same(module(x), ref(tx), [(x, tx)])
+        check_same(module(x), ref(tx), [(x, tx)])
     np.testing.assert_allclose(_np(module.running_mean), ref.running_mean.numpy(), rtol=1e-12)
     np.testing.assert_allclose(_np(module.running_var), ref.running_var.numpy(), rtol=1e-12)
     assert int(module.num_batches_tracked.item()) == 2
     module.eval()
     ref.eval()
     x, tx = _pair(shape, 20)
-    _check_same(module(x), ref(tx), [(x, tx)])
+    check_same(module(x), ref(tx), [(x, tx)])
 
 
 @requires_torch
@@ -304,7 +288,7 @@ def test_conv2d_module_padding_modes_match_torch(mode):
     ref = torch.nn.Conv2d(2, 3, 3, padding=1, padding_mode=mode).double()
     ours.load_state_dict({k: mt.tensor(v.detach().numpy()) for k, v in ref.state_dict().items()})
     x, tx = _pair((1, 2, 5, 6), 24)
-    _check_same(ours(x), ref(tx), [(x, tx)])
+    check_same(ours(x), ref(tx), [(x, tx)])
 
 
 def test_module_reprs_follow_torch():
