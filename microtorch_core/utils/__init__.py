@@ -1,4 +1,4 @@
-"""Utilities: ``utils.data`` (datasets and the ``DataLoader``)."""
+"""Utilities: ``utils.data`` (datasets, samplers and the ``DataLoader``)."""
 
 from . import data
 
