@@ -191,6 +191,54 @@ def linspace(start: float, end: float, steps: int, *, dtype: DType | None = None
     return _finish(Tensor._from_numpy(arr, as_device(device), dtype), requires_grad)
 
 
+def logspace(start: float, end: float, steps: int, base: float = 10.0, *,
+             dtype: DType | None = None, device: DeviceLike | None = None,
+             requires_grad: bool = False) -> Tensor:
+    """``steps`` values from ``base ** start`` to ``base ** end``, evenly spaced in the
+    exponent (computed in float64, then converted to ``dtype``).
+
+    >>> logspace(0, 2, 3)
+    tensor([  1.,  10., 100.])
+    """
+    if steps < 0:
+        raise RuntimeError(f"logspace: number of steps must be non-negative, got {steps}")
+    dtype = dtypes.as_dtype(dtype) or dtypes.get_default_dtype()
+    arr = np.power(float(base), np.linspace(start, end, steps, dtype=np.float64))
+    return _finish(Tensor._from_numpy(arr.astype(dtype.np), as_device(device), dtype),
+                   requires_grad)
+
+
+def _triangle_indices(name: str, row: int, col: int, offset: int, dtype: DType | None,
+                      device: DeviceLike | None, lower: bool) -> Tensor:
+    """The (2, N) indices of a triangle of a ``row`` x ``col`` matrix, built on the host."""
+    for what, n in (("row", row), ("col", col)):
+        if n < 0:
+            raise RuntimeError(f"{name}: {what} must be non-negative, got {n}")
+    dtype = dtypes.as_dtype(dtype) or dtypes.int64
+    if dtype.category != 1:
+        raise RuntimeError(f"{name}: dtype must be an integer dtype, got {dtype.name}")
+    indices = np.tril_indices if lower else np.triu_indices
+    rows, cols = indices(row, offset, col)
+    arr = np.stack([rows, cols]).astype(dtype.np)
+    return Tensor._from_numpy(arr, as_device(device), dtype)
+
+
+def tril_indices(row: int, col: int, offset: int = 0, *, dtype: DType | None = None,
+                 device: DeviceLike | None = None) -> Tensor:
+    """The (2, N) row and column indices of the lower triangle of a ``row`` x ``col``
+    matrix (elements with ``j - i <= offset``), in row-major order, as ``torch.tril_indices``.
+    """
+    return _triangle_indices("tril_indices", row, col, offset, dtype, device, lower=True)
+
+
+def triu_indices(row: int, col: int, offset: int = 0, *, dtype: DType | None = None,
+                 device: DeviceLike | None = None) -> Tensor:
+    """The (2, N) row and column indices of the upper triangle of a ``row`` x ``col``
+    matrix (elements with ``j - i >= offset``), in row-major order, as ``torch.triu_indices``.
+    """
+    return _triangle_indices("triu_indices", row, col, offset, dtype, device, lower=False)
+
+
 def eye(n: int, m: int | None = None, *, dtype: DType | None = None,
         device: DeviceLike | None = None, requires_grad: bool = False) -> Tensor:
     """The identity matrix (``n`` x ``m``)."""

@@ -8,17 +8,27 @@
 ``linalg.py``       matmul (``@``), mm, bmm, dot
 ``views.py``        reshape view permute transpose expand squeeze unsqueeze flatten contiguous
 ``indexing.py``     x[key], x[key] = v, gather scatter index_select cat stack split
-``composite.py``    relu softmax log_softmax clamp square ... (built from the above)
+``composite.py``    relu softmax log_softmax clamp clamp_min clamp_max square isclose
+                    allclose equal tensordot ... (built from the above)
+``rearrange.py``    flip fliplr flipud roll repeat tile repeat_interleave meshgrid
+``diagonal.py``     diagonal (a view) diag diag_embed trace tril triu
+``scan.py``         cumsum cumprod logcumsumexp (log-depth scans)
+``norms.py``        vector_norm (``linalg.vector_norm``) norm
 ``inplace.py``      add_ mul_ fill_ copy_ ... and device/dtype conversion
 ==================  =====================================================================
 """
 
 from .composite import (
+    allclose,
     clamp,
+    clamp_max,
+    clamp_min,
     clip,
+    equal,
     expm1,
     floor,
     floor_divide,
+    isclose,
     isfinite,
     isinf,
     isnan,
@@ -31,7 +41,9 @@ from .composite import (
     rsqrt,
     softmax,
     square,
+    tensordot,
 )
+from .diagonal import diag, diag_embed, diagonal, trace, tril, triu
 from .elementwise import (
     abs,
     add,
@@ -120,6 +132,8 @@ from .inplace import (
     zero_,
 )
 from .linalg import bmm, dot, matmul, mm, outer
+from .norms import norm, vector_norm
+from .rearrange import flip, fliplr, flipud, meshgrid, repeat, repeat_interleave, roll, tile
 from .reduction import (
     all,
     amax,
@@ -137,6 +151,7 @@ from .reduction import (
     sum,
     var,
 )
+from .scan import cumprod, cumsum, logcumsumexp
 from .views import (
     broadcast_shapes,
     broadcast_to,
@@ -189,6 +204,10 @@ TENSOR_METHODS = (
     "floor", "floor_divide", "remainder",
     "clamp", "clip", "expm1", "isfinite", "isinf", "isnan", "lerp", "log1p", "log_softmax",
     "reciprocal", "relu", "rsqrt", "softmax", "square",
+    "clamp_min", "clamp_max", "isclose", "allclose", "equal", "norm",
+    "flip", "fliplr", "flipud", "roll", "repeat", "tile", "repeat_interleave",
+    "diagonal", "diag", "diag_embed", "trace", "tril", "triu",
+    "cumsum", "cumprod", "logcumsumexp",
     "abs_", "add_", "clamp_", "clip_", "copy_", "cos_", "div_", "exp_", "fill_", "floor_",
     "log_", "masked_fill_", "maximum_", "mul_", "neg_", "pow_", "relu_", "sigmoid_", "sign_",
     "sin_", "sqrt_", "sub_", "tanh_", "zero_",

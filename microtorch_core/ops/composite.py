@@ -5,11 +5,13 @@ gradients come from the primitives'. A backend may register a faster kernel for 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 from .. import dtypes
 from ..autograd.function import Function
 from ..tensor import Tensor, _wrap_dim
-from .elementwise import dispatch_binary, where
+from .elementwise import dispatch_binary, same_device, where
+from .linalg import mm
 from .reduction import amax, logsumexp
 from .reduction import sum as _sum
 
@@ -76,6 +78,16 @@ def clamp(x: Tensor, min=None, max=None) -> Tensor:  # noqa: A002
 
 
 clip = clamp
+
+
+def clamp_min(x: Tensor, min) -> Tensor:  # noqa: A002
+    """max(x, min), elementwise: ``clamp(x, min=min)``."""
+    return clamp(x, min=min)
+
+
+def clamp_max(x: Tensor, max) -> Tensor:  # noqa: A002
+    """min(x, max), elementwise: ``clamp(x, max=max)``."""
+    return clamp(x, max=max)
 
 
 def _softmax_input(x: Tensor, dim: int | None, dtype: dtypes.DType | None
@@ -146,6 +158,90 @@ def isinf(x: Tensor) -> Tensor:
 
 def isfinite(x: Tensor) -> Tensor:
     return (x == x) & (x.abs() != math.inf)
+
+
+def isclose(a: Tensor, b: Tensor, rtol: float = 1e-05, atol: float = 1e-08,
+            equal_nan: bool = False) -> Tensor:
+    """True where ``|a - b| <= atol + rtol * |b|`` (or ``a == b``, which covers infinities),
+    elementwise and broadcast, as ``torch.isclose``; NaNs are close only with ``equal_nan``.
+    """
+    if not isinstance(a, Tensor) or not isinstance(b, Tensor):
+        bad = b if isinstance(a, Tensor) else a
+        raise TypeError(f"isclose(): expected two Tensors, got {type(bad).__name__}")
+    if a.dtype is not b.dtype:
+        raise RuntimeError(f"isclose(): {a.dtype.name} did not match {b.dtype.name}; convert "
+                           f"one with .to(...)")
+    if rtol < 0:
+        raise RuntimeError(f"rtol must be greater than or equal to zero, but got {rtol}")
+    if atol < 0:
+        raise RuntimeError(f"atol must be greater than or equal to zero, but got {atol}")
+    a, b = a.detach(), b.detach()
+    close = a == b
+    if equal_nan and a.dtype.is_floating_point:
+        close = close | (isnan(a) & isnan(b))
+    if rtol == 0 and atol == 0:
+        return close
+    if a.dtype is dtypes.bool_:
+        a, b = a.to(dtypes.get_default_dtype()), b.to(dtypes.get_default_dtype())
+    # infinities and NaNs are close only when equal (above): zero them first so that the
+    # subtraction below never computes inf - inf
+    finite = isfinite(a) & isfinite(b)
+    a, b = where(finite, a, 0), where(finite, b, 0)
+    actual = (a - b).abs()
+    return close | (finite & isfinite(actual) & (actual <= atol + (rtol * b).abs()))
+
+
+def allclose(a: Tensor, b: Tensor, rtol: float = 1e-05, atol: float = 1e-08,
+             equal_nan: bool = False) -> bool:
+    """True (a Python bool) if ``isclose(a, b, ...)`` holds everywhere."""
+    return bool(isclose(a, b, rtol, atol, equal_nan).all().item())
+
+
+def equal(a: Tensor, b: Tensor) -> bool:
+    """True (a Python bool) if ``a`` and ``b`` have the same shape and equal elements (after
+    type promotion; NaN equals nothing), as ``torch.equal``."""
+    same_device(a, b)
+    return a.shape == b.shape and bool((a.detach() == b.detach()).all().item())
+
+
+def tensordot(a: Tensor, b: Tensor, dims: int | tuple[Sequence[int], Sequence[int]] = 2
+              ) -> Tensor:
+    """Sum of products over pairs of dims, as ``torch.tensordot``: ``dims=k`` contracts the
+    last ``k`` dims of ``a`` with the first ``k`` of ``b``; ``dims=([1, 0], [0, 2])`` names
+    the pairs. One ``mm`` after moving the contracted dims together.
+
+    >>> tensordot(ones(2, 3, 4), ones(3, 4, 5)).shape
+    (2, 5)
+    """
+    if isinstance(dims, int):
+        if dims < 0:
+            raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
+        if dims > a.dim() or dims > b.dim():
+            raise RuntimeError(f"tensordot expects dims < ndim_a or ndim_b, but got "
+                               f"dims={dims} (ndim_a={a.dim()}, ndim_b={b.dim()})")
+        dims_a, dims_b = list(range(a.dim() - dims, a.dim())), list(range(dims))
+    else:
+        dims_a, dims_b = ([d] if isinstance(d, int) else list(d) for d in dims)
+        if len(dims_a) != len(dims_b):
+            raise RuntimeError(f"both dimension lists should have same length (got {dims_a} "
+                               f"and {dims_b})")
+    if a.dtype is not b.dtype:
+        raise RuntimeError(f"both inputs should have same dtype (got {a.dtype.name} and "
+                           f"{b.dtype.name})")
+    dims_a = [_wrap_dim(d, a.dim()) for d in dims_a]
+    dims_b = [_wrap_dim(d, b.dim()) for d in dims_b]
+    for da, db in zip(dims_a, dims_b):
+        if a.shape[da] != b.shape[db]:
+            raise RuntimeError(f"contracted dimensions need to match, but first has size "
+                               f"{a.shape[da]} in dim {da} and second has size {b.shape[db]} "
+                               f"in dim {db}")
+    free_a = [d for d in range(a.dim()) if d not in dims_a]
+    free_b = [d for d in range(b.dim()) if d not in dims_b]
+    k = math.prod(a.shape[d] for d in dims_a)
+    a2 = a.permute(free_a + dims_a).reshape(math.prod(a.shape[d] for d in free_a), k)
+    b2 = b.permute(dims_b + free_b).reshape(k, math.prod(b.shape[d] for d in free_b))
+    out_shape = tuple(a.shape[d] for d in free_a) + tuple(b.shape[d] for d in free_b)
+    return mm(a2, b2).reshape(out_shape)
 
 
 
