@@ -380,3 +380,23 @@ def test_ops_are_exported_where_pytorch_has_them():
     if torch is not None:  # and nowhere PyTorch does not
         assert all(hasattr(torch, n) for n in TOP_LEVEL)
         assert all(hasattr(torch.Tensor, n) for n in METHODS)
+
+
+# -- unbind and split: views, with one backward for all the pieces --------------------------
+def test_unbind_gives_views_without_the_dim():
+    x = mt.arange(6).reshape(2, 3)
+    pieces = mt.unbind(x, 1)
+    assert [p.tolist() for p in pieces] == [[0, 3], [1, 4], [2, 5]]
+    assert all(p._storage is x._storage for p in pieces)
+
+
+def test_unbind_and_split_gradients_match_finite_differences():
+    x = mt.randn(4, 3, dtype=mt.float64, requires_grad=True)
+    assert gradcheck(lambda t: sum(((i + 1) * p ** 2).sum()
+                                   for i, p in enumerate(t.unbind(1))), (x,))
+    assert gradcheck(lambda t: (t.split([1, 3])[1] ** 3).sum(), (x,))
+
+
+def test_unbind_of_a_0d_tensor_is_an_error():
+    with pytest.raises(IndexError, match="a 0-d tensor has no dimension to unbind"):
+        mt.unbind(mt.tensor(1.0))

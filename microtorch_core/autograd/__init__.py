@@ -1,5 +1,6 @@
 """Automatic differentiation: the graph (``function.py``), the engine (``engine.py``),
-grad mode, and the user-facing ``backward``, ``grad`` and ``gradcheck``."""
+grad mode, the user-facing ``backward``, ``grad`` and ``gradcheck``, and ``functional``
+(``vjp``, ``jvp``, ``jacobian``, ``hessian``, ``vhp``, ``hvp``)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ if TYPE_CHECKING:
     from ..tensor import Tensor
 
 __all__ = ["Function", "Node", "backward", "grad", "gradcheck", "no_grad", "enable_grad",
-           "set_grad_enabled", "is_grad_enabled"]
+           "set_grad_enabled", "is_grad_enabled", "functional"]
 
 
 def _as_list(x: Tensor | Sequence[Tensor] | None) -> list:
@@ -74,3 +75,7 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
     ins = _as_list(inputs)
     return run_backward(outs, grads, retain_graph if retain_graph is not None else create_graph,
                         create_graph, inputs=ins, allow_unused=allow_unused)
+
+
+# Last: functional.py is built on grad() above.
+from . import functional  # noqa: E402

@@ -11,6 +11,7 @@
                       ``AdaptiveMaxPool2d``
 ``batchnorm.py``      ``BatchNorm1d``, ``BatchNorm2d``
 ``normalization.py``  ``LayerNorm``, ``GroupNorm``
+``rnn.py``            ``RNNCell``, ``LSTMCell``, ``GRUCell``, ``RNN``, ``LSTM``, ``GRU``
 ``activation.py``     ``ReLU``, ``GELU``, ``Sigmoid``, ``Tanh``, ``Softmax``, ``LogSoftmax``,
                       ``LeakyReLU``, ``ELU``, ``SiLU``, ``Mish``, ``Softplus``, ``Hardtanh``,
                       ``Softsign``
@@ -75,6 +76,7 @@ from .pooling import (
     MaxPool1d,
     MaxPool2d,
 )
+from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from .sparse import Embedding
 
 __all__ = [
@@ -83,6 +85,7 @@ __all__ = [
     "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d",
     "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d",
     "BatchNorm1d", "BatchNorm2d", "LayerNorm", "GroupNorm",
+    "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell", "RNNBase", "RNN", "LSTM", "GRU",
     "ReLU", "GELU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "LeakyReLU", "ELU", "SiLU",
     "Mish", "Softplus", "Hardtanh", "Softsign",
     "Dropout", "Flatten", "Unflatten", "Sequential", "ModuleList", "ModuleDict",

@@ -4,6 +4,10 @@ A module keeps three ordered dicts, filled by ``__setattr__``: ``_parameters`` (
 attributes), ``_buffers`` (tensors registered with ``register_buffer``, e.g. running
 statistics) and ``_modules`` (sub-modules). Everything else, parameters(), state_dict(),
 to(), train(), repr(), is a walk over that tree.
+
+Calling a module runs ``forward``; with hooks registered (``register_forward_hook`` and
+friends) the call goes through ``hooks.call_with_hooks`` instead, which also explains how
+backward hooks reach the gradients of a module's inputs and outputs.
 """
 
 from __future__ import annotations
@@ -14,7 +18,12 @@ from typing import Any, NamedTuple
 
 from ..autograd.grad_mode import no_grad
 from ..tensor import Tensor
+from .hooks import RemovableHandle, call_with_hooks
 from .parameter import Parameter
+
+_HOOK_TABLES = ("_forward_pre_hooks", "_forward_pre_hooks_with_kwargs", "_forward_hooks",
+                "_forward_hooks_with_kwargs", "_forward_hooks_always_called",
+                "_backward_hooks", "_backward_pre_hooks")
 
 
 class _IncompatibleKeys(NamedTuple):
@@ -45,13 +54,83 @@ class Module:
         object.__setattr__(self, "_buffers", OrderedDict())
         object.__setattr__(self, "_non_persistent", set())
         object.__setattr__(self, "_modules", OrderedDict())
+        # Hook tables: hook id -> hook, in call order; the *_with_kwargs / *_always_called
+        # tables mark ids registered with that flag (PyTorch's layout).
+        for table in _HOOK_TABLES:
+            object.__setattr__(self, table, OrderedDict())
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f"Module [{type(self).__name__}] is missing the required "
                                   "\"forward\" function")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if (self._forward_pre_hooks or self._forward_hooks or self._backward_hooks
+                or self._backward_pre_hooks):
+            return call_with_hooks(self, args, kwargs)
         return self.forward(*args, **kwargs)
+
+    # -- hooks (run by hooks.call_with_hooks) ----------------------------------------------
+    def register_forward_pre_hook(self, hook: Callable[..., Any], *, prepend: bool = False,
+                                  with_kwargs: bool = False) -> RemovableHandle:
+        """Call ``hook(module, args)`` before each ``forward``; a return value other than
+        None replaces ``args`` (a non-tuple is wrapped in one). With ``with_kwargs``, the
+        hook is ``hook(module, args, kwargs)`` and may return ``(args, kwargs)``.
+        ``prepend`` runs it before the hooks already registered."""
+        handle = RemovableHandle(self._forward_pre_hooks,
+                                 extra_dict=self._forward_pre_hooks_with_kwargs)
+        self._forward_pre_hooks[handle.id] = hook
+        if with_kwargs:
+            self._forward_pre_hooks_with_kwargs[handle.id] = True
+        if prepend:
+            self._forward_pre_hooks.move_to_end(handle.id, last=False)
+        return handle
+
+    def register_forward_hook(self, hook: Callable[..., Any], *, prepend: bool = False,
+                              with_kwargs: bool = False, always_call: bool = False
+                              ) -> RemovableHandle:
+        """Call ``hook(module, args, output)`` after each ``forward``; a return value other
+        than None replaces the output. With ``with_kwargs`` the hook is
+        ``hook(module, args, kwargs, output)``; with ``always_call`` it also runs when
+        ``forward`` (or an earlier hook) raises.
+
+        >>> with model.register_forward_hook(lambda m, args, out: print(out.shape)):
+        ...     model(x)
+        """
+        handle = RemovableHandle(self._forward_hooks,
+                                 extra_dict=(self._forward_hooks_with_kwargs,
+                                             self._forward_hooks_always_called))
+        self._forward_hooks[handle.id] = hook
+        if with_kwargs:
+            self._forward_hooks_with_kwargs[handle.id] = True
+        if always_call:
+            self._forward_hooks_always_called[handle.id] = True
+        if prepend:
+            self._forward_hooks.move_to_end(handle.id, last=False)
+        return handle
+
+    def register_full_backward_hook(self, hook: Callable[..., Any], prepend: bool = False
+                                    ) -> RemovableHandle:
+        """Call ``hook(module, grad_input, grad_output)`` when the gradients with respect to
+        the module's positional tensor inputs have been computed. Both are tuples with None
+        where an input/output is not a tensor or gets no gradient; a return value other than
+        None replaces ``grad_input``. Parameters are not in ``grad_input``. See ``hooks.py``
+        for how it works and its limits."""
+        handle = RemovableHandle(self._backward_hooks)
+        self._backward_hooks[handle.id] = hook
+        if prepend:
+            self._backward_hooks.move_to_end(handle.id, last=False)
+        return handle
+
+    def register_full_backward_pre_hook(self, hook: Callable[..., Any], prepend: bool = False
+                                        ) -> RemovableHandle:
+        """Call ``hook(module, grad_output)`` when the gradients with respect to the module's
+        outputs have been computed, before those flow into the module; a return value other
+        than None replaces ``grad_output``."""
+        handle = RemovableHandle(self._backward_pre_hooks)
+        self._backward_pre_hooks[handle.id] = hook
+        if prepend:
+            self._backward_pre_hooks.move_to_end(handle.id, last=False)
+        return handle
 
     # -- registration through attributes ---------------------------------------------------
     def __setattr__(self, name: str, value: Any) -> None:
@@ -140,8 +219,25 @@ class Module:
                 yield from child.named_modules(f"{prefix}.{name}" if prefix else name, memo)
 
     def modules(self) -> Iterator[Module]:
+        """This module and every sub-module (each once)."""
         for _, m in self.named_modules():
             yield m
+
+    def get_submodule(self, target: str) -> Module:
+        """The sub-module at a dotted path: ``model.get_submodule("encoder.layers.0")``
+        (``""`` is the module itself)."""
+        mod = self
+        walked = []
+        for name in target.split(".") if target else ():
+            child = mod._modules.get(name)
+            if child is None:
+                where = ".".join(walked) or "the root"
+                raise AttributeError(f"{type(self).__name__}.get_submodule({target!r}): "
+                                     f"{type(mod).__name__} ({where}) has no submodule "
+                                     f"{name!r}; it has {list(mod._modules)}")
+            mod = child
+            walked.append(name)
+        return mod
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
         """The direct sub-modules."""

@@ -6,8 +6,9 @@
                     where (and ``dispatch_binary``: promotion, broadcasting, the kernel call)
 ``reduction.py``    sum prod amax amin max min argmax argmin mean var std logsumexp
 ``linalg.py``       matmul (``@``), mm, bmm, dot
+``einsum.py``       einsum (diagonal views, sums and one bmm per pair of operands)
 ``views.py``        reshape view permute transpose expand squeeze unsqueeze flatten contiguous
-``indexing.py``     x[key], x[key] = v, gather scatter index_select cat stack split
+``indexing.py``     x[key], x[key] = v, gather scatter index_select cat stack split unbind
 ``composite.py``    relu softmax log_softmax clamp clamp_min clamp_max square isclose
                     allclose equal tensordot ... (built from the above)
 ``rearrange.py``    flip fliplr flipud roll repeat tile repeat_interleave meshgrid
@@ -44,6 +45,7 @@ from .composite import (
     tensordot,
 )
 from .diagonal import diag, diag_embed, diagonal, trace, tril, triu
+from .einsum import einsum
 from .elementwise import (
     abs,
     add,
@@ -103,6 +105,7 @@ from .indexing import (
     setitem,
     split,
     stack,
+    unbind,
 )
 from .inplace import (
     abs_,
@@ -200,7 +203,7 @@ TENSOR_METHODS = (
     "reshape_as", "squeeze", "t", "transpose", "unflatten", "unfold", "unsqueeze", "view",
     "view_as", "broadcast_to",
     "gather", "scatter", "scatter_add", "index_select", "masked_fill", "narrow", "nonzero",
-    "split", "chunk",
+    "split", "chunk", "unbind",
     "floor", "floor_divide", "remainder",
     "clamp", "clip", "expm1", "isfinite", "isinf", "isnan", "lerp", "log1p", "log_softmax",
     "reciprocal", "relu", "rsqrt", "softmax", "square",

@@ -515,6 +515,30 @@ def narrow(x: Tensor, dim: int, start: int, length: int) -> Tensor:
     return getitem(x, (slice(None),) * d + (slice(start, start + length),))
 
 
+class Pieces(Function):
+    """outs = consecutive views of x along dim, of the given sizes (dim dropped if squeeze)"""
+
+    @staticmethod
+    def forward(ctx, x: Tensor, dim: int, sizes: tuple[int, ...], squeeze: bool):
+        ctx.dim_, ctx.squeeze = dim, squeeze
+        step, start, outs = x._strides[dim], 0, []
+        for n in sizes:
+            shape = x.shape[:dim] + ((n,) if not squeeze else ()) + x.shape[dim + 1:]
+            strides = x._strides[:dim] + ((step,) if not squeeze else ()) + x._strides[dim + 1:]
+            outs.append(x._view(shape, strides, x._offset + start * step))
+            start += n
+        return tuple(outs)
+
+    @staticmethod
+    def backward(ctx, *grads):
+        # One cat of every piece's gradient (zeros for unused pieces, filled in by the
+        # engine): linear in x's size, where a backward per slice would each build zeros of
+        # x's full shape.
+        if ctx.squeeze:
+            grads = [g.unsqueeze(ctx.dim_) for g in grads]
+        return cat(grads, ctx.dim_), None, None, None
+
+
 def split(x: Tensor, split_size: int | Sequence[int], dim: int = 0) -> tuple[Tensor, ...]:
     """Views of ``x`` in chunks of ``split_size`` (or of the listed sizes) along ``dim``."""
     d = _wrap_dim(dim, x.dim())
@@ -524,11 +548,17 @@ def split(x: Tensor, split_size: int | Sequence[int], dim: int = 0) -> tuple[Ten
     if sum(sizes) != n:
         raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input "
                            f"tensor's size at dimension {d}), but got split_sizes={sizes}")
-    out, start = [], 0
-    for s in sizes:
-        out.append(narrow(x, d, start, s))
-        start += s
-    return tuple(out)
+    return Pieces.apply(x, d, tuple(sizes), False) if sizes else ()
+
+
+def unbind(x: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
+    """The slices of ``x`` along ``dim``, that dim removed (views), as ``torch.unbind``:
+    ``unbind(x, 0)`` is ``(x[0], x[1], ...)``, with one backward for all of them."""
+    if x.dim() == 0:
+        raise IndexError("unbind(): a 0-d tensor has no dimension to unbind")
+    d = _wrap_dim(dim, x.dim())
+    n = x.shape[d]
+    return Pieces.apply(x, d, (1,) * n, True) if n else ()
 
 
 def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
