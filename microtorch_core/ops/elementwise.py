@@ -194,13 +194,16 @@ class Pow(Function):
         grad_a = grad_b = None
         if ctx.needs_input_grad[0]:
             if isinstance(b, Tensor):  # 0 where b == 0, as PyTorch (not 0 * 0^-1 = nan)
-                grad_a = where(b == 0, 0.0, grad * b * a ** (b - 1))
+                base = where(b == 0, 1.0, a)  # masked there anyway: no 0 * inf warning
+                grad_a = where(b == 0, 0.0, grad * b * base ** (b - 1))
             else:
                 grad_a = grad * b * a ** (b - 1) if b != 0 else grad * 0
         if ctx.needs_input_grad[1]:
             # d(a^b)/db = a^b ln a; PyTorch defines it as 0 where a == 0 and b >= 0
             if isinstance(a, Tensor):
-                grad_b = where((a == 0) & (b >= 0), 0.0, grad * out * a.log())
+                # log of 1 where the result is masked anyway: no 0 * -inf (a NumPy warning)
+                zero_base = (a == 0) & (b >= 0)
+                grad_b = where(zero_base, 0.0, grad * out * where(zero_base, 1.0, a).log())
             elif a > 0:
                 grad_b = grad * out * math.log(a)
             elif a == 0:
