@@ -63,9 +63,10 @@ OTHER_OPS = (
 PRIMITIVES: tuple[str, ...] = (
     OTHER_OPS + UNARY_OPS + BINARY_OPS + COMPARISON_OPS + REDUCTION_OPS + INDEX_REDUCTION_OPS
 )
-#: Composite ops a backend may accelerate by defining a method of the same name. The core
-#: uses it when present and falls back to its own composite otherwise.
-OPTIONAL_KERNELS: tuple[str, ...] = ("softmax", "log_softmax")
+#: Composite ops a backend may accelerate by overriding the spec method of the same name (see
+#: "optional kernels" in :class:`Backend`). The core uses the kernel when the backend has one
+#: and its own composite otherwise, so a backend without them is still complete.
+OPTIONAL_KERNELS: tuple[str, ...] = ("softmax", "log_softmax", "sort")
 
 
 class Storage:
@@ -218,6 +219,21 @@ def primitive(spec: Callable) -> Callable:
 
     not_implemented.is_spec_default = True  # type: ignore[attr-defined]
     return not_implemented
+
+
+def optional_kernel(spec: Callable) -> Callable:
+    """Mark a spec method as an optional kernel (one of :data:`OPTIONAL_KERNELS`): the spec
+    documents its contract, and the kernel table holds ``None`` in its place unless a backend
+    overrides it, so the core runs its composite instead. Called anyway, it raises."""
+
+    @functools.wraps(spec)
+    def not_provided(self: Backend, *args: Any, **kwargs: Any) -> None:
+        raise NotImplementedError(
+            f"backend '{self.name}' has no optional kernel '{spec.__name__}'; the core's "
+            f"composite runs instead (KernelTable.{spec.__name__} is None)")
+
+    not_provided.is_spec_default = True  # type: ignore[attr-defined]
+    return not_provided
 
 
 class Backend(ABC):
@@ -410,6 +426,33 @@ class Backend(ABC):
     @primitive
     def argmin(self, out: Tensor, x: Tensor, dim: int) -> None:
         """``out`` (int64) = index of the first minimum of ``x`` along ``dim``."""
+
+    # -- optional kernels ------------------------------------------------------------------
+    # Faster versions of composites the core can build itself (OPTIONAL_KERNELS). Override
+    # one to use it; leave it out and the core runs its composite. Gradients stay in the core
+    # either way, so an optional kernel is forward only.
+    @optional_kernel
+    def softmax(self, out: Tensor, x: Tensor, dim: int) -> None:
+        """``out = exp(x) / sum(exp(x))`` along ``dim``, computed stably (a row of ``-inf``
+        gives NaN). ``x`` is floating and at least 1-D; ``dim`` is non-negative."""
+
+    @optional_kernel
+    def log_softmax(self, out: Tensor, x: Tensor, dim: int) -> None:
+        """``out = x - log(sum(exp(x)))`` along ``dim``, computed stably; as ``softmax``."""
+
+    @optional_kernel
+    def sort(self, values_out: Tensor, indices_out: Tensor, x: Tensor, dim: int,
+             descending: bool) -> None:
+        """Sort ``x`` along ``dim``: ``values_out`` (``x``'s dtype) gets the sorted values and
+        ``indices_out`` (int64) their positions in ``x``, so that
+        ``values_out = gather(x, dim, indices_out)``.
+
+        Both outputs have ``x``'s shape; ``x`` is at least 1-D, of any dtype, and ``dim`` is
+        non-negative. The order is *stable* in both directions: equal elements keep their
+        order in ``x`` (``-0.0`` equals ``0.0``). NaN is the largest value, so NaNs come last
+        ascending and first descending (as PyTorch). Reversing an ascending sort is not a
+        descending one: it would reverse the order of equal elements.
+        """
 
     # -- linear algebra and indexing ------------------------------------------------------
     @primitive

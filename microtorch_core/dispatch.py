@@ -43,7 +43,8 @@ class KernelTable:
             else:
                 setattr(self, op, getattr(backend, op))
         for op in OPTIONAL_KERNELS:
-            setattr(self, op, getattr(backend, op, None))
+            kernel = getattr(backend, op, None)  # the spec's default means "not provided"
+            setattr(self, op, None if getattr(kernel, "is_spec_default", False) else kernel)
 
     def __repr__(self) -> str:
         return f"<KernelTable {self.device_type}: {type(self.backend).__name__}>"

@@ -14,6 +14,8 @@
 ``rearrange.py``    flip fliplr flipud roll repeat tile repeat_interleave meshgrid
 ``diagonal.py``     diagonal (a view) diag diag_embed trace tril triu
 ``scan.py``         cumsum cumprod logcumsumexp (log-depth scans)
+``sorting.py``      sort argsort msort topk kthvalue median (an optional backend kernel, or a
+                    composite rank-and-scatter; gradients scatter back through the indices)
 ``norms.py``        vector_norm (``linalg.vector_norm``) norm
 ``inplace.py``      add_ mul_ fill_ copy_ ... and device/dtype conversion
 ==================  =====================================================================
@@ -155,6 +157,7 @@ from .reduction import (
     var,
 )
 from .scan import cumprod, cumsum, logcumsumexp
+from .sorting import argsort, kthvalue, median, msort, sort, topk
 from .views import (
     broadcast_shapes,
     broadcast_to,
@@ -211,6 +214,7 @@ TENSOR_METHODS = (
     "flip", "fliplr", "flipud", "roll", "repeat", "tile", "repeat_interleave",
     "diagonal", "diag", "diag_embed", "trace", "tril", "triu",
     "cumsum", "cumprod", "logcumsumexp",
+    "sort", "argsort", "msort", "topk", "kthvalue", "median",
     "abs_", "add_", "clamp_", "clip_", "copy_", "cos_", "div_", "exp_", "fill_", "floor_",
     "log_", "masked_fill_", "maximum_", "mul_", "neg_", "pow_", "relu_", "sigmoid_", "sign_",
     "sin_", "sqrt_", "sub_", "tanh_", "zero_",

@@ -180,6 +180,20 @@ class CPUBackend(Backend):
             np.subtract(shifted, np.log(np.exp(shifted).sum(axis=dim, keepdims=True)),
                         out=_np(out))
 
+    def sort(self, values_out, indices_out, x, dim, descending):
+        a = _np(x)
+        if not descending:  # NumPy's stable sort already puts NaN last
+            order = np.argsort(a, axis=dim, kind="stable")
+        else:
+            # Negating fails for NaN (still last), ints (overflow) and bool. Instead sort the
+            # reversed slice ascending and read the result backwards: largest (NaN) first,
+            # and equal elements, reversed twice, back in their original order.
+            last = a.shape[dim] - 1
+            backwards = np.argsort(np.flip(a, dim), axis=dim, kind="stable")
+            order = last - np.flip(backwards, dim)
+        np.copyto(_np(indices_out), order)
+        np.copyto(_np(values_out), np.take_along_axis(a, order, axis=dim))
+
     # -- linear algebra and indexing ------------------------------------------------------
     def matmul(self, out, a, b):
         np.matmul(_np(a), _np(b), out=_np(out))
