@@ -285,3 +285,18 @@ def test_matches_pytorch_on_a_composite_expression():
     np.testing.assert_allclose(out.item(), tout.item(), rtol=1e-10)
     np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(w.grad.numpy(), tw.grad.numpy(), rtol=1e-9, atol=1e-12)
+
+
+def test_copy_into_a_non_leaf_gives_the_overwritten_history_a_zero_gradient():
+    a = mt.ones(3, requires_grad=True)
+    c = a * 2
+    c.copy_(mt.tensor([5.0, 6.0, 7.0]))
+    c.sum().backward()
+    assert a.grad.tolist() == [0.0, 0.0, 0.0]  # PyTorch: zeros, not None
+
+
+def test_fill_of_a_non_leaf_holding_inf_gives_the_fill_value():
+    b = mt.tensor([1.0, float("inf")], requires_grad=True)
+    d = b * 1
+    d.fill_(3.0)
+    assert d.tolist() == [3.0, 3.0]  # not inf * 0 = nan

@@ -110,10 +110,18 @@ def fill_(x: Tensor, value) -> Tensor:
     if isinstance(value, Tensor):
         value = value.item()
     if check_inplace(x):
-        return rebase_history(x, x.clone() * 0 + value)  # a clone: see _inplace_binary
+        return rebase_history(x, _overwritten(x, value))
     x._kernels.fill(x, dtypes.cast_scalar(value, x.dtype))
     x._storage.version += 1
     return x
+
+
+def _overwritten(x: Tensor, value) -> Tensor:
+    """``value`` in ``x``'s shape, computed as ``where(True, value, x)`` so that ``x``'s old
+    history stays in the graph and gets a zero gradient, as PyTorch's ``fill_``/``copy_``
+    backward gives (``x * 0 + value`` would turn an inf or NaN in ``x`` into NaN)."""
+    everywhere = x._empty_like(dtype=dtypes.bool_).fill_(True)
+    return ew.where(everywhere, value, x)
 
 
 def zero_(x: Tensor) -> Tensor:
@@ -127,7 +135,7 @@ def copy_(x: Tensor, src: Tensor) -> Tensor:
         raise TypeError(f"copy_(): argument 'src' must be Tensor, not {type(src).__name__}")
     _check_shape(x, src, "copy_")
     if check_inplace(x, src):
-        return rebase_history(x, src.to(x.device, x.dtype).expand(x.shape))
+        return rebase_history(x, _overwritten(x, src.to(x.device, x.dtype)))
     if src.device != x.device:
         src = src.to(x.device)
     x._kernels.copy(x, broadcast_view(src, x.shape))
