@@ -397,6 +397,112 @@ def test_scatter_and_scatter_add_with_repeated_indices(be):
     close(host(be, out), want, "int64")
 
 
+# -- sort -----------------------------------------------------------------------------------
+def stable_order(a: np.ndarray, axis: int, descending: bool) -> np.ndarray:
+    """The indices of a stable sort of ``a`` along ``axis``, NaN largest: NumPy's stable
+    argsort ascending; descending, a lexsort on (-rank, position), so that equal values keep
+    their order (reversing an ascending sort would reverse them)."""
+    if not descending:
+        return np.argsort(a, axis=axis, kind="stable")
+    rows = np.moveaxis(a, axis, -1)
+    flat = rows.reshape(-1, rows.shape[-1])
+    order = np.empty(flat.shape, np.int64)
+    for r, row in enumerate(flat):
+        nan = np.isnan(row) if row.dtype.kind == "f" else np.zeros(row.shape, bool)
+        _, rank = np.unique(np.where(nan, 0, row), return_inverse=True)
+        rank = np.where(nan, rank.max(initial=0) + 1, rank)  # NaN above every value
+        order[r] = np.lexsort((np.arange(row.size), -rank))
+    return np.moveaxis(order.reshape(rows.shape), -1, axis)
+
+
+def tied_sample(shape, dtype: str) -> np.ndarray:
+    """Few distinct values (many ties); for floats also NaNs, -0.0 and 0.0, and infinities."""
+    if dtype == "bool":
+        return rng.random(shape) < 0.5
+    a = rng.integers(-3, 4, shape).astype(dtype)
+    if dtype in ("float32", "float64"):
+        special = np.array([np.nan, -0.0, 0.0, np.inf, -np.inf], dtype)
+        mask = rng.random(shape) < 0.3
+        a[mask] = rng.choice(special, mask.sum())
+    return a
+
+
+def sort_check(be, a: np.ndarray, dim: int, descending: bool, x=None, values=None,
+               indices=None) -> None:
+    """Sort ``a`` (or its device view ``x``) into ``values``/``indices`` (dense by default)
+    and compare with the stable reference: the indices exactly, the values bit for bit."""
+    dtype = a.dtype.name
+    x = dev(be, a) if x is None else x
+    values = empty(be, a.shape, dtype) if values is None else values
+    indices = empty(be, a.shape, "int64") if indices is None else indices
+    be.sort(values, indices, x, dim % a.ndim, descending)
+    want = stable_order(a, dim, descending)
+    np.testing.assert_array_equal(host(be, indices), want)
+    np.testing.assert_array_equal(host(be, values), np.take_along_axis(a, want, dim))
+
+
+@pytest.mark.parametrize("descending", [False, True])
+def test_sort_is_stable_with_nan_largest_for_every_dtype(be, descending):
+    for dtype in ALL:
+        sort_check(be, tied_sample((5, 37), dtype), -1, descending)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 2048])
+def test_sort_rows_up_to_the_shared_memory_limit(be, n):
+    sort_check(be, tied_sample((3, n), "float64"), 1, descending=n % 2 == 0)
+
+
+def test_sort_dim_not_last_with_strided_input_and_outputs(be):
+    a = tied_sample((4, 9, 6), "float32")  # sort along dim 1 of a transposed copy
+    x = dev(be, np.ascontiguousarray(a.transpose(2, 1, 0)))
+    x = view(x, a.shape, tuple(reversed(x._strides)))
+    values = view(empty(be, (6, 9, 8), "float32"), a.shape, (2, 48, 8))  # every other column
+    indices = view(empty(be, (9, 4, 6), "int64"), a.shape, (6, 24, 1))  # dims 0, 1 swapped
+    sort_check(be, a, 1, True, x=x, values=values, indices=indices)
+    sort_check(be, tied_sample((4, 9, 6), "int32"), 0, False)
+
+
+def test_sort_long_rows_use_the_global_network(be):
+    sort_check(be, tied_sample((4100,), "float32"), 0, descending=True)  # padded to 8192
+    a = tied_sample((2049, 2), "int64")  # two rows along dim 0, padded to 4096
+    sort_check(be, a, 0, descending=False, x=transposed(be, a))
+
+
+def test_sort_of_empty_tensors_writes_nothing(be):
+    for shape, dim in (((0, 5), 1), ((3, 0), 1)):
+        be.sort(empty(be, shape, "float32"), empty(be, shape, "int64"),
+                dev(be, np.zeros(shape, np.float32)), dim, False)
+
+
+@pytest.fixture
+def emulated_cuda_device():
+    """Device ``cuda`` served by the CUDA backend on the CPU emulator, for one core test."""
+    if find_cxx() is None:
+        pytest.skip("the CUDA emulator needs a C++20 compiler (g++)")
+    from microtorch_cuda.emulator.backend import EmulatedCUDABackend
+
+    from microtorch_core.registry import registry
+
+    registry.list_backends()  # load the entry points first, so ours is not shadowed later
+    registry.register_backend("cuda", type("EmulatedAsCuda", (EmulatedCUDABackend,),
+                                           {"name": "cuda"}), override=True)
+    yield
+    registry.reload()
+
+
+def test_core_sort_on_cuda_matches_the_cpu(emulated_cuda_device):
+    import microtorch_core as mt
+
+    cases = [((6, 7), -1, False), ((6, 7), 0, True), ((4100,), 0, False)]  # 4100: over the
+    for shape, dim, descending in cases:  # composite's 4096 limit, so the kernel ran
+        x = mt.tensor(tied_sample(shape, "float32"))
+        want = mt.sort(x, dim, descending=descending)
+        got = mt.sort(x.to("cuda"), dim, descending=descending)
+        assert got.values.device.type == "cuda"
+        np.testing.assert_array_equal(got.values.cpu().numpy(), want.values.numpy())
+        np.testing.assert_array_equal(got.indices.cpu().numpy(), want.indices.numpy())
+
+
 # -- random ---------------------------------------------------------------------------------
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_random_matches_the_philox_reference(be, dtype):

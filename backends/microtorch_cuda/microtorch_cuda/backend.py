@@ -11,6 +11,7 @@ mixin                       kernels                primitives
 ``ops_matmul``              ``matmul.cu``          matmul
 ``ops_index``               ``index.cu``           gather, scatter, scatter_add
 ``ops_random``              ``random.cu``          random_uniform, random_normal
+``ops_sort``                ``sort.cu``            sort (an optional kernel of the spec)
 ==========================  =====================  ==========================================
 
 Importing this module imports neither PyCUDA nor anything that touches the GPU; the registry
@@ -31,11 +32,13 @@ from .ops_index import IndexOps
 from .ops_matmul import MatmulOps
 from .ops_random import RandomOps
 from .ops_reduce import ReduceOps
+from .ops_sort import SortOps
 
 BLOCKS_PER_SM = 32  # grid cap for grid-stride kernels: 4 waves of 8 resident 256-thread blocks
 
 
-class CUDABackend(ElementwiseOps, ReduceOps, MatmulOps, IndexOps, RandomOps, Backend):
+class CUDABackend(ElementwiseOps, ReduceOps, MatmulOps, IndexOps, RandomOps, SortOps,
+                  Backend):
     """The ``cuda`` device: kernels compiled with PyCUDA, memory from a caching allocator.
 
     ``driver`` is for tests: ``CUDABackend(driver=EmulatedDriver())`` runs the same code and

@@ -1,8 +1,8 @@
 """Kernel sources: which families exist, for which dtypes, and a compile-once cache.
 
 The CUDA C sources live in ``kernels/`` as package files. A *family* is one ``.cu`` file
-(elementwise, reduce, matmul, index, random); it is compiled once per dtype into a module
-holding all its kernels, so a dtype costs five compilations however many ops it has. The
+(elementwise, reduce, matmul, index, random, sort); it is compiled once per dtype into a
+module holding all its kernels, so a dtype costs six compilations however many ops it has. The
 dtype is chosen by a short preamble (``typedef float scalar_t; ...``) in front of
 ``common.cuh`` and the family's file; :func:`kernel_source` builds that text, and the nvcc test
 compiles exactly the same text.
@@ -56,10 +56,12 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "matmul": NUMERIC,
     "index": ALL,
     "random": FLOAT,
+    "sort": ALL,
 }
 
-#: primitive -> (family, dtypes it supports). The ``#if`` guards in the .cu files follow this
-#: table; ``tests/test_cuda_compile.py`` checks that every entry has its kernels.
+#: primitive or optional kernel -> (family, dtypes it supports). The ``#if`` guards in the .cu
+#: files follow this table; ``tests/test_cuda_compile.py`` checks that every entry has its
+#: kernels.
 OPS: dict[str, tuple[str, tuple[str, ...]]] = {
     "fill": ("elementwise", ALL),
     "copy": ("elementwise", ALL),
@@ -84,6 +86,7 @@ OPS: dict[str, tuple[str, tuple[str, ...]]] = {
     "scatter_add": ("index", NUMERIC),
     "random_uniform": ("random", FLOAT),
     "random_normal": ("random", FLOAT),
+    "sort": ("sort", ALL),  # optional kernel (the core has a composite)
 }
 
 
@@ -172,4 +175,6 @@ def entry_points(op: str) -> tuple[str, ...]:
         return (f"{op}_rows", f"{op}_cols")
     if family == "matmul":
         return ("matmul_tiled",)
+    if family == "sort":
+        return ("sort_rows_shared", "sort_global_load", "sort_global_step", "sort_global_store")
     return (op,)
