@@ -4,18 +4,11 @@ import math
 
 import numpy as np
 import pytest
+from torch_reference import requires_torch, torch
 
 import microtorch_core as mt
 from microtorch_core import nn
 from microtorch_core.nn import functional as F
-
-try:
-    import torch
-except ImportError:  # pragma: no cover - exercised where PyTorch is absent
-    torch = None
-
-requires_torch = pytest.mark.skipif(torch is None, reason="PyTorch is not installed: it is "
-                                    "the reference for this test")
 
 
 def _np(t):

@@ -5,6 +5,7 @@ import math
 
 import numpy as np
 import pytest
+from torch_reference import requires_torch, torch
 
 import microtorch_core as mt
 from microtorch_core.nn.utils import (
@@ -13,14 +14,6 @@ from microtorch_core.nn.utils import (
     parameters_to_vector,
     vector_to_parameters,
 )
-
-try:
-    import torch
-except ImportError:  # pragma: no cover - exercised where PyTorch is absent
-    torch = None
-
-requires_torch = pytest.mark.skipif(torch is None, reason="PyTorch is not installed: "
-                                    "torch.nn.utils is the reference for this test")
 
 RNG = np.random.default_rng(2)
 GRADS = [RNG.standard_normal((3, 4)).astype(np.float32),

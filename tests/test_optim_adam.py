@@ -5,17 +5,10 @@ import math
 
 import numpy as np
 import pytest
+from torch_reference import requires_torch, torch
 
 import microtorch_core as mt
 from microtorch_core.optim.lr_scheduler import StepLR
-
-try:
-    import torch
-except ImportError:  # pragma: no cover - exercised where PyTorch is absent
-    torch = None
-
-requires_torch = pytest.mark.skipif(torch is None, reason="PyTorch is not installed: its "
-                                    "optimizers are the reference for this test")
 
 RNG = np.random.default_rng(0)
 W0 = RNG.standard_normal((4, 3)).astype(np.float32)

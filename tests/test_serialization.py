@@ -10,15 +10,11 @@ from collections import OrderedDict
 
 import numpy as np
 import pytest
+from torch_reference import torch
 
 import microtorch_core as mt
 from microtorch_core import nn
 from microtorch_core.serialization import CheckpointError
-
-try:
-    import torch
-except ImportError:  # pragma: no cover - exercised where PyTorch is absent
-    torch = None
 
 
 def _round_trip(obj, tmp_path):
