@@ -25,6 +25,7 @@ from collections.abc import Callable
 from .. import dtypes, ops
 from ..autograd.grad_mode import no_grad
 from ..creation import rand, tensor
+from ..ops.indexing import index_range, index_select_unchecked
 from ..tensor import Tensor
 from .functional_adaptive import (
     adaptive_avg_pool1d,
@@ -210,13 +211,13 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,  # 
     padding_idx = _padding_index(padding_idx, rows)
     index = input.reshape(-1).to(dtypes.int64)
     if index.numel():
-        lo, hi = int(index.amin().item()), int(index.amax().item())
+        lo, hi = index_range(index)
         if lo < 0 or hi >= rows:
             raise IndexError(f"embedding: index {lo if lo < 0 else hi} is out of range for "
                              f"{rows} embeddings (valid indices: 0 to {rows - 1})")
     if max_norm is not None and index.numel():
         _renorm_rows_(weight, index, max_norm, norm_type)
-    out = weight.index_select(0, index)
+    out = index_select_unchecked(weight, 0, index)  # checked above
     if padding_idx is not None:
         out = ops.where((index == padding_idx).unsqueeze(1), out.detach(), out)
     return out.reshape(tuple(input.shape) + (weight.shape[1],))
@@ -237,7 +238,7 @@ def _renorm_rows_(weight: Tensor, index: Tensor, max_norm: float, norm_type: flo
     max_norm / (norm + 1e-7), in place, as PyTorch's ``embedding_renorm_``."""
     with no_grad():
         rows = tensor(sorted(set(index.tolist())), dtype=dtypes.int64, device=weight.device)
-        picked = weight.index_select(0, rows)
+        picked = index_select_unchecked(weight, 0, rows)
         if norm_type == math.inf:
             norms = picked.abs().amax(1)
         else:

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 
 from .. import dtypes
 from ..creation import tensor
+from ..ops.indexing import Gather, index_select_unchecked
 from ..tensor import Tensor
 
 __all__ = ["adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d",
@@ -61,9 +62,9 @@ def _max_along(x: Tensor, dim: int, out: int) -> tuple[Tensor, Tensor]:
     k = max(end - start for start, end in windows)
     positions = [min(start + j, end - 1) for start, end in windows for j in range(k)]
     index = tensor(positions, dtype=dtypes.int64, device=x.device)
-    grouped = x.index_select(dim, index).unflatten(dim, (out, k))
+    grouped = index_select_unchecked(x, dim, index).unflatten(dim, (out, k))
     which = grouped.argmax(dim + 1, keepdim=True)
-    values = grouped.gather(dim + 1, which).squeeze(dim + 1)
+    values = Gather.apply(grouped, dim + 1, which).squeeze(dim + 1)
     starts = tensor([start for start, _ in windows], dtype=dtypes.int64, device=x.device)
     starts = starts.reshape((out,) + (1,) * (x.dim() - 1 - dim))
     return values, which.squeeze(dim + 1) + starts
@@ -123,7 +124,7 @@ def _adaptive_max(name: str, input: Tensor, output_size: OutputSize2,  # noqa: A
     if not return_indices:
         return _restore(out, unbatched, spatial)
     # the flat input position h * W + w of each maximum, as PyTorch returns it
-    index = row_at * x.shape[3] + col_at.gather(2, row_at)
+    index = row_at * x.shape[3] + Gather.apply(col_at, 2, row_at)
     return _restore(out, unbatched, spatial), _restore(index, unbatched, spatial)
 
 

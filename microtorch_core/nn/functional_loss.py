@@ -15,6 +15,7 @@ import warnings
 
 from .. import dtypes, ops
 from ..autograd.function import Function
+from ..ops.indexing import Gather, index_range, index_select_unchecked
 from ..tensor import Tensor
 
 
@@ -225,15 +226,15 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,  # noq
     y = target.reshape(-1).to(dtypes.int64)
     ignored = y == ignore_index
     safe = ops.where(ignored, 0, y)  # any valid index; masked out below
-    if y.numel():
-        lo, hi = int(safe.amin()), int(safe.amax())
+    if y.numel():  # one bounds check here; the gathers below need none
+        lo, hi = index_range(safe)
         if lo < 0 or hi >= n_classes:
             raise IndexError(f"Target {lo if lo < 0 else hi} is out of bounds: expected class "
                              f"indices in [0, {n_classes - 1}] (or ignore_index="
                              f"{ignore_index})")
-    picked = logp.gather(1, safe.unsqueeze(1)).squeeze(1)
+    picked = Gather.apply(logp, 1, safe.unsqueeze(1)).squeeze(1)
     kept = (~ignored).to(logp.dtype)
-    w = kept if weight is None else weight.to(logp.dtype).index_select(0, safe) * kept
+    w = kept if weight is None else index_select_unchecked(weight.to(logp.dtype), 0, safe) * kept
     loss = -picked * w
     if reduction == "mean":
         return loss.sum() / w.sum()
@@ -281,7 +282,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,  
         if weight is not None:
             y = ops.where(ignored, 0, target).reshape(-1)
             kept = (~ignored).reshape(-1).to(logp.dtype)
-            denom = (weight.to(logp.dtype).index_select(0, y) * kept).sum()
+            denom = (index_select_unchecked(weight.to(logp.dtype), 0, y) * kept).sum()
         else:
             denom = (~ignored).to(logp.dtype).sum()
         smooth = smooth.sum() / denom

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 from .. import dtypes, ops
 from ..creation import arange, full, tensor
-from ..ops.indexing import Gather
+from ..ops.indexing import Gather, index_select_unchecked
 from ..tensor import Tensor
 
 __all__ = ["pad", "conv1d", "conv2d", "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d"]
@@ -60,7 +60,7 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",  # noqa: A002
         if mode == "constant":
             out = _pad_constant(out, dim, before, after, 0.0 if value is None else value)
         elif mode in ("reflect", "replicate", "circular"):
-            out = out.index_select(dim, _pad_index(out, dim, before, after, mode))
+            out = index_select_unchecked(out, dim, _pad_index(out, dim, before, after, mode))
         else:
             raise NotImplementedError(f"padding mode {mode!r} is not supported; use "
                                       "'constant', 'reflect', 'replicate' or 'circular'")

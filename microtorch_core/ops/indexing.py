@@ -20,23 +20,45 @@ from .views import broadcast_shapes, broadcast_view, contiguous, permute, reshap
 
 
 # -- gather / scatter ----------------------------------------------------------------------
-def _check_index(name: str, x: Tensor, dim: int, index: Tensor, src_shape=None) -> int:
-    if not isinstance(index, Tensor) or index.dtype is not dtypes.int64:
-        got = index.dtype.name if isinstance(index, Tensor) else type(index).__name__
-        raise RuntimeError(f"{name}(): Expected dtype int64 for index, got {got}")
-    same_device(x, index)
+# A bounds check reads the smallest and largest index on the host: on a GPU that is a
+# synchronisation, so it is done once, where the user hands indices in (gather, scatter,
+# index_select, x[idx], embedding, nll_loss). Indices the framework builds itself (argmax
+# positions, sort permutations, padding maps, a backward reusing its forward's index) are in
+# range by construction and go straight to the Functions (``Gather.apply``,
+# ``index_select_unchecked``) without one.
+def index_range(index: Tensor) -> tuple[int, int]:
+    """(smallest, largest) value of a non-empty integer tensor, read in one device-to-host
+    copy."""
+    both = cat((reshape(index.amin(), (1,)), reshape(index.amax(), (1,))))
+    lo, hi = both.tolist()
+    return lo, hi
+
+
+def _check_index(name: str, x: Tensor, dim: int, index: Tensor) -> int:
+    """The wrapped ``dim``, after checking ``index`` as gather/scatter want it: int64, on
+    ``x``'s device, with ``x``'s number of dims, every value in range along ``dim``."""
+    _check_index_tensor(name, x, index)
     d = _wrap_dim(dim, x.dim())
     if index.dim() != x.dim() and x.dim() > 0:
         raise RuntimeError(f"{name}(): Index tensor must have the same number of dimensions "
                            f"as input tensor ({index.dim()} vs {x.dim()})")
-    if index.numel():
-        lo, hi = int(index.amin().item()), int(index.amax().item())
-        size = x.shape[d] if x.dim() else 1
-        if lo < 0 or hi >= size:
-            bad = lo if lo < 0 else hi
-            raise IndexError(f"{name}(): index {bad} is out of bounds for dimension {d} with "
-                             f"size {size}")
+    _check_in_range(name, index, x.shape[d] if x.dim() else 1, d)
     return d
+
+
+def _check_index_tensor(name: str, x: Tensor, index: Tensor) -> None:
+    if not isinstance(index, Tensor) or index.dtype is not dtypes.int64:
+        got = index.dtype.name if isinstance(index, Tensor) else type(index).__name__
+        raise RuntimeError(f"{name}(): Expected dtype int64 for index, got {got}")
+    same_device(x, index)
+
+
+def _check_in_range(name: str, index: Tensor, size: int, d: int) -> None:
+    if index.numel():
+        lo, hi = index_range(index)
+        if lo < 0 or hi >= size:
+            raise IndexError(f"{name}(): index {lo if lo < 0 else hi} is out of bounds for "
+                             f"dimension {d} with size {size}")
 
 
 class Gather(Function):
@@ -72,7 +94,7 @@ class ScatterAdd(Function):
     @staticmethod
     def backward(ctx, grad):
         (index,) = ctx.saved_tensors
-        return grad, None, None, grad.gather(ctx.dim, index)
+        return grad, None, None, Gather.apply(grad, ctx.dim, index)
 
 
 class Scatter(Function):
@@ -97,7 +119,7 @@ class Scatter(Function):
         mask = grad._empty_like(dtype=dtypes.bool_).fill_(False)
         true = mask._empty_like(index.shape).fill_(True)
         mask._kernels.scatter(mask, ctx.dim, index, true)
-        return where(mask, 0.0, grad), None, None, grad.gather(ctx.dim, index)
+        return where(mask, 0.0, grad), None, None, Gather.apply(grad, ctx.dim, index)
 
 
 def gather(x: Tensor, dim: int, index: Tensor) -> Tensor:
@@ -124,10 +146,17 @@ def index_select(x: Tensor, dim: int, index: Tensor) -> Tensor:
     if index.dim() != 1:
         raise IndexError(f"index_select(): Index is supposed to be a vector, got "
                          f"{index.dim()}-D")
-    shape = x.shape[:d] + (index.shape[0],) + x.shape[d + 1:]
-    view_shape = tuple(n if i == d else 1 for i, n in enumerate(shape))
-    idx = broadcast_view(reshape(index, view_shape), shape)
-    return gather(x, d, idx)
+    _check_index_tensor("index_select", x, index)
+    _check_in_range("index_select", index, x.shape[d] if x.dim() else 1, d)
+    return index_select_unchecked(x, d, index)
+
+
+def index_select_unchecked(x: Tensor, dim: int, index: Tensor) -> Tensor:
+    """``index_select`` along a wrapped ``dim`` for a 1-D int64 ``index`` the caller knows is
+    in range (no bounds check, so no host synchronisation)."""
+    shape = x.shape[:dim] + (index.shape[0],) + x.shape[dim + 1:]
+    view_shape = tuple(n if i == dim else 1 for i, n in enumerate(shape))
+    return Gather.apply(x, dim, broadcast_view(reshape(index, view_shape), shape))
 
 
 # -- x[key] ------------------------------------------------------------------------------
@@ -275,7 +304,7 @@ def _advanced(view: Tensor, advanced: list) -> Tensor:
     flat = None
     for idx, n in zip(indices, sizes):
         if idx.numel():
-            lo, hi = int(idx.amin().item()), int(idx.amax().item())
+            lo, hi = index_range(idx)
             if lo < -n or hi >= n:
                 bad = lo if lo < -n else hi
                 raise IndexError(f"index {bad} is out of bounds for dimension with size {n}")
@@ -285,7 +314,7 @@ def _advanced(view: Tensor, advanced: list) -> Tensor:
     moved = permute(view, tuple(positions + others))
     rest = tuple(view.shape[d] for d in others)
     rows = reshape(moved, (_numel(tuple(sizes)), _numel(rest)))
-    picked = index_select(rows, 0, reshape(broadcast_view(flat, bshape), (-1,)))
+    picked = index_select_unchecked(rows, 0, reshape(broadcast_view(flat, bshape), (-1,)))
     out = reshape(picked, bshape + rest)
     if _result_in_place(positions):  # result dims go where the indexed dims were
         k, p = len(bshape), positions[0]

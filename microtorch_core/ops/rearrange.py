@@ -18,7 +18,7 @@ from .. import dtypes
 from ..autograd.function import Function
 from ..tensor import Tensor, _numel, _wrap_dim
 from .elementwise import same_device
-from .indexing import cat, index_select, narrow
+from .indexing import cat, index_select_unchecked, narrow
 from .views import broadcast_view, clone, expand, flatten, reshape, unsqueeze
 
 IntOrInts = int | Sequence[int]
@@ -195,7 +195,7 @@ def repeat_interleave(x: Tensor, repeats: int | Tensor | None = None, dim: int |
             return repeat_interleave(x, int(counts[0]), d, output_size=output_size)
         _check_output_size(output_size, int(counts.sum()))
         index = Tensor._from_numpy(np.repeat(np.arange(n, dtype=np.int64), counts), x.device)
-        return index_select(x, d, index)
+        return index_select_unchecked(x, d, index)
     r = int(repeats.__index__())
     if r < 0:
         raise RuntimeError(f"Repeats must be non-negative, got {r}")

@@ -15,6 +15,7 @@ from .. import dtypes
 from ..autograd.function import Function
 from ..tensor import Tensor, _wrap_dim
 from .elementwise import cast, where
+from .indexing import Gather
 from .views import reshape
 
 DimArg = int | Sequence[int] | None
@@ -209,7 +210,7 @@ def _max_min(x: Tensor, dim, keepdim: bool, largest: bool):
         return amax(x) if largest else amin(x)
     d = _wrap_dim(dim, x.dim())
     indices = _arg_extreme("argmax" if largest else "argmin", x, d, True)
-    values = x.gather(d, indices) if x.dim() else x.clone()
+    values = Gather.apply(x, d, indices) if x.dim() else x.clone()
     if not keepdim and x.dim():
         values, indices = values.squeeze(d), indices.squeeze(d)
     return (MaxResult if largest else MinResult)(values, indices)

@@ -25,7 +25,7 @@ from ..autograd.function import Function
 from ..creation import arange
 from ..tensor import Tensor, _wrap_dim
 from .elementwise import where
-from .indexing import cat, gather, narrow, scatter_add
+from .indexing import Gather, ScatterAdd, cat, narrow
 from .views import reshape
 
 
@@ -137,7 +137,7 @@ class Sort(Function):
     def backward(ctx, grad, _grad_indices):
         (indices,) = ctx.saved_tensors
         zeros = grad._empty_like(ctx.input_meta[0][0]).zero_()
-        return scatter_add(zeros, ctx.dim, indices, grad), None, None  # gather's backward
+        return ScatterAdd.apply(zeros, ctx.dim, indices, grad), None, None  # gather's backward
 
 
 def sort(x: Tensor, dim: int = -1, descending: bool = False, *,
@@ -206,7 +206,9 @@ def _select(values: Tensor, indices: Tensor, d: int, position: Tensor | int,
     if isinstance(position, int):
         values, indices = narrow(values, d, position, 1), narrow(indices, d, position, 1)
     else:
-        values, indices = gather(values, d, position), gather(indices, d, position)
+        # positions come from the sort itself: in range, so no bounds check (no sync)
+        values = Gather.apply(values, d, position)
+        indices = Gather.apply(indices, d, position)
     if not keepdim:
         values, indices = values.squeeze(d), indices.squeeze(d)
     return values, indices

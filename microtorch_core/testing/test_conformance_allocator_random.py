@@ -87,6 +87,43 @@ def test_allocator_rejects_bad_arguments(device):
         allocator.copy_to_host(storage, 16)
 
 
+@pytest.fixture
+def host_reads(device, monkeypatch):
+    """A list that gets one entry per device-to-host copy on ``device`` (on a GPU each one is
+    a synchronisation, which stalls the launch queue)."""
+    allocator = registry.get_backend(device).allocator
+    reads, copy = [], allocator.copy_to_host
+
+    def counted(*args, **kwargs):
+        reads.append(args[1:2])
+        return copy(*args, **kwargs)
+
+    monkeypatch.setattr(allocator, "copy_to_host", counted)
+    return reads
+
+
+def test_a_classifier_training_step_reads_the_device_once(device, host_reads):
+    # the one read is cross_entropy's bounds check of the targets
+    model = mt.nn.Sequential(mt.nn.Linear(6, 8), mt.nn.ReLU(), mt.nn.Linear(8, 3)).to(device)
+    opt = mt.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    x, y = mt.randn(5, 6, device=device), mt.tensor([0, 2, 1, 1, 0], device=device)
+    host_reads.clear()
+    loss = mt.nn.functional.cross_entropy(model(x), y)
+    loss.backward()
+    opt.step()
+    assert len(host_reads) == 1
+
+
+def test_ops_that_build_their_own_indices_do_not_read_the_device(device, host_reads):
+    x = mt.randn(2, 3, 6, 6, device=device, requires_grad=True)
+    host_reads.clear()
+    pooled = mt.nn.functional.max_pool2d(mt.nn.functional.pad(x, (1, 1, 1, 1), "reflect"), 2)
+    loss = pooled.sum() + x.max(dim=1).values.sum() + x.reshape(2, -1).sort(1).values[:, 0].sum()
+    loss = loss + mt.nn.functional.adaptive_max_pool2d(x, 4).sum() + x.repeat_interleave(2, 1).sum()
+    loss.backward()
+    assert host_reads == []
+
+
 # -- random numbers ------------------------------------------------------------------------------
 def test_philox_known_answer():
     zero = np.zeros(1, np.uint32)
