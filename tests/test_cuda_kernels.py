@@ -468,6 +468,13 @@ def test_sort_long_rows_use_the_global_network(be):
     sort_check(be, a, 0, descending=False, x=transposed(be, a))
 
 
+def test_sort_long_rows_of_several_rows_cross_tiles_in_both_directions(be):
+    # padded 8192 = 4 tiles of 2048: stages at distance 4096 and 2048 run in global memory,
+    # all others inside the tiles; three rows check the tile-to-row arithmetic
+    for descending in (False, True):
+        sort_check(be, tied_sample((3, 5000), "float64"), 1, descending)
+
+
 def test_sort_of_empty_tensors_writes_nothing(be):
     for shape, dim in (((0, 5), 1), ((3, 0), 1)):
         be.sort(empty(be, shape, "float32"), empty(be, shape, "int64"),

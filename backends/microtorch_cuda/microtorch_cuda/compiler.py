@@ -176,5 +176,6 @@ def entry_points(op: str) -> tuple[str, ...]:
     if family == "matmul":
         return ("matmul_tiled",)
     if family == "sort":
-        return ("sort_rows_shared", "sort_global_load", "sort_global_step", "sort_global_store")
+        return ("sort_rows_shared", "sort_global_load", "sort_global_step", "sort_global_tiles",
+                "sort_global_store")
     return (op,)

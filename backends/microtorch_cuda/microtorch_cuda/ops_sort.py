@@ -4,8 +4,10 @@ A bitonic network on (key, original index) pairs: stable in both directions, NaN
 O(n log^2 n) work per row. The input is viewed as rows of ``n`` elements along ``dim``, the
 rows walked through a Layout over the other dims (collapsed, as for argmax), so any dim and
 any strides work without a copy. Rows whose padded length fits ``SHARED_MAX`` are sorted by
-one block each in shared memory; longer rows go through a padded temporary in global memory
-with one launch per stage of the network.
+one block each in shared memory; longer rows go through a padded temporary in global memory:
+one launch per stage whose pairs are more than a tile of ``SHARED_MAX`` apart, and one launch
+for each run of stages that stay inside tiles (2 log2(P / SHARED_MAX) + 1 such launches in
+all, where one launch per stage would be log2(P) (log2(P) + 1) / 2: 91 for P = 8192).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ SHARED_MAX = 2048
 ROWS_FORMAT = "PPPqqqqqqi" + LAYOUT_FORMAT + "i"
 LOAD_FORMAT = "PPPqqqq" + LAYOUT_FORMAT + "i"
 STEP_FORMAT = "PPqqqqqi"
+TILES_FORMAT = "PPqqqqqi"
 STORE_FORMAT = "PPPPqqqqq" + LAYOUT_FORMAT + "i"
 GRID_CAP = 1 << 20  # blocks of sort_rows_shared; it grid-strides over the remaining rows
 
@@ -70,8 +73,8 @@ class SortOps(Launcher):
 
     def _sort_global(self, dtype: Any, ptrs: tuple[int, ...], rows: int, n: int, padded: int,
                      along: tuple[int, ...], descending: bool, layout: tuple[int, ...]) -> None:
-        """Load into a dense rows x padded temporary, run the network one stage per launch
-        (launches on one stream run in order, so each launch is a barrier), store."""
+        """Load into a dense rows x padded temporary, run the network, store. Launches on
+        one stream run in order, so each launch is a barrier between the stages it splits."""
         name = dtype.name
         keys = self._empty((rows, padded), dtype)
         idx = self._empty((rows, padded), dtypes.int64)
@@ -82,14 +85,21 @@ class SortOps(Launcher):
         load.prepared_call(self._grid(rows * padded), block, keys_ptr, idx_ptr, x_ptr, rows, n,
                            padded, along[2], *layout)
         step = self.kernels.function("sort", name, "sort_global_step", STEP_FORMAT)
+        tiles = self.kernels.function("sort", name, "sort_global_tiles", TILES_FORMAT)
         grid = self._grid(rows * padded // 2)
-        k = 2
+        tile_grid = (min(rows * padded // SHARED_MAX, GRID_CAP), 1)
+        # every stage with k <= SHARED_MAX stays inside a tile: one launch leaves bitonic tiles
+        tiles.prepared_call(tile_grid, block, keys_ptr, idx_ptr, rows, n, padded, 2, SHARED_MAX,
+                            int(descending))
+        k = 2 * SHARED_MAX
         while k <= padded:
             j = k // 2
-            while j > 0:
+            while j >= SHARED_MAX:  # pairs in different tiles: one launch per stage
                 step.prepared_call(grid, block, keys_ptr, idx_ptr, rows, n, padded, k, j,
                                    int(descending))
                 j //= 2
+            tiles.prepared_call(tile_grid, block, keys_ptr, idx_ptr, rows, n, padded, k, k,
+                                int(descending))  # the rest of this k, inside the tiles
             k *= 2
         store = self.kernels.function("sort", name, "sort_global_store", STORE_FORMAT)
         store.prepared_call(self._grid(rows * n), block, values_ptr, indices_ptr, keys_ptr,

@@ -11,8 +11,11 @@
 // walked through a Layout over the other dims (slots: 0 values_out, 1 indices_out, 2 x):
 //   sort_rows_shared:  one block per row (grid-stride over rows), P <= MT_SORT_SHARED, all
 //                      stages in shared memory with a __syncthreads() between stages;
-//   sort_global_*:     longer rows: load into a padded temporary, one launch of
-//                      sort_global_step per (k, j) stage (the launch is the barrier), store.
+//   sort_global_*:     longer rows: load into a padded temporary, run the network, store.
+//                      A stage whose pairs lie further apart than a tile of MT_SORT_SHARED
+//                      is one launch of sort_global_step (the launch is the barrier); all the
+//                      stages whose pairs lie inside one tile run in one launch of
+//                      sort_global_tiles, one block per tile in shared memory.
 
 #define MT_SORT_SHARED 2048  // longest padded row sorted in shared memory (ops_sort.SHARED_MAX)
 
@@ -115,6 +118,46 @@ extern "C" __global__ void sort_global_step(scalar_t* keys, long long* idx, long
         const long long m = t / half, i = pair_low(t - m * half, j);
         compare_swap(keys + m * padded, idx + m * padded, i, i + j, (i & k) == 0, n,
                      descending != 0);
+    }
+}
+
+// Stages (k, j) for k = k_first, 2 k_first, ... k_last, and for each k every j from
+// min(k / 2, MT_SORT_SHARED / 2) down to 1: pairs at distance j < MT_SORT_SHARED never leave an
+// aligned tile of MT_SORT_SHARED elements, so a block loads its tile into shared memory, runs
+// those stages there, and writes it back. Directions come from the element's position in
+// its row (t0 + i), as in sort_global_step. Called with (2, MT_SORT_SHARED) first, which
+// leaves bitonic tiles, then once per larger k after that k's global stages.
+extern "C" __global__ void sort_global_tiles(scalar_t* keys, long long* idx, long long M,
+                                             long long n, long long padded, long long k_first,
+                                             long long k_last, int descending) {
+    // 2048 x (8-byte key + 8-byte index) = 32 KiB at most
+    __shared__ scalar_t tile_keys[MT_SORT_SHARED];
+    __shared__ long long tile_idx[MT_SORT_SHARED];
+    const long long tiles_per_row = padded / MT_SORT_SHARED;
+    const bool desc = descending != 0;
+    for (long long tile = blockIdx.x; tile < M * tiles_per_row; tile += gridDim.x) {
+        const long long t0 = (tile % tiles_per_row) * MT_SORT_SHARED;  // position in the row
+        const long long base = (tile / tiles_per_row) * padded + t0;
+        for (int j = threadIdx.x; j < MT_SORT_SHARED; j += blockDim.x) {
+            tile_keys[j] = keys[base + j];
+            tile_idx[j] = idx[base + j];
+        }
+        __syncthreads();
+        for (long long k = k_first; k <= k_last; k <<= 1) {
+            for (int j = (int)(k < MT_SORT_SHARED ? k >> 1 : MT_SORT_SHARED >> 1); j > 0;
+                 j >>= 1) {
+                for (int p = threadIdx.x; p < MT_SORT_SHARED / 2; p += blockDim.x) {
+                    const int i = (int)pair_low(p, j);
+                    compare_swap(tile_keys, tile_idx, i, i + j, ((t0 + i) & k) == 0, n, desc);
+                }
+                __syncthreads();
+            }
+        }
+        for (int j = threadIdx.x; j < MT_SORT_SHARED; j += blockDim.x) {
+            keys[base + j] = tile_keys[j];
+            idx[base + j] = tile_idx[j];
+        }
+        __syncthreads();  // the next tile's load overwrites the shared arrays
     }
 }
 
