@@ -154,6 +154,7 @@ def test_scheduler_state_dict_resumes_the_schedule():
         sched.step()
     opt2 = mt.optim.SGD([mt.zeros(1, requires_grad=True)], lr=0.1)
     sched2 = StepLR(opt2, step_size=2)
+    opt2.load_state_dict(opt.state_dict())  # the current rates live in the optimizer
     sched2.load_state_dict(sched.state_dict())
     sched.step()
     sched2.step()
