@@ -8,7 +8,7 @@ from typing import Any
 
 from ..creation import zeros_like
 from ..tensor import Tensor
-from .optimizer import Optimizer
+from .optimizer import Optimizer, check_non_negative
 
 
 class Adadelta(Optimizer):
@@ -32,15 +32,10 @@ class Adadelta(Optimizer):
     def __init__(self, params: Iterable[Tensor] | Iterable[dict], lr: float = 1.0,
                  rho: float = 0.9, eps: float = 1e-6, weight_decay: float = 0, *,
                  maximize: bool = False) -> None:
-        # "not 0 <= x" rather than "x < 0", so that NaN is rejected too
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
+        check_non_negative(lr=lr)
         if not 0.0 <= rho <= 1.0:
             raise ValueError(f"Invalid rho value: {rho} (expected 0 <= rho <= 1)")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        check_non_negative(eps=eps, weight_decay=weight_decay)
         super().__init__(params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay,
                                       maximize=maximize))
 

@@ -11,7 +11,7 @@ from ..creation import zeros
 from ..ops import cat
 from ..tensor import Tensor
 from .line_search import strong_wolfe
-from .optimizer import Optimizer
+from .optimizer import Optimizer, check_non_negative
 
 
 class LBFGS(Optimizer):
@@ -44,8 +44,7 @@ class LBFGS(Optimizer):
                  max_iter: int = 20, max_eval: int | None = None,
                  tolerance_grad: float = 1e-7, tolerance_change: float = 1e-9,
                  history_size: int = 100, line_search_fn: str | None = None) -> None:
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
+        check_non_negative(lr=lr)
         if line_search_fn not in (None, "strong_wolfe"):
             raise ValueError(f"only 'strong_wolfe' is supported as line_search_fn (or None), "
                              f"got {line_search_fn!r}")

@@ -120,3 +120,23 @@ class Optimizer:
                 if k != "params":
                     lines.append(f"    {k}: {group[k]}")
         return "\n".join(lines + [")"])
+
+
+# -- the hyper-parameter checks every optimizer shares, with PyTorch's messages ---------------
+_LABELS = {"lr": "learning rate", "eps": "epsilon value"}
+
+
+def check_non_negative(**values: float) -> None:
+    """Each value must be >= 0 (NaN fails too): ``check_non_negative(lr=lr, eps=eps)`` raises
+    ``ValueError("Invalid learning rate: -1")``, or ``Invalid <name> value: ...``."""
+    for name, value in values.items():
+        if not 0.0 <= value:
+            raise ValueError(f"Invalid {_LABELS.get(name, name + ' value')}: {value}")
+
+
+def check_betas(betas: tuple[float, ...]) -> None:
+    """Each of Adam-style ``betas`` must be in [0, 1)."""
+    for i, beta in enumerate(betas):
+        if not 0.0 <= beta < 1.0:
+            raise ValueError(f"Invalid beta parameter at index {i}: {beta} (expected "
+                             "0 <= beta < 1)")

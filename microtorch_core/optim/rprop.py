@@ -8,7 +8,7 @@ from typing import Any
 
 from ..creation import full_like, zeros_like
 from ..tensor import Tensor
-from .optimizer import Optimizer
+from .optimizer import Optimizer, check_non_negative
 
 
 class Rprop(Optimizer):
@@ -32,9 +32,7 @@ class Rprop(Optimizer):
                  etas: tuple[float, float] = (0.5, 1.2),
                  step_sizes: tuple[float, float] = (1e-6, 50), *,
                  maximize: bool = False) -> None:
-        # "not 0 <= x" rather than "x < 0", so that NaN is rejected too
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
+        check_non_negative(lr=lr)
         if not 0.0 < etas[0] < 1.0 < etas[1]:
             raise ValueError(f"Invalid eta values: {etas[0]}, {etas[1]} (expected "
                              "0 < etaminus < 1 < etaplus)")
