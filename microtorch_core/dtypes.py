@@ -149,3 +149,59 @@ def cast_scalar(value: bool | int | float, dtype: DType) -> bool | int | float:
     if dtype is bool_:
         return bool(value)
     return int(value)
+
+
+class finfo:  # noqa: N801 - PyTorch's spelling
+    """Machine limits of a floating dtype, as ``torch.finfo``: ``bits``, ``eps`` (the gap
+    between 1 and the next value), ``max``, ``min`` (the lowest finite value), ``tiny`` and
+    ``smallest_normal`` (the smallest positive normal value), ``resolution`` (about
+    10**-digits) and ``dtype`` (its name). ``finfo()`` describes the default dtype.
+
+    >>> finfo(float32).eps
+    1.1920928955078125e-07
+    """
+
+    __slots__ = ("bits", "eps", "max", "min", "tiny", "smallest_normal", "resolution", "dtype")
+
+    def __init__(self, dtype: DType | None = None) -> None:
+        dtype = _default_dtype if dtype is None else as_dtype(dtype)
+        if not dtype.is_floating_point:
+            raise TypeError(f"finfo() requires a floating point dtype, got {dtype!r}; use "
+                            f"iinfo for integer dtypes")
+        info = np.finfo(dtype.np)
+        self.bits = int(info.bits)
+        self.eps, self.resolution = float(info.eps), 10.0 ** -info.precision
+        self.max, self.min = float(info.max), float(info.min)
+        self.tiny = self.smallest_normal = float(info.smallest_normal)
+        self.dtype = dtype.name
+
+    def __repr__(self) -> str:
+        return (f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, "
+                f"eps={self.eps:g}, smallest_normal={self.smallest_normal:g}, "
+                f"tiny={self.tiny:g}, dtype={self.dtype})")
+
+
+class iinfo:  # noqa: N801 - PyTorch's spelling
+    """Limits of an integer dtype, as ``torch.iinfo``: ``bits``, ``max``, ``min`` and
+    ``dtype`` (its name).
+
+    >>> iinfo(int32).max
+    2147483647
+    """
+
+    __slots__ = ("bits", "max", "min", "dtype")
+
+    def __init__(self, dtype: DType) -> None:
+        dtype = as_dtype(dtype)
+        if dtype is bool_:
+            raise TypeError("iinfo() does not support microtorch.bool (it has no numeric "
+                            "range)")
+        if dtype.is_floating_point:
+            raise TypeError(f"iinfo() requires an integer dtype, got {dtype!r}; use finfo "
+                            f"for floating point dtypes")
+        info = np.iinfo(dtype.np)
+        self.bits, self.max, self.min = int(info.bits), int(info.max), int(info.min)
+        self.dtype = dtype.name
+
+    def __repr__(self) -> str:
+        return f"iinfo(min={self.min}, max={self.max}, dtype={self.dtype})"

@@ -233,6 +233,44 @@ class Tensor:
         arr = self.detach()._to_host()
         return arr if dtype is None else arr.astype(dtype)
 
+    def __reduce__(self) -> tuple:
+        """Pickle support (DataLoader workers send batches this way): a CPU tensor travels as
+        a copy of its values, its dtype, ``requires_grad`` and its class (``Parameter``); the
+        autograd history and ``.grad`` stay behind. ``copy.copy`` uses it too."""
+        if self.device.type != "cpu":
+            raise TypeError(f"cannot pickle a tensor on device '{self.device}': only CPU "
+                            "tensors can be pickled; move it with .cpu() first")
+        return (Tensor._unpickle, (type(self), self.detach()._to_host(), self.dtype.name,
+                                   self.requires_grad))
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Tensor:
+        """``copy.deepcopy`` (of a module, an optimizer state...): a new leaf on the same
+        device with a copy of the values, the same dtype, ``requires_grad`` and class
+        (``Parameter``), and a deep copy of ``.grad``, as PyTorch's. Only leaves can be
+        deep-copied, as in PyTorch: a copy of an intermediate result would cut its graph."""
+        if not self.is_leaf:
+            raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) "
+                               "support the deepcopy protocol at the moment; this one has "
+                               f"grad_fn={self.grad_fn.name()}: deep-copy .detach() "
+                               "instead")
+        values = self.detach().clone()  # detached: the clone records no graph
+        new = values.requires_grad_(self.requires_grad) if type(self) is Tensor else \
+            type(self)(values, self.requires_grad)
+        memo[id(self)] = new
+        if "_name" in self.__dict__:  # a module's parameter keeps its label for graph pictures
+            new._name = self._name
+        if self.grad is not None:
+            new.grad = self.grad.__deepcopy__(memo)
+        return new
+
+    @staticmethod
+    def _unpickle(cls: type, values: np.ndarray, dtype_name: str, requires_grad: bool
+                  ) -> Tensor:
+        t = Tensor._from_numpy(values, "cpu", dtypes.from_name(dtype_name))
+        if cls is not Tensor:  # a subclass wraps the data, as Parameter(data, requires_grad)
+            return cls(t, requires_grad)
+        return t.requires_grad_(requires_grad)
+
     def __float__(self) -> float:
         self._check_one_element()
         return float(self.item())
@@ -453,6 +491,18 @@ class _HookHandle:
     def remove(self) -> None:
         if self._hook in self._hooks:
             self._hooks.remove(self._hook)
+
+
+def is_tensor(obj: object) -> bool:
+    """True if ``obj`` is a MicroTorch ``Tensor``, as ``torch.is_tensor``."""
+    return isinstance(obj, Tensor)
+
+
+def numel(x: Tensor) -> int:
+    """The number of elements of ``x``, as ``torch.numel``."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"numel(): argument 'input' must be Tensor, not {type(x).__name__}")
+    return x.numel()
 
 
 def _wrap_dim(dim: int, ndim: int) -> int:

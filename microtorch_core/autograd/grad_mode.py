@@ -1,4 +1,5 @@
-"""Grad mode: whether ops record the graph. ``no_grad``, ``enable_grad``, ``set_grad_enabled``."""
+"""Grad mode: whether ops record the graph. ``no_grad``, ``enable_grad``, ``set_grad_enabled``,
+``inference_mode``."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 class _State:
     enabled = True  # a class attribute: reading it is one lookup on the hot path
+    inference = False  # inside inference_mode(): only is_inference_mode_enabled() reads it
 
 
 def is_grad_enabled() -> bool:
@@ -82,3 +84,51 @@ class enable_grad(_GradModeContext):  # noqa: N801
     """Context manager / decorator: record the graph again inside a ``no_grad`` block."""
 
     mode = True
+
+
+class inference_mode:  # noqa: N801 - PyTorch's spelling
+    """Context manager / decorator for code that will never be differentiated: ops inside
+    record no graph, as under ``no_grad``. ``inference_mode(False)`` turns grad mode back on
+    inside an inference block (in PyTorch it leaves inference mode and enables grad).
+
+    >>> with inference_mode():
+    ...     y = model(x)           # y.requires_grad is False
+
+    Also a decorator, with or without the call: ``@inference_mode`` or
+    ``@inference_mode()``.
+
+    PyTorch's inference mode does more than ``no_grad``: it also skips the version-counter
+    bumps and view tracking of the tensors made inside, and marks them *inference tensors*
+    (``t.is_inference()``), which may not be saved for backward later. MicroTorch's is
+    ``no_grad`` plus ``is_inference_mode_enabled()``: tensors made inside are ordinary.
+    """
+
+    def __new__(cls, mode: bool | Callable[..., Any] = True) -> Any:
+        if callable(mode):  # @inference_mode without parentheses
+            return cls()(mode)
+        return super().__new__(cls)
+
+    def __init__(self, mode: bool = True) -> None:
+        self.mode = bool(mode)
+
+    def __enter__(self) -> None:
+        self.prev = (_State.enabled, _State.inference)
+        _State.enabled, _State.inference = not self.mode, self.mode
+
+    def __exit__(self, *exc: object) -> None:
+        _State.enabled, _State.inference = self.prev
+
+    def __call__(self, fn: F) -> F:
+        mode = self.mode
+
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with inference_mode(mode):
+                return fn(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+
+def is_inference_mode_enabled() -> bool:
+    """True inside ``inference_mode()``."""
+    return _State.inference

@@ -4,23 +4,35 @@
 ==================  =====================================================================
 ``elementwise.py``  + - * / ** neg abs exp log sqrt sin cos tanh sigmoid erf, comparisons,
                     where (and ``dispatch_binary``: promotion, broadcasting, the kernel call)
+``pointwise.py``    trunc fix ceil round frac signbit copysign heaviside sinh cosh log2 log10
+                    exp2 logit xlogy hypot nan_to_num (composites of the above)
 ``reduction.py``    sum prod amax amin max min argmax argmin mean var std logsumexp
-``linalg.py``       matmul (``@``), mm, bmm, dot
+``stats.py``        var_mean std_mean aminmax nansum nanmean count_nonzero
+``linalg.py``       matmul (``@``), mm, bmm, dot, outer, cross
+``blas.py``         addmm addmv baddbmm addbmm addr mv vdot addcmul addcdiv
 ``einsum.py``       einsum (diagonal views, sums and one bmm per pair of operands)
-``views.py``        reshape view permute transpose expand squeeze unsqueeze flatten contiguous
+``views.py``        reshape view permute transpose swapaxes expand squeeze unsqueeze flatten
+                    contiguous
 ``indexing.py``     x[key], x[key] = v, gather scatter index_select cat stack split unbind
+``index_ops.py``    index_add index_copy index_fill masked_select take take_along_dim
+                    scatter_reduce (gather/scatter with checks done once)
+``stacking.py``     atleast_1d/2d/3d hstack vstack dstack column_stack broadcast_tensors
+                    block_diag kron cartesian_prod
 ``composite.py``    relu softmax log_softmax clamp clamp_min clamp_max square isclose
                     allclose equal tensordot ... (built from the above)
-``rearrange.py``    flip fliplr flipud roll repeat tile repeat_interleave meshgrid
+``rearrange.py``    flip rot90 fliplr flipud roll repeat tile repeat_interleave meshgrid
 ``diagonal.py``     diagonal (a view) diag diag_embed trace tril triu
-``scan.py``         cumsum cumprod logcumsumexp (log-depth scans)
+``scan.py``         cumsum cumprod logcumsumexp cummax cummin (log-depth scans), diff
+                    trapezoid
 ``sorting.py``      sort argsort msort topk kthvalue median (an optional backend kernel, or a
                     composite rank-and-scatter; gradients scatter back through the indices)
-``norms.py``        vector_norm (``linalg.vector_norm``) norm
-``inplace.py``      add_ mul_ fill_ copy_ ... and device/dtype conversion
+``searching.py``    unique bincount searchsorted bucketize (sort, compare, count)
+``norms.py``        vector_norm (``linalg.vector_norm``) norm cdist
+``inplace.py``      add_ mul_ fill_ copy_ index_add_ round_ ... and device/dtype conversion
 ==================  =====================================================================
 """
 
+from .blas import addbmm, addcdiv, addcmul, addmm, addmv, addr, baddbmm, mv, vdot
 from .composite import (
     allclose,
     clamp,
@@ -91,6 +103,15 @@ from .elementwise import (
     true_divide,
     where,
 )
+from .index_ops import (
+    index_add,
+    index_copy,
+    index_fill,
+    masked_select,
+    scatter_reduce,
+    take,
+    take_along_dim,
+)
 from .indexing import (
     cat,
     chunk,
@@ -112,33 +133,89 @@ from .indexing import (
 from .inplace import (
     abs_,
     add_,
+    addbmm_,
+    addcdiv_,
+    addcmul_,
+    addmm_,
+    addmv_,
+    addr_,
+    baddbmm_,
+    ceil_,
     clamp_,
     clip_,
     copy_,
+    copysign_,
     cos_,
+    cosh_,
     div_,
+    exp2_,
     exp_,
     fill_,
+    fix_,
     floor_,
+    frac_,
+    heaviside_,
+    hypot_,
+    index_add_,
+    index_copy_,
+    index_fill_,
+    log2_,
+    log10_,
     log_,
+    logit_,
     masked_fill_,
     maximum_,
     mul_,
+    nan_to_num_,
     neg_,
     pow_,
     relu_,
+    round_,
+    scatter_reduce_,
     sigmoid_,
     sign_,
     sin_,
+    sinh_,
     sqrt_,
     sub_,
     tanh_,
     to_device_dtype,
+    trunc_,
+    xlogy_,
     zero_,
 )
-from .linalg import bmm, dot, matmul, mm, outer
-from .norms import norm, vector_norm
-from .rearrange import flip, fliplr, flipud, meshgrid, repeat, repeat_interleave, roll, tile
+from .linalg import bmm, cross, dot, matmul, mm, outer
+from .norms import cdist, norm, vector_norm
+from .pointwise import (
+    ceil,
+    copysign,
+    cosh,
+    exp2,
+    fix,
+    frac,
+    heaviside,
+    hypot,
+    log2,
+    log10,
+    logit,
+    nan_to_num,
+    round,
+    signbit,
+    sinh,
+    trunc,
+    xlogy,
+)
+from .rearrange import (
+    flip,
+    fliplr,
+    flipud,
+    meshgrid,
+    repeat,
+    repeat_interleave,
+    roll,
+    rot90,
+    tile,
+)
 from .reduction import (
     all,
     amax,
@@ -156,8 +233,24 @@ from .reduction import (
     sum,
     var,
 )
-from .scan import cumprod, cumsum, logcumsumexp
+from .scan import cummax, cummin, cumprod, cumsum, diff, logcumsumexp, trapezoid
+from .searching import bincount, bucketize, searchsorted, unique
 from .sorting import argsort, kthvalue, median, msort, sort, topk
+from .stacking import (
+    atleast_1d,
+    atleast_2d,
+    atleast_3d,
+    block_diag,
+    broadcast_tensors,
+    cartesian_prod,
+    column_stack,
+    dstack,
+    hstack,
+    kron,
+    row_stack,
+    vstack,
+)
+from .stats import aminmax, count_nonzero, nanmean, nansum, std_mean, var_mean
 from .views import (
     broadcast_shapes,
     broadcast_to,
@@ -171,6 +264,8 @@ from .views import (
     reshape,
     reshape_as,
     squeeze,
+    swapaxes,
+    swapdims,
     t,
     transpose,
     unflatten,
@@ -218,6 +313,18 @@ TENSOR_METHODS = (
     "abs_", "add_", "clamp_", "clip_", "copy_", "cos_", "div_", "exp_", "fill_", "floor_",
     "log_", "masked_fill_", "maximum_", "mul_", "neg_", "pow_", "relu_", "sigmoid_", "sign_",
     "sin_", "sqrt_", "sub_", "tanh_", "zero_",
+    # blas.py, index_ops.py, stacking.py, stats.py, pointwise.py, searching.py and the rest
+    "addmm", "addmv", "baddbmm", "addbmm", "addr", "mv", "vdot", "addcmul", "addcdiv",
+    "index_add", "index_copy", "index_fill", "masked_select", "take", "take_along_dim",
+    "scatter_reduce", "swapaxes", "swapdims", "rot90", "kron", "cross",
+    "aminmax", "nansum", "nanmean", "count_nonzero", "diff", "cummax", "cummin",
+    "unique", "bincount",
+    "trunc", "fix", "ceil", "round", "frac", "signbit", "copysign", "heaviside", "sinh", "cosh",
+    "log2", "log10", "exp2", "logit", "xlogy", "hypot", "nan_to_num",
+    "addmm_", "addmv_", "baddbmm_", "addbmm_", "addr_", "addcmul_", "addcdiv_", "index_add_",
+    "index_copy_", "index_fill_", "scatter_reduce_", "trunc_", "fix_", "ceil_", "round_",
+    "frac_", "copysign_", "heaviside_", "sinh_", "cosh_", "log2_", "log10_", "exp2_", "hypot_",
+    "logit_", "xlogy_", "nan_to_num_",
 )
 
 

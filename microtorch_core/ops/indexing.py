@@ -69,7 +69,7 @@ class Gather(Function):
         ctx.dim = dim
         ctx.save_for_backward(index)
         out = x._empty_like(index.shape)
-        x._kernels.gather(out, x, dim, index)
+        x._kernels.gather(out, _cut_to_index(x, dim, index), dim, index)
         return out
 
     @staticmethod
@@ -78,6 +78,15 @@ class Gather(Function):
         shape = ctx.input_meta[0][0]
         zeros = grad._empty_like(shape).zero_()
         return ScatterAdd.apply(zeros, ctx.dim, index, grad), None, None
+
+
+def _cut_to_index(x: Tensor, dim: int, index: Tensor) -> Tensor:
+    """``x`` seen with ``index``'s size in every dim but ``dim`` (a view). PyTorch lets the
+    index of gather be smaller than ``x`` there; kernels then see equal shapes."""
+    shape = tuple(n if i == dim else m for i, (n, m) in enumerate(zip(x.shape, index.shape)))
+    if shape == x.shape or any(m > n for m, n in zip(shape, x.shape)):
+        return x
+    return x._view(shape, x._strides, x._offset)
 
 
 class ScatterAdd(Function):

@@ -143,14 +143,18 @@ def copy_(x: Tensor, src: Tensor) -> Tensor:
     return x
 
 
-def _unary_inplace(name: str):
+def _inplace_of(name: str):
+    """The in-place form of the Tensor method ``name``: ``x.name_(*args)`` computes
+    ``x.name(*args)`` and writes it into ``x`` (the result must keep x's shape and fit its
+    dtype). Tensor arguments that require grad are recorded too, as in ``index_add_``."""
+
     def op(x: Tensor, *args, **kwargs) -> Tensor:
-        if check_inplace(x):  # on a clone: see _inplace_binary
-            return rebase_history(x, getattr(x.clone(), name)(*args, **kwargs))
+        if check_inplace(x, *args, *kwargs.values()):  # on a clone: see _inplace_binary
+            new = getattr(x.clone(), name)(*args, **kwargs)
+            _check_result(x, new, name)
+            return rebase_history(x, new)
         new = getattr(x, name)(*args, **kwargs)
-        if new.dtype.category > x.dtype.category:  # e.g. sqrt_ of an integer tensor
-            raise RuntimeError(f"{name}_: result type {new.dtype.name} can't be cast to the "
-                               f"desired output type {x.dtype.name}")
+        _check_result(x, new, name)
         x._kernels.copy(x, new)
         x._storage.version += 1
         return x
@@ -160,13 +164,34 @@ def _unary_inplace(name: str):
     return op
 
 
+def _check_result(x: Tensor, new: Tensor, name: str) -> None:
+    if new.dtype.category > x.dtype.category:  # e.g. sqrt_ of an integer tensor
+        raise RuntimeError(f"{name}_: result type {new.dtype.name} can't be cast to the "
+                           f"desired output type {x.dtype.name}")
+    if new.shape != x.shape:  # e.g. addmm_ of a bias row: the result would not fit
+        raise RuntimeError(f"{name}_: output with shape {list(x.shape)} doesn't match the "
+                           f"broadcast shape {list(new.shape)}")
+
+
 neg_, abs_, exp_, log_, sqrt_, sin_, cos_, tanh_, sigmoid_, relu_, clamp_, sign_ = (
-    _unary_inplace(n) for n in ("neg", "abs", "exp", "log", "sqrt", "sin", "cos", "tanh",
-                                "sigmoid", "relu", "clamp", "sign"))
+    _inplace_of(n) for n in ("neg", "abs", "exp", "log", "sqrt", "sin", "cos", "tanh",
+                             "sigmoid", "relu", "clamp", "sign"))
 clip_ = clamp_
 
 
-floor_ = _unary_inplace("floor")
+floor_ = _inplace_of("floor")
+
+# BLAS-style, index and pointwise ops (ops/blas.py, index_ops.py, pointwise.py)
+addmm_, addmv_, addr_, baddbmm_, addbmm_, addcmul_, addcdiv_ = (
+    _inplace_of(n) for n in ("addmm", "addmv", "addr", "baddbmm", "addbmm", "addcmul",
+                             "addcdiv"))
+index_add_, index_copy_, index_fill_, scatter_reduce_ = (
+    _inplace_of(n) for n in ("index_add", "index_copy", "index_fill", "scatter_reduce"))
+(trunc_, fix_, ceil_, round_, frac_, copysign_, heaviside_, sinh_, cosh_, log2_, log10_,
+ exp2_, hypot_, logit_, xlogy_, nan_to_num_) = (
+    _inplace_of(n) for n in ("trunc", "fix", "ceil", "round", "frac", "copysign", "heaviside",
+                             "sinh", "cosh", "log2", "log10", "exp2", "hypot", "logit",
+                             "xlogy", "nan_to_num"))
 
 
 def masked_fill_(x: Tensor, mask: Tensor, value) -> Tensor:

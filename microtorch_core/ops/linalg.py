@@ -1,12 +1,14 @@
-"""Matrix products: ``matmul`` (``@``) for 1-D, 2-D and batched inputs, with broadcasting."""
+"""Matrix products: ``matmul`` (``@``) for 1-D, 2-D and batched inputs, with broadcasting;
+``dot``, ``outer`` and the 3-D ``cross`` product."""
 
 from __future__ import annotations
 
 from .. import dtypes
 from ..autograd.function import Function
-from ..tensor import Tensor
+from ..tensor import Tensor, _wrap_dim
 from .elementwise import same_device
-from .views import broadcast_shapes, broadcast_view
+from .indexing import cat, narrow
+from .views import broadcast_shapes, broadcast_view, expand
 
 
 class MatMul(Function):
@@ -85,3 +87,39 @@ def outer(a: Tensor, b: Tensor) -> Tensor:
     """Outer product of two 1-D tensors."""
     return a.reshape(-1, 1) * b.reshape(1, -1)
 
+
+
+def linalg_cross(a: Tensor, b: Tensor, *, dim: int = -1) -> Tensor:
+    """The cross product of 3-vectors along ``dim`` (size 3 in both), batch dims broadcast,
+    as ``torch.linalg.cross``.
+
+    >>> linalg_cross(tensor([1.0, 0.0, 0.0]), tensor([0.0, 1.0, 0.0]))
+    tensor([0., 0., 1.])
+    """
+    if a.dim() != b.dim():
+        raise RuntimeError(f"linalg.cross: inputs must have the same number of dimensions, "
+                           f"got shapes {tuple(a.shape)} and {tuple(b.shape)}")
+    if a.dtype is not b.dtype:
+        raise RuntimeError(f"linalg.cross: inputs must have the same dtype, got "
+                           f"{a.dtype.name} and {b.dtype.name}")
+    same_device(a, b)
+    d = _wrap_dim(dim, a.dim())
+    if a.shape[d] != 3 or b.shape[d] != 3:
+        raise RuntimeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got "
+                           f"{a.shape[d]} and {b.shape[d]}")
+    shape = broadcast_shapes(a.shape, b.shape)
+    a0, a1, a2 = (narrow(expand(a, shape), d, i, 1) for i in range(3))
+    b0, b1, b2 = (narrow(expand(b, shape), d, i, 1) for i in range(3))
+    return cat([a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0], d)
+
+
+def cross(a: Tensor, b: Tensor, dim: int | None = None) -> Tensor:
+    """The cross product along ``dim``, as ``torch.cross``. Without ``dim`` it is the first
+    dim of size 3 (PyTorch deprecates that default; ``linalg.cross`` takes the last dim)."""
+    if dim is None:
+        shape = broadcast_shapes(a.shape, b.shape)
+        dim = next((i for i, n in enumerate(shape) if n == 3), None)
+        if dim is None:
+            raise RuntimeError(f"cross(): no dimension of size 3 in input of shape "
+                               f"{tuple(shape)}")
+    return linalg_cross(a, b, dim=dim)

@@ -1,4 +1,4 @@
-"""Moving elements around: flip, roll, repeat, tile, repeat_interleave, meshgrid.
+"""Moving elements around: flip, rot90, roll, repeat, tile, repeat_interleave, meshgrid.
 
 All are built from views, ``cat`` and the ``gather`` kernel, so they run on every backend and
 need no kernel of their own. ``flip`` alone is a Function: reversing is its own inverse, so
@@ -104,6 +104,33 @@ def flipud(x: Tensor) -> Tensor:
     if x.dim() < 1:
         raise RuntimeError("Input must be >= 1-d. (got a 0-d tensor)")
     return flip(x, (0,))
+
+
+def rot90(x: Tensor, k: int = 1, dims: Sequence[int] = (0, 1)) -> Tensor:
+    """``x`` rotated by 90 degrees ``k`` times in the plane of ``dims``, from the first
+    towards the second, as ``torch.rot90``: a flip and a transpose (a copy).
+
+    >>> rot90(tensor([[1, 2], [3, 4]]))
+    tensor([[2, 4],
+            [1, 3]])
+    """
+    dims = _int_tuple(dims, "rot90(): dims")
+    if len(dims) != 2:
+        raise RuntimeError(f"expected total rotation dims == 2, but got dims = {len(dims)}")
+    if x.dim() < 2:
+        raise RuntimeError(f"expected total dims >= 2, but got total dims = {x.dim()}")
+    d0, d1 = (_wrap_dim(d, x.dim()) for d in dims)
+    if d0 == d1:
+        raise RuntimeError(f"expected rotation dims to be different, but got dim0 = {dims[0]} "
+                           f"and dim1 = {dims[1]}")
+    k %= 4
+    if k == 1:
+        return flip(x, (d1,)).transpose(d0, d1)
+    if k == 2:
+        return flip(x, (d0, d1))
+    if k == 3:
+        return flip(x, (d0,)).transpose(d0, d1)
+    return clone(x)
 
 
 # -- roll ----------------------------------------------------------------------------------

@@ -356,3 +356,13 @@ def contiguous(x: Tensor) -> Tensor:
 def clone(x: Tensor) -> Tensor:
     """A copy with its own storage (differentiable)."""
     return Contiguous.apply(x)
+
+
+def swapaxes(x: Tensor, axis0: int, axis1: int) -> Tensor:
+    """Swap two dims (a view): NumPy's name for ``transpose``."""
+    return transpose(x, axis0, axis1)
+
+
+def swapdims(x: Tensor, dim0: int, dim1: int) -> Tensor:
+    """Swap two dims (a view): another name for ``transpose``."""
+    return transpose(x, dim0, dim1)

@@ -124,6 +124,24 @@ def test_ops_that_build_their_own_indices_do_not_read_the_device(device, host_re
     assert host_reads == []
 
 
+def test_deepcopy_gives_an_independent_leaf_on_the_same_device(device):
+    import copy
+
+    layer = mt.nn.Linear(3, 2).to(device)
+    layer(mt.ones(1, 3, device=device)).sum().backward()
+    twin = copy.deepcopy(layer)
+    assert type(twin.weight) is mt.nn.Parameter and twin.weight.requires_grad
+    assert twin.weight.device == layer.weight.device
+    assert_close(twin.weight.grad, layer.weight.grad)
+    with mt.no_grad():
+        twin.weight.add_(1.0)  # written through the copy's own storage
+        assert_close(twin.weight, layer.weight + 1.0)
+        x = mt.ones(1, 3, device=device)
+        assert_close(twin(x), layer(x) + 3.0)
+    with pytest.raises(RuntimeError, match="graph leaves.*MulBackward0"):
+        copy.deepcopy(layer.weight * 2)
+
+
 # -- random numbers ------------------------------------------------------------------------------
 def test_philox_known_answer():
     zero = np.zeros(1, np.uint32)
