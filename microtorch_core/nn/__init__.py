@@ -3,28 +3,43 @@
 ====================  ===================================================================
 ``module.py``         ``Module``: parameters, sub-modules, state dicts, train/eval, ``to``
 ``parameter.py``      ``Parameter``: a tensor a module trains
-``linear.py``         ``Linear``, ``Identity``
+``linear.py``         ``Linear``, ``Bilinear``, ``Identity``
 ``sparse.py``         ``Embedding``
-``conv.py``           ``Conv1d``, ``Conv2d``
+``conv.py``           ``Conv1d``, ``Conv2d``, ``ConvTranspose1d``, ``ConvTranspose2d``
 ``pooling.py``        ``MaxPool1d``, ``MaxPool2d``, ``AvgPool1d``, ``AvgPool2d``,
                       ``AdaptiveAvgPool1d``, ``AdaptiveAvgPool2d``, ``AdaptiveMaxPool1d``,
                       ``AdaptiveMaxPool2d``
+``upsampling.py``     ``Upsample``, ``UpsamplingNearest2d``, ``UpsamplingBilinear2d``,
+                      ``PixelShuffle``, ``PixelUnshuffle``
 ``batchnorm.py``      ``BatchNorm1d``, ``BatchNorm2d``
-``normalization.py``  ``LayerNorm``, ``GroupNorm``
+``normalization.py``  ``LayerNorm``, ``GroupNorm``, ``InstanceNorm1d``, ``InstanceNorm2d``,
+                      ``RMSNorm``, ``LocalResponseNorm``
 ``rnn.py``            ``RNNCell``, ``LSTMCell``, ``GRUCell``, ``RNN``, ``LSTM``, ``GRU``
-``activation.py``     ``ReLU``, ``GELU``, ``Sigmoid``, ``Tanh``, ``Softmax``, ``LogSoftmax``,
-                      ``LeakyReLU``, ``ELU``, ``SiLU``, ``Mish``, ``Softplus``, ``Hardtanh``,
-                      ``Softsign``
-``dropout.py``        ``Dropout``
+``attention.py``      ``MultiheadAttention``
+``transformer.py``    ``TransformerEncoderLayer``, ``TransformerEncoder``,
+                      ``TransformerDecoderLayer``, ``TransformerDecoder``, ``Transformer``
+``activation.py``     ``ReLU``, ``ReLU6``, ``GELU``, ``Sigmoid``, ``Tanh``, ``Softmax``,
+                      ``LogSoftmax``, ``Softmin``, ``Softmax2d``, ``LeakyReLU``, ``PReLU``,
+                      ``ELU``, ``SELU``, ``CELU``, ``SiLU``, ``Mish``, ``Softplus``,
+                      ``Hardtanh``, ``Hardswish``, ``Hardsigmoid``, ``LogSigmoid``,
+                      ``Softsign``, ``GLU``, ``Threshold``, ``Tanhshrink``, ``Hardshrink``,
+                      ``Softshrink``
+``dropout.py``        ``Dropout``, ``Dropout1d``, ``Dropout2d``, ``AlphaDropout``
+``padding.py``        ``ZeroPad1d``/``2d``, ``ConstantPad1d``/``2d``, ``ReflectionPad1d``/``2d``,
+                      ``ReplicationPad1d``/``2d``, ``CircularPad1d``/``2d``
+``distance.py``       ``CosineSimilarity``, ``PairwiseDistance``
 ``flatten.py``        ``Flatten``, ``Unflatten``
+``fold.py``           ``Unfold`` (im2col), ``Fold`` (col2im)
 ``container.py``      ``Sequential``, ``ModuleList``, ``ModuleDict``, ``ParameterList``
 ``loss.py``           ``MSELoss``, ``L1Loss``, ``SmoothL1Loss``, ``HuberLoss``, ``NLLLoss``,
-                      ``CrossEntropyLoss``, ``BCELoss``, ``BCEWithLogitsLoss``, ``KLDivLoss``
-``functional.py``     the same as functions (``F.linear``, ``F.embedding``, ``F.silu``...),
-                      with the rest written by concept and re-exported: ``functional_norm.py``
-                      (``F.layer_norm``...), ``functional_loss.py`` (``F.cross_entropy``...),
-                      ``functional_spatial.py`` (``F.conv2d``, ``F.max_pool2d``, ``F.pad``...)
-                      and ``functional_adaptive.py`` (``F.adaptive_avg_pool2d``...)
+                      ``CrossEntropyLoss``, ``BCELoss``, ``BCEWithLogitsLoss``, ``KLDivLoss``,
+                      ``PoissonNLLLoss``, ``GaussianNLLLoss``, ``MarginRankingLoss``,
+                      ``HingeEmbeddingLoss``, ``CosineEmbeddingLoss``, ``TripletMarginLoss``,
+                      ``SoftMarginLoss``, ``MultiLabelSoftMarginLoss``, ``MultiMarginLoss``,
+                      ``MultiLabelMarginLoss``
+``functional.py``     the same as functions (``F.linear``, ``F.relu``, ``F.conv2d``,
+                      ``F.cross_entropy``...); the rest of the ``functional_*.py`` files,
+                      written by concept, are listed in its docstring and re-exported by it
 ``init.py``           weight initialisation (``kaiming_uniform_``, ``xavier_normal_``...)
 ``utils.py``          ``clip_grad_norm_``, ``clip_grad_value_``, ``parameters_to_vector``...
 ====================  ===================================================================
@@ -32,39 +47,85 @@
 
 from . import functional, init, utils
 from .activation import (
+    CELU,
     ELU,
     GELU,
+    GLU,
+    SELU,
+    Hardshrink,
+    Hardsigmoid,
+    Hardswish,
     Hardtanh,
     LeakyReLU,
+    LogSigmoid,
     LogSoftmax,
     Mish,
+    PReLU,
     ReLU,
+    ReLU6,
     Sigmoid,
     SiLU,
     Softmax,
+    Softmax2d,
+    Softmin,
     Softplus,
+    Softshrink,
     Softsign,
     Tanh,
+    Tanhshrink,
+    Threshold,
 )
+from .attention import MultiheadAttention
 from .batchnorm import BatchNorm1d, BatchNorm2d
 from .container import ModuleDict, ModuleList, ParameterList, Sequential
-from .conv import Conv1d, Conv2d
-from .dropout import Dropout
+from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
+from .distance import CosineSimilarity, PairwiseDistance
+from .dropout import AlphaDropout, Dropout, Dropout1d, Dropout2d
 from .flatten import Flatten, Unflatten
-from .linear import Identity, Linear
+from .fold import Fold, Unfold
+from .linear import Bilinear, Identity, Linear
 from .loss import (
     BCELoss,
     BCEWithLogitsLoss,
+    CosineEmbeddingLoss,
     CrossEntropyLoss,
+    GaussianNLLLoss,
+    HingeEmbeddingLoss,
     HuberLoss,
     KLDivLoss,
     L1Loss,
+    MarginRankingLoss,
     MSELoss,
+    MultiLabelMarginLoss,
+    MultiLabelSoftMarginLoss,
+    MultiMarginLoss,
     NLLLoss,
+    PoissonNLLLoss,
     SmoothL1Loss,
+    SoftMarginLoss,
+    TripletMarginLoss,
 )
 from .module import Module
-from .normalization import GroupNorm, LayerNorm
+from .normalization import (
+    GroupNorm,
+    InstanceNorm1d,
+    InstanceNorm2d,
+    LayerNorm,
+    LocalResponseNorm,
+    RMSNorm,
+)
+from .padding import (
+    CircularPad1d,
+    CircularPad2d,
+    ConstantPad1d,
+    ConstantPad2d,
+    ReflectionPad1d,
+    ReflectionPad2d,
+    ReplicationPad1d,
+    ReplicationPad2d,
+    ZeroPad1d,
+    ZeroPad2d,
+)
 from .parameter import Parameter
 from .pooling import (
     AdaptiveAvgPool1d,
@@ -78,18 +139,45 @@ from .pooling import (
 )
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from .sparse import Embedding
+from .transformer import (
+    Transformer,
+    TransformerDecoder,
+    TransformerDecoderLayer,
+    TransformerEncoder,
+    TransformerEncoderLayer,
+)
+from .upsampling import (
+    PixelShuffle,
+    PixelUnshuffle,
+    Upsample,
+    UpsamplingBilinear2d,
+    UpsamplingNearest2d,
+)
 
 __all__ = [
     "functional", "init", "utils", "Module", "Parameter",
-    "Linear", "Identity", "Embedding", "Conv1d", "Conv2d",
+    "Linear", "Identity", "Embedding", "Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d",
     "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d",
     "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d",
-    "BatchNorm1d", "BatchNorm2d", "LayerNorm", "GroupNorm",
+    "Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d", "PixelShuffle", "PixelUnshuffle",
+    "BatchNorm1d", "BatchNorm2d", "LayerNorm", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d",
+    "RMSNorm", "LocalResponseNorm",
     "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell", "RNNBase", "RNN", "LSTM", "GRU",
+    "MultiheadAttention", "TransformerEncoderLayer", "TransformerEncoder",
+    "TransformerDecoderLayer", "TransformerDecoder", "Transformer",
     "ReLU", "GELU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "LeakyReLU", "ELU", "SiLU",
-    "Mish", "Softplus", "Hardtanh", "Softsign",
-    "Dropout", "Flatten", "Unflatten", "Sequential", "ModuleList", "ModuleDict",
+    "Mish", "Softplus", "Hardtanh", "Softsign", "ReLU6", "Hardswish", "Hardsigmoid",
+    "LogSigmoid", "SELU", "CELU", "GLU", "PReLU", "Softmin", "Softmax2d", "Threshold",
+    "Tanhshrink", "Hardshrink", "Softshrink",
+    "Dropout", "Dropout1d", "Dropout2d", "AlphaDropout",
+    "ZeroPad1d", "ZeroPad2d", "ConstantPad1d", "ConstantPad2d", "ReflectionPad1d",
+    "ReflectionPad2d", "ReplicationPad1d", "ReplicationPad2d", "CircularPad1d", "CircularPad2d",
+    "CosineSimilarity", "PairwiseDistance",
+    "Flatten", "Unflatten", "Sequential", "ModuleList", "ModuleDict",
     "ParameterList",
     "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "NLLLoss", "CrossEntropyLoss", "BCELoss",
-    "BCEWithLogitsLoss", "KLDivLoss",
+    "BCEWithLogitsLoss", "KLDivLoss", "PoissonNLLLoss", "GaussianNLLLoss", "MarginRankingLoss",
+    "HingeEmbeddingLoss", "CosineEmbeddingLoss", "TripletMarginLoss", "SoftMarginLoss",
+    "MultiLabelSoftMarginLoss", "MultiMarginLoss", "MultiLabelMarginLoss",
+    "Bilinear", "Unfold", "Fold",
 ]

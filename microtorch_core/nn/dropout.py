@@ -1,4 +1,7 @@
-"""``Dropout``: random zeroing in training mode, the identity in eval mode."""
+"""Dropout modules: random zeroing in training mode, the identity in eval mode. ``Dropout``
+drops elements, ``Dropout1d`` and ``Dropout2d`` whole channels, ``AlphaDropout`` sets
+elements to SELU's saturation value so that self-normalising networks stay normalised (see
+the functions of the same names in ``nn.functional``)."""
 
 from __future__ import annotations
 
@@ -7,7 +10,20 @@ from . import functional as F
 from .module import Module
 
 
-class Dropout(Module):
+class _DropoutNd(Module):
+    """What the dropouts share: the probability ``p``, checked, and the ``inplace`` flag."""
+
+    def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
+        super().__init__()
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+        self.p, self.inplace = p, inplace
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}, inplace={self.inplace}"
+
+
+class Dropout(_DropoutNd):
     """Zero each element with probability ``p`` while ``self.training`` and scale the others
     by 1/(1-p); call ``model.eval()`` to turn it off.
 
@@ -16,14 +32,30 @@ class Dropout(Module):
     [1.0, 1.0, 1.0]
     """
 
-    def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
-        super().__init__()
-        if not 0.0 <= p <= 1.0:
-            raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
-        self.p, self.inplace = p, inplace
-
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return F.dropout(input, self.p, self.training, self.inplace)
 
-    def extra_repr(self) -> str:
-        return f"p={self.p}, inplace={self.inplace}"
+
+class Dropout1d(_DropoutNd):
+    """Zero whole channels of a (N, C, L) or (C, L) input with probability ``p`` while
+    training, scaling the others by 1/(1-p)."""
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.dropout1d(input, self.p, self.training, self.inplace)
+
+
+class Dropout2d(_DropoutNd):
+    """Zero whole channels of a (N, C, H, W) input with probability ``p`` while training,
+    scaling the others by 1/(1-p)."""
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.dropout2d(input, self.p, self.training, self.inplace)
+
+
+class AlphaDropout(_DropoutNd):
+    """Alpha dropout while training (see ``F.alpha_dropout``): keeps a standard normal
+    input's mean and variance, for use with ``SELU``. Unlike PyTorch's, which ignores it,
+    ``inplace=True`` does write into the input."""
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.alpha_dropout(input, self.p, self.training, self.inplace)

@@ -3,36 +3,87 @@
 Everything here is a composite of Tensor ops, so it runs on every backend and its gradient
 comes from autograd; the modules in ``nn`` are thin wrappers that hold parameters.
 
-This file holds ``linear``, ``embedding``, ``dropout`` and the activations. The rest is
+This file holds ``linear``, ``embedding``, ``one_hot`` and the dropouts. The rest is
 written by concept and re-exported from here:
 
-==========================  ===============================================================
-``functional_norm.py``      ``batch_norm``, ``layer_norm``, ``group_norm``
-``functional_loss.py``      ``mse_loss``, ``l1_loss``, ``smooth_l1_loss``, ``huber_loss``,
-                            ``nll_loss``, ``cross_entropy``, ``binary_cross_entropy``,
-                            ``binary_cross_entropy_with_logits``, ``kl_div``
-``functional_spatial.py``   ``pad``, ``conv1d``/``2d``, ``max_pool1d``/``2d``,
-                            ``avg_pool1d``/``2d``
-``functional_adaptive.py``  ``adaptive_avg_pool1d``/``2d``, ``adaptive_max_pool1d``/``2d``
-==========================  ===============================================================
+=================================  ================================================================
+``functional_activation.py``       ``relu``, ``gelu``, ``silu``, ``selu``, ``glu``, ``prelu``,
+                                   ``softmin``, ``hardswish``, ``softshrink``... (every activation)
+``functional_norm.py``             ``batch_norm``, ``instance_norm``, ``layer_norm``,
+                                   ``group_norm``, ``rms_norm``, ``local_response_norm``
+``functional_distance.py``         ``normalize``, ``cosine_similarity``, ``pairwise_distance``
+``functional_loss.py``             ``mse_loss``, ``l1_loss``, ``smooth_l1_loss``, ``huber_loss``,
+                                   ``nll_loss``, ``cross_entropy``, ``binary_cross_entropy``,
+                                   ``binary_cross_entropy_with_logits``, ``kl_div``
+``functional_margin_loss.py``      ``margin_ranking_loss``, ``hinge_embedding_loss``,
+                                   ``cosine_embedding_loss``, ``triplet_margin_loss``,
+                                   ``soft_margin_loss``, ``multilabel_soft_margin_loss``,
+                                   ``multi_margin_loss``, ``multilabel_margin_loss``
+``functional_likelihood_loss.py``  ``poisson_nll_loss``, ``gaussian_nll_loss``
+``functional_spatial.py``          ``pad``, ``conv1d``/``2d``, ``max_pool1d``/``2d``,
+                                   ``avg_pool1d``/``2d``
+``functional_adaptive.py``         ``adaptive_avg_pool1d``/``2d``, ``adaptive_max_pool1d``/``2d``
+``functional_resample.py``         ``conv_transpose1d``/``2d``, ``interpolate``,
+                                   ``pixel_shuffle``, ``pixel_unshuffle``
+``functional_fold.py``             ``unfold`` (im2col), ``fold`` (col2im)
+``functional_bilinear.py``         ``bilinear``
+``functional_attention.py``        ``scaled_dot_product_attention``,
+                                   ``multi_head_attention_forward``
+=================================  ================================================================
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+import warnings
 
 from .. import dtypes, ops
 from ..autograd.grad_mode import no_grad
-from ..creation import rand, tensor
+from ..creation import arange, rand, tensor
 from ..ops.indexing import index_range, index_select_unchecked
 from ..tensor import Tensor
+from .functional_activation import (
+    _SELU_ALPHA,
+    _SELU_SCALE,
+    _maybe_inplace,
+    celu,
+    elu,
+    gelu,
+    glu,
+    hardshrink,
+    hardsigmoid,
+    hardswish,
+    hardtanh,
+    leaky_relu,
+    log_softmax,
+    logsigmoid,
+    mish,
+    prelu,
+    relu,
+    relu6,
+    selu,
+    sigmoid,
+    silu,
+    softmax,
+    softmin,
+    softplus,
+    softshrink,
+    softsign,
+    tanh,
+    tanhshrink,
+    threshold,
+)
 from .functional_adaptive import (
     adaptive_avg_pool1d,
     adaptive_avg_pool2d,
     adaptive_max_pool1d,
     adaptive_max_pool2d,
 )
+from .functional_attention import multi_head_attention_forward, scaled_dot_product_attention
+from .functional_bilinear import bilinear
+from .functional_distance import cosine_similarity, normalize, pairwise_distance
+from .functional_fold import fold, unfold
+from .functional_likelihood_loss import gaussian_nll_loss, poisson_nll_loss
 from .functional_loss import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -44,7 +95,31 @@ from .functional_loss import (
     nll_loss,
     smooth_l1_loss,
 )
-from .functional_norm import batch_norm, group_norm, layer_norm
+from .functional_margin_loss import (
+    cosine_embedding_loss,
+    hinge_embedding_loss,
+    margin_ranking_loss,
+    multi_margin_loss,
+    multilabel_margin_loss,
+    multilabel_soft_margin_loss,
+    soft_margin_loss,
+    triplet_margin_loss,
+)
+from .functional_norm import (
+    batch_norm,
+    group_norm,
+    instance_norm,
+    layer_norm,
+    local_response_norm,
+    rms_norm,
+)
+from .functional_resample import (
+    conv_transpose1d,
+    conv_transpose2d,
+    interpolate,
+    pixel_shuffle,
+    pixel_unshuffle,
+)
 from .functional_spatial import (
     avg_pool1d,
     avg_pool2d,
@@ -56,21 +131,24 @@ from .functional_spatial import (
 )
 
 __all__ = [
-    "linear", "embedding", "dropout",
-    "relu", "gelu", "sigmoid", "tanh", "softmax", "log_softmax", "leaky_relu", "elu", "silu",
-    "softplus", "mish", "hardtanh", "softsign",
-    "batch_norm", "layer_norm", "group_norm",
+    "linear", "embedding", "one_hot", "dropout", "dropout1d", "dropout2d", "alpha_dropout",
+    "relu", "relu6", "gelu", "sigmoid", "tanh", "softmax", "log_softmax", "softmin",
+    "leaky_relu", "elu", "selu", "celu", "silu", "softplus", "mish", "hardtanh", "hardswish",
+    "hardsigmoid", "logsigmoid", "softsign", "glu", "prelu", "threshold", "tanhshrink",
+    "hardshrink", "softshrink",
+    "batch_norm", "instance_norm", "layer_norm", "group_norm", "rms_norm", "local_response_norm",
+    "normalize", "cosine_similarity", "pairwise_distance",
     "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "nll_loss", "cross_entropy",
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div",
     "pad", "conv1d", "conv2d", "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d",
     "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d",
+    "conv_transpose1d", "conv_transpose2d", "interpolate", "pixel_shuffle", "pixel_unshuffle",
+    "scaled_dot_product_attention", "multi_head_attention_forward",
+    "margin_ranking_loss", "hinge_embedding_loss", "cosine_embedding_loss",
+    "triplet_margin_loss", "soft_margin_loss", "multilabel_soft_margin_loss",
+    "multi_margin_loss", "multilabel_margin_loss", "poisson_nll_loss", "gaussian_nll_loss",
+    "unfold", "fold", "bilinear",
 ]
-
-softmax = ops.softmax
-log_softmax = ops.log_softmax
-sigmoid = ops.sigmoid
-tanh = ops.tanh
-
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:  # noqa: A002
     """y = x W^T + b, with ``weight`` of shape (out_features, in_features)."""
@@ -78,110 +156,93 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     return out + bias if bias is not None else out
 
 
-def relu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
-    """max(x, 0)"""
-    return input.relu_() if inplace else ops.relu(input)
+# -- dropout ------------------------------------------------------------------------------------
+def _check_probability(p: float) -> None:
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
 
 
-def gelu(input: Tensor, approximate: str = "none") -> Tensor:  # noqa: A002
-    """x * Phi(x), Phi the standard normal CDF: exact with ``erf``, or PyTorch's ``'tanh'``
-    approximation 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))."""
-    if approximate == "none":
-        return 0.5 * input * (1 + ops.erf(input * (1 / math.sqrt(2.0))))
-    if approximate == "tanh":
-        inner = math.sqrt(2.0 / math.pi) * (input + 0.044715 * input * input * input)
-        return 0.5 * input * (1 + ops.tanh(inner))
-    raise ValueError(f"approximate argument must be either 'none' or 'tanh', got "
-                     f"{approximate!r}")
-
-
-def _maybe_inplace(input: Tensor, inplace: bool,  # noqa: A002
-                   fn: Callable[[Tensor], Tensor]) -> Tensor:
-    """``fn(input)``, or with ``inplace`` the same values written into ``input``. When the
-    graph records it, ``fn`` runs on a copy, since its backward may need the old values."""
-    if not inplace:
-        return fn(input)
-    return input.copy_(fn(input.clone() if input.requires_grad else input))
-
-
-def _check_floating(name: str, input: Tensor) -> None:  # noqa: A002
-    if not input.dtype.is_floating_point:
-        raise NotImplementedError(f"{name} is implemented for floating dtypes only, got "
-                                  f"{input.dtype.name}")
-
-
-def leaky_relu(input: Tensor, negative_slope: float = 0.01,  # noqa: A002
-               inplace: bool = False) -> Tensor:
-    """x where x > 0, else negative_slope * x (the gradient at 0 is negative_slope, as in
-    PyTorch)."""
-    _check_floating("leaky_relu", input)
-    return _maybe_inplace(input, inplace,
-                          lambda x: ops.where(x > 0, x, x * negative_slope))
-
-
-def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
-    """x where x > 0, else alpha * (exp(x) - 1)."""
-    _check_floating("elu", input)
-    # exp of min(x, 0): exp(x) of a large x would overflow, and its inf gradient (times the
-    # 0 that ``where`` sends to the branch not taken) would make a nan
-    return _maybe_inplace(input, inplace, lambda x: ops.where(
-        x > 0, x, alpha * ops.expm1(ops.clamp(x, max=0.0))))
-
-
-def silu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
-    """x * sigmoid(x), also called swish."""
-    _check_floating("silu", input)
-    return _maybe_inplace(input, inplace, lambda x: x * ops.sigmoid(x))
-
-
-def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:  # noqa: A002
-    """log(1 + exp(beta x)) / beta, a smooth ReLU; x itself where beta x > threshold (where
-    the two agree to float precision and the exp could overflow)."""
-    _check_floating("softplus", input)
-    scaled = input * beta
-    smooth = ops.log1p(ops.clamp(scaled, max=threshold).exp()) / beta
-    return ops.where(scaled > threshold, input, smooth)
-
-
-def mish(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
-    """x * tanh(softplus(x))."""
-    _check_floating("mish", input)
-    return _maybe_inplace(input, inplace, lambda x: x * ops.tanh(softplus(x)))
-
-
-def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,  # noqa: A002
-             inplace: bool = False) -> Tensor:
-    """x clamped to [min_val, max_val]. The gradient is 0 outside (min_val, max_val) and at
-    its ends too, as in PyTorch (``clamp`` would pass it at the ends)."""
-    if min_val > max_val:
-        raise ValueError(f"min_val cannot be greater than max_val, got min_val={min_val} and "
-                         f"max_val={max_val}")
-
-    def clamped(x: Tensor) -> Tensor:
-        inside = (x > min_val) & (x < max_val)
-        return ops.where(inside, x, ops.clamp(x.detach(), min_val, max_val))
-
-    return _maybe_inplace(input, inplace, clamped)
-
-
-def softsign(input: Tensor) -> Tensor:  # noqa: A002
-    """x / (1 + |x|)."""
-    _check_floating("softsign", input)
-    return input / (1 + input.abs())
+def _dropout(input: Tensor, p: float, training: bool, inplace: bool,  # noqa: A002
+             noise_shape: tuple[int, ...]) -> Tensor:
+    """Zero with probability ``p`` and scale the rest by 1/(1-p), one draw per element of
+    ``noise_shape`` (the input's shape, or 1 along the dims a whole channel shares)."""
+    if not training or p == 0.0:
+        return input
+    if p == 1.0:
+        return _maybe_inplace(input, inplace, lambda x: x * 0)
+    keep = rand(noise_shape, dtype=input.dtype, device=input.device) < (1 - p)
+    return _maybe_inplace(input, inplace, lambda x: ops.where(keep, x * (1.0 / (1 - p)), 0.0))
 
 
 def dropout(input: Tensor, p: float = 0.5, training: bool = True,  # noqa: A002
             inplace: bool = False) -> Tensor:
     """Zero each element with probability ``p`` and scale the rest by 1/(1-p), so the
     expected value is unchanged; the identity when not ``training``."""
-    if not 0.0 <= p <= 1.0:
-        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    _check_probability(p)
+    return _dropout(input, p, training, inplace, tuple(input.shape))
+
+
+def dropout1d(input: Tensor, p: float = 0.5, training: bool = True,  # noqa: A002
+              inplace: bool = False) -> Tensor:
+    """Zero whole channels of a (N, C, L) or unbatched (C, L) input with probability ``p``,
+    and scale the rest by 1/(1-p), as ``torch.nn.functional.dropout1d``. Neighbouring
+    elements of a channel are correlated, so dropping them one by one would regularise
+    little."""
+    _check_probability(p)
+    if input.dim() not in (2, 3):
+        raise RuntimeError(f"dropout1d: Expected 2D or 3D input, but received a "
+                           f"{input.dim()}D input. Note that dropout1d exists to provide "
+                           f"channel-wise dropout on inputs with 1 spatial dimension, a channel "
+                           f"dimension, and an optional batch dimension (i.e. 2D or 3D inputs).")
+    return _dropout(input, p, training, inplace, tuple(input.shape[:-1]) + (1,))
+
+
+def dropout2d(input: Tensor, p: float = 0.5, training: bool = True,  # noqa: A002
+              inplace: bool = False) -> Tensor:
+    """Zero whole channels (dim 1) of a (N, C, H, W) input with probability ``p``, and scale
+    the rest by 1/(1-p), as ``torch.nn.functional.dropout2d``. Like PyTorch it reads a 3-D
+    input as (N, C, L), and warns about it and about inputs that are not 4-D."""
+    _check_probability(p)
+    if input.dim() not in (3, 4):
+        warnings.warn(f"dropout2d: Received a {input.dim()}-D input to dropout2d, which is "
+                      f"deprecated and will result in an error in a future release. To retain "
+                      f"the behavior and silence this warning, please use dropout instead.",
+                      stacklevel=2)
+    if input.dim() == 3:
+        warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that "
+                      "channel-wise 1D dropout behavior is desired - input is interpreted as "
+                      "shape (N, C, L), where C is the channel dim. To maintain the 1D "
+                      "channel-wise dropout behavior, please switch to using dropout1d instead.",
+                      stacklevel=2)
+    if input.dim() < 2:
+        raise RuntimeError(f"Feature dropout requires at least 2 dimensions in the input, got "
+                           f"shape {tuple(input.shape)}")
+    return _dropout(input, p, training, inplace,
+                    tuple(input.shape[:2]) + (1,) * (input.dim() - 2))
+
+
+# SELU's outputs saturate at -scale * alpha for very negative inputs: alpha dropout sets a
+# dropped unit to that value, where SELU would put an "off" unit, rather than to 0
+_ALPHA_PRIME = _SELU_SCALE * _SELU_ALPHA
+
+
+def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False,  # noqa: A002
+                  inplace: bool = False) -> Tensor:
+    """Dropout for self-normalising networks (``selu``), as ``torch.nn.functional
+    .alpha_dropout``: each element is set with probability ``p`` to SELU's saturation value
+    -alpha' (instead of 0), then all go through an affine map a x + b chosen so that an input
+    of mean 0 and variance 1 keeps them. Note ``training`` is False by default, as in
+    PyTorch."""
+    _check_probability(p)
     if not training or p == 0.0:
         return input
     if p == 1.0:
         return _maybe_inplace(input, inplace, lambda x: x * 0)
-    keep = rand(input.shape, dtype=input.dtype, device=input.device) < (1 - p)
-    return _maybe_inplace(input, inplace, lambda x: ops.where(keep, x * (1.0 / (1 - p)), 0.0))
+    keep = rand(tuple(input.shape), dtype=input.dtype, device=input.device) < (1 - p)
+    a = 1.0 / math.sqrt((_ALPHA_PRIME ** 2 * p + 1) * (1 - p))
+    b = _ALPHA_PRIME * a * p
+    return _maybe_inplace(input, inplace,
+                          lambda x: ops.where(keep, x * a, -_ALPHA_PRIME * a) + b)
 
 
 # -- embedding ----------------------------------------------------------------------------------
@@ -245,3 +306,33 @@ def _renorm_rows_(weight: Tensor, index: Tensor, max_norm: float, norm_type: flo
             norms = (picked.abs() ** norm_type).sum(1) ** (1.0 / norm_type)
         scale = ops.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
         weight[rows] = picked * scale.unsqueeze(1)
+
+
+# -- one-hot ------------------------------------------------------------------------------------
+def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
+    """An int64 tensor of shape ``tensor.shape + (num_classes,)``, 1 at each class index of
+    ``tensor`` and 0 elsewhere, as ``torch.nn.functional.one_hot``. ``num_classes=-1`` means
+    one more than the largest index.
+
+    >>> one_hot(microtorch_core.tensor([0, 2]), 3).tolist()
+    [[1, 0, 0], [0, 0, 1]]
+    """
+    if not isinstance(tensor, Tensor) or tensor.dtype is not dtypes.int64:
+        got = tensor.dtype.name if isinstance(tensor, Tensor) else type(tensor).__name__
+        raise RuntimeError(f"one_hot is only applicable to index tensor of type LongTensor, "
+                           f"got {got}")
+    if tensor.numel() == 0:
+        if num_classes <= 0:
+            raise RuntimeError(f"Can not infer total number of classes from empty tensor (got "
+                               f"num_classes={num_classes}).")
+    else:
+        lo, hi = index_range(tensor)
+        if lo < 0:
+            raise RuntimeError(f"Class values must be non-negative, got {lo}.")
+        if num_classes == -1:
+            num_classes = hi + 1
+        elif hi >= num_classes:
+            raise RuntimeError(f"Class values must be smaller than num_classes, got {hi} for "
+                               f"num_classes={num_classes}.")
+    classes = arange(num_classes, dtype=dtypes.int64, device=tensor.device)
+    return (tensor.unsqueeze(-1) == classes).to(dtypes.int64)

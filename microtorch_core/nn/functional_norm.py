@@ -1,23 +1,32 @@
-"""Normalisation functions, as in ``torch.nn.functional``: ``batch_norm``, ``layer_norm``,
-``group_norm``. ``nn.functional`` re-exports them.
+"""Normalisation functions, as in ``torch.nn.functional``: ``batch_norm``, ``instance_norm``,
+``layer_norm``, ``group_norm``, ``rms_norm``, ``local_response_norm``. ``nn.functional``
+re-exports them.
 
-All three compute (x - mean) / sqrt(var + eps) with the *biased* variance, then an optional
-per-element scale and shift; they differ only in which elements share a mean:
+The first four compute (x - mean) / sqrt(var + eps) with the *biased* variance, then an
+optional per-element scale and shift; they differ only in which elements share a mean:
 
 * ``batch_norm``: each channel, over the batch and the spatial dims (N, *);
+* ``instance_norm``: each sample and channel, over the spatial dims (computed as a batch
+  norm of one sample with N * C channels);
 * ``layer_norm``: each sample, over its last dims (``normalized_shape``);
 * ``group_norm``: each sample and group of channels, over the group's channels and spatial
   dims (with one group per channel it is instance norm, with one group a layer norm over
   (C, *)).
+
+``rms_norm`` is a layer norm without the centring: x / sqrt(mean(x^2) + eps).
+``local_response_norm`` divides each channel by the energy of its neighbouring channels.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
+
 from .. import ops
 from ..autograd.grad_mode import no_grad
 from ..tensor import Tensor
+from .functional_spatial import pad
 
 
 def _normalize(x: Tensor, dims: tuple[int, ...], eps: float) -> Tensor:
@@ -73,6 +82,67 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     return out
 
 
+def instance_norm(input: Tensor, running_mean: Tensor | None = None,  # noqa: A002
+                  running_var: Tensor | None = None, weight: Tensor | None = None,
+                  bias: Tensor | None = None, use_input_stats: bool = True,
+                  momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Normalise each channel of each sample of ``input`` (N, C, *) over its spatial dims,
+    then scale by ``weight`` and shift by ``bias`` (C,), as ``torch.nn.functional
+    .instance_norm``.
+
+    With ``use_input_stats`` each instance's own statistics are used, and the running ones,
+    if given, move towards their average over the batch (as in ``batch_norm``); without it
+    the running statistics are used.
+    """
+    if input.dim() < 2:
+        raise ValueError(f"instance_norm: expected an input of at least 2 dims (N, C, ...), "
+                         f"got shape {tuple(input.shape)}")
+    n, channels = input.shape[0], input.shape[1]
+    for name, t in (("running_mean", running_mean), ("running_var", running_var),
+                    ("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != (channels,):
+            raise RuntimeError(f"instance_norm: {name} should have shape ({channels},) for an "
+                               f"input with {channels} channels, got {tuple(t.shape)}")
+    if use_input_stats and input.numel() <= n * channels:
+        raise ValueError(f"Expected more than 1 spatial element when training, got input size "
+                         f"{tuple(input.shape)}")
+    if not use_input_stats and (running_mean is None or running_var is None):
+        raise RuntimeError("Expected running_mean and running_var to be defined when "
+                           "use_input_stats is false")
+    # Seen as one sample with N * C channels, each instance is a channel of its own: batch
+    # norm then takes the statistics we want. Per-channel tensors repeat for every sample.
+    repeated = [None if t is None else t.repeat(n)
+                for t in (running_mean, running_var, weight, bias)]
+    out = batch_norm(input.reshape((1, n * channels) + tuple(input.shape[2:])), *repeated,
+                     training=use_input_stats, momentum=momentum, eps=eps)
+    if use_input_stats and running_mean is not None and running_var is not None:
+        with no_grad():  # each sample's update, averaged over the batch
+            running_mean.copy_(repeated[0].reshape(n, channels).mean(0))
+            running_var.copy_(repeated[1].reshape(n, channels).mean(0))
+    return out.reshape(input.shape)
+
+
+def _last_dims(input: Tensor, normalized_shape: int | Sequence[int],  # noqa: A002
+               **params: Tensor | None) -> tuple[int, ...]:
+    """The dims ``normalized_shape`` names (the input's last ones), after checking that the
+    input ends with that shape and that each of ``params`` (weight, bias) has it."""
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    if not shape:
+        raise RuntimeError("Expected normalized_shape to be at least 1-dimensional, i.e., "
+                           "containing at least one element, but got normalized_shape = []")
+    k = len(shape)
+    if input.dim() < k or tuple(input.shape[input.dim() - k:]) != shape:
+        raise RuntimeError(f"Given normalized_shape={list(shape)}, expected input with shape "
+                           f"[*, {', '.join(map(str, shape))}], but got input of size "
+                           f"{list(input.shape)}")
+    for name, t in params.items():
+        if t is not None and tuple(t.shape) != shape:
+            raise RuntimeError(f"Expected {name} to be of same shape as normalized_shape, but "
+                               f"got {name} of shape {list(t.shape)} and normalized_shape = "
+                               f"{list(shape)}")
+    return tuple(range(input.dim() - k, input.dim()))
+
+
 def layer_norm(input: Tensor, normalized_shape: int | Sequence[int],  # noqa: A002
                weight: Tensor | None = None, bias: Tensor | None = None,
                eps: float = 1e-5) -> Tensor:
@@ -84,26 +154,32 @@ def layer_norm(input: Tensor, normalized_shape: int | Sequence[int],  # noqa: A0
     >>> layer_norm(x, (3,))  # (x - 2) / sqrt(2/3 + 1e-5)
     tensor([[-1.2247,  0.0000,  1.2247]])
     """
-    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
-    if not shape:
-        raise RuntimeError("Expected normalized_shape to be at least 1-dimensional, i.e., "
-                           "containing at least one element, but got normalized_shape = []")
-    k = len(shape)
-    if input.dim() < k or tuple(input.shape[input.dim() - k:]) != shape:
-        raise RuntimeError(f"Given normalized_shape={list(shape)}, expected input with shape "
-                           f"[*, {', '.join(map(str, shape))}], but got input of size "
-                           f"{list(input.shape)}")
-    for name, t in (("weight", weight), ("bias", bias)):
-        if t is not None and tuple(t.shape) != shape:
-            raise RuntimeError(f"Expected {name} to be of same shape as normalized_shape, but "
-                               f"got {name} of shape {list(t.shape)} and normalized_shape = "
-                               f"{list(shape)}")
-    out = _normalize(input, tuple(range(input.dim() - k, input.dim())), eps)
+    dims = _last_dims(input, normalized_shape, weight=weight, bias=bias)
+    out = _normalize(input, dims, eps)
     if weight is not None:
         out = out * weight
     if bias is not None:
         out = out + bias
     return out
+
+
+def rms_norm(input: Tensor, normalized_shape: int | Sequence[int],  # noqa: A002
+             weight: Tensor | None = None, eps: float | None = None) -> Tensor:
+    """x / sqrt(mean(x^2) + eps) over the last dims, ``normalized_shape``, then scaled by
+    ``weight``, as ``torch.nn.functional.rms_norm``: a layer norm that does not centre (and
+    has no bias). ``eps=None`` is the input dtype's machine epsilon, as in PyTorch.
+
+    >>> rms_norm(microtorch_core.tensor([[3.0, 4.0]]), (2,)).tolist()  # rms = sqrt(12.5)
+    [[0.8485281467437744, 1.1313709020614624]]
+    """
+    if not input.dtype.is_floating_point:
+        raise NotImplementedError(f"rms_norm is implemented for floating dtypes only, got "
+                                  f"{input.dtype.name}")
+    dims = _last_dims(input, normalized_shape, weight=weight)
+    if eps is None:
+        eps = float(np.finfo(input.dtype.np).eps)
+    out = input * ops.rsqrt((input * input).mean(dims, keepdim=True) + eps)
+    return out * weight if weight is not None else out
 
 
 def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,  # noqa: A002
@@ -134,3 +210,22 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,  # 
     if bias is not None:
         out = out + bias.reshape(shape)
     return out
+
+
+def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4,  # noqa: A002
+                        beta: float = 0.75, k: float = 1.0) -> Tensor:
+    """x_c / (k + alpha * mean(x_c'^2))^beta, the mean over a window of ``size`` channels
+    (dim 1) around c, zero-padded at the ends (so always divided by ``size``), as
+    ``torch.nn.functional.local_response_norm`` (AlexNet's lateral inhibition)."""
+    if input.dim() < 3:
+        raise ValueError(f"Expected 3D or higher dimensionality input (got {input.dim()} "
+                         f"dimensions)")
+    if size < 1:
+        raise ValueError(f"local_response_norm: size must be at least 1, got {size}")
+    if input.numel() == 0:
+        return input
+    # zeros before and after the channels (pad lists (before, after) from the last dim on),
+    # then every window of ``size`` channels as a new last dim (a view)
+    padding = (0, 0) * (input.dim() - 2) + (size // 2, (size - 1) // 2)
+    windows = pad(input * input, padding).unfold(1, size, 1)
+    return input / (windows.mean(-1) * alpha + k) ** beta

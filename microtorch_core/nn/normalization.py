@@ -1,13 +1,15 @@
-"""``LayerNorm`` and ``GroupNorm``: per-sample normalisation (see ``F.layer_norm`` and
-``F.group_norm``). Unlike ``BatchNorm`` they keep no running statistics and behave the same in
-training and evaluation."""
+"""Per-sample normalisation (see the functions of the same names in ``functional_norm.py``):
+``LayerNorm``, ``GroupNorm``, ``RMSNorm`` and ``LocalResponseNorm`` keep no running
+statistics and behave the same in training and evaluation; ``InstanceNorm1d`` and
+``InstanceNorm2d`` can keep them, as ``BatchNorm`` does."""
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 from .. import dtypes
-from ..creation import empty
+from ..creation import empty, ones, tensor, zeros
 from ..device import DeviceLike
 from ..tensor import Tensor
 from . import functional as F
@@ -17,8 +19,8 @@ from .parameter import Parameter
 
 
 class _AffineNorm(Module):
-    """What LayerNorm and GroupNorm share: an optional ``weight`` (ones) and ``bias`` (zeros),
-    the identity map after normalising."""
+    """What the norms with a learned scale share: an optional ``weight`` (ones) and ``bias``
+    (zeros), the identity map after normalising."""
 
     def _init_affine(self, shape: tuple[int, ...], affine: bool, bias: bool,
                      device: DeviceLike | None, dtype: dtypes.DType | None) -> None:
@@ -92,3 +94,115 @@ class GroupNorm(_AffineNorm):
         return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, "
                 f"affine={self.affine}, bias={self.bias is not None}")
 
+
+class _InstanceNorm(_AffineNorm):
+    """Normalises each channel of each sample over its spatial dims (see
+    ``F.instance_norm``), as ``torch.nn.InstanceNorm*d``: by default without ``weight`` and
+    ``bias`` (``affine=False``) and without running statistics. With
+    ``track_running_stats=True`` they are kept in training and used in evaluation, as in
+    ``BatchNorm`` (but, as in PyTorch, ``momentum=None`` freezes them and
+    ``num_batches_tracked`` stays 0)."""
+
+    _dims: tuple[int, int]  # the input dims accepted: unbatched, batched
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
+                 affine: bool = False, track_running_stats: bool = False,
+                 device: DeviceLike | None = None, dtype: dtypes.DType | None = None, *,
+                 bias: bool = True) -> None:
+        super().__init__()
+        self.num_features, self.eps, self.momentum = num_features, eps, momentum
+        self.affine, self.track_running_stats = affine, track_running_stats
+        stats = track_running_stats
+        self.register_buffer("running_mean",
+                             zeros(num_features, device=device, dtype=dtype) if stats else None)
+        self.register_buffer("running_var",
+                             ones(num_features, device=device, dtype=dtype) if stats else None)
+        self.register_buffer("num_batches_tracked",
+                             tensor(0, dtype=dtypes.int64, device=device) if stats else None)
+        self._init_affine((num_features,), affine, bias, device, dtype)
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        unbatched, batched = self._dims
+        if input.dim() not in self._dims:
+            raise ValueError(f"expected {unbatched}D or {batched}D input (got {input.dim()}D "
+                             f"input)")
+        channel_dim = input.dim() - unbatched  # 0 unbatched, else 1
+        channels = input.shape[channel_dim]
+        if channels != self.num_features:
+            if self.affine:
+                raise ValueError(f"expected input's size at dim={channel_dim} to match "
+                                 f"num_features ({self.num_features}), but got: {channels}.")
+            warnings.warn(f"input's size at dim={channel_dim} ({channels}) does not match "
+                          f"num_features ({self.num_features}). You can silence this warning "
+                          f"by not passing in num_features, which is not used because "
+                          f"affine=False", stacklevel=2)
+        x = input if input.dim() == batched else input.unsqueeze(0)
+        out = F.instance_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
+                              self.training or not self.track_running_stats,
+                              0.0 if self.momentum is None else self.momentum, self.eps)
+        return out if input.dim() == batched else out.squeeze(0)
+
+    def extra_repr(self) -> str:
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+                f"affine={self.affine}, bias={self.bias is not None}, "
+                f"track_running_stats={self.track_running_stats}")
+
+
+class InstanceNorm1d(_InstanceNorm):
+    """Over (N, C, L) or unbatched (C, L) inputs."""
+
+    _dims = (2, 3)
+
+
+class InstanceNorm2d(_InstanceNorm):
+    """Over (N, C, H, W) or unbatched (C, H, W) inputs (style transfer's normalisation).
+
+    >>> InstanceNorm2d(3)(microtorch_core.randn(2, 3, 8, 8)).shape
+    (2, 3, 8, 8)
+    """
+
+    _dims = (3, 4)
+
+
+class RMSNorm(_AffineNorm):
+    """Divide each sample by its root mean square over its last dims, ``normalized_shape``,
+    then scale by a ``weight`` of that shape (ones at first), as ``torch.nn.RMSNorm``: a
+    ``LayerNorm`` without centring or bias, as in LLaMA. ``eps=None`` is the input dtype's
+    machine epsilon.
+
+    >>> RMSNorm(512)(microtorch_core.randn(2, 10, 512)).shape
+    (2, 10, 512)
+    """
+
+    def __init__(self, normalized_shape: int | Sequence[int], eps: float | None = None,
+                 elementwise_affine: bool = True, device: DeviceLike | None = None,
+                 dtype: dtypes.DType | None = None) -> None:
+        super().__init__()
+        if isinstance(normalized_shape, int):
+            normalized_shape = (normalized_shape,)
+        self.normalized_shape = tuple(normalized_shape)
+        self.eps, self.elementwise_affine = eps, elementwise_affine
+        self._init_affine(self.normalized_shape, elementwise_affine, False, device, dtype)
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.rms_norm(input, self.normalized_shape, self.weight, self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{self.normalized_shape}, eps={self.eps}, "
+                f"elementwise_affine={self.elementwise_affine}")
+
+
+class LocalResponseNorm(Module):
+    """Divide each channel by (k + alpha * mean of the squares of the ``size`` channels
+    around it)^beta, as ``torch.nn.LocalResponseNorm`` (see ``F.local_response_norm``)."""
+
+    def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75,
+                 k: float = 1.0) -> None:
+        super().__init__()
+        self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.local_response_norm(input, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self) -> str:
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
