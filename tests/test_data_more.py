@@ -496,11 +496,6 @@ def test_loader_rejects_sampling_options_for_an_iterable_dataset_like_pytorch(kw
 
 # DataLoader options for worker processes
 
-def test_num_workers_above_zero_is_not_supported():
-    with pytest.raises(NotImplementedError, match="num_workers=2 is not supported"):
-        DataLoader(_dataset(), num_workers=2)
-
-
 @requires_torch
 @pytest.mark.parametrize("kwargs", [dict(num_workers=-1), dict(timeout=-1),
                                     dict(prefetch_factor=2), dict(persistent_workers=True),

@@ -8,7 +8,10 @@ Reading order, following one batch:
 * ``sampler.py``: which indices to read, in what order (``SequentialSampler``,
   ``RandomSampler``, ...), and ``BatchSampler``, which groups them into batches.
 * ``collate.py``: ``default_collate`` turns a list of samples into batched tensors.
+* ``fetch.py``: reading and collating one batch, the step both loaders below run.
 * ``dataloader.py``: ``DataLoader`` wires the three together.
+* ``worker.py``: with ``num_workers > 0``, worker processes load the batches, and the
+  ``DataLoader`` yields them in order; ``get_worker_info()`` inside a worker.
 
 >>> ds = TensorDataset(features, labels)
 >>> train, val = random_split(ds, [0.8, 0.2], generator=Generator().manual_seed(0))
@@ -18,7 +21,7 @@ Reading order, following one batch:
 """
 
 from .collate import default_collate, default_convert
-from .dataloader import DataLoader, get_worker_info
+from .dataloader import DataLoader
 from .dataset import (
     ChainDataset,
     ConcatDataset,
@@ -37,11 +40,12 @@ from .sampler import (
     SubsetRandomSampler,
     WeightedRandomSampler,
 )
+from .worker import WorkerInfo, get_worker_info
 
 __all__ = [
     "Dataset", "IterableDataset", "TensorDataset", "StackDataset", "ConcatDataset",
     "ChainDataset", "Subset", "random_split",
     "Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler",
     "WeightedRandomSampler", "BatchSampler",
-    "DataLoader", "get_worker_info", "default_collate", "default_convert",
+    "DataLoader", "get_worker_info", "WorkerInfo", "default_collate", "default_convert",
 ]

@@ -2,25 +2,28 @@
 
 For a map-style dataset a sampler picks the indices (``SequentialSampler``, or a
 ``RandomSampler`` with ``shuffle=True``), a ``BatchSampler`` groups them, and each group of
-samples goes through ``collate_fn``. An ``IterableDataset`` has no sampler: consecutive
-samples of its stream are grouped instead. Everything runs in the calling process.
+samples goes through ``collate_fn`` (``fetch.py``). An ``IterableDataset`` has no sampler:
+consecutive samples of its stream are grouped instead. With ``num_workers=0`` everything runs
+in the calling process; with ``num_workers > 0`` worker processes load and collate the
+batches while the calling process samples the indices and yields the batches in order
+(``worker.py``).
 """
 
 from __future__ import annotations
 
-import itertools
 import math
+import multiprocessing
 import warnings
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
+from multiprocessing.context import BaseContext
 from typing import Any, Generic, TypeVar
 
-from ... import dtypes
-from ...creation import tensor
 from ...random import Generator
-from ...tensor import Tensor
 from .collate import default_collate, default_convert
-from .dataset import Dataset, IterableDataset, Subset, TensorDataset
+from .dataset import Dataset, IterableDataset
+from .fetch import _MapFetcher, _StreamFetcher
 from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler, _check_positive_int
+from .worker import _MultiProcessingIterator, get_worker_info
 
 __all__ = ["DataLoader", "get_worker_info"]
 
@@ -30,63 +33,53 @@ T_co = TypeVar("T_co", covariant=True)
 _FROZEN = ("batch_size", "batch_sampler", "sampler", "drop_last", "dataset", "persistent_workers")
 
 
-def get_worker_info() -> None:
-    """Information about the worker process running the current ``IterableDataset.__iter__``,
-    for a dataset that splits its stream between workers. MicroTorch loads every batch in the
-    calling process, so this is always ``None``, as PyTorch's is outside a worker."""
-    return None
-
-
-def _check_single_process(num_workers: int, timeout: float, prefetch_factor: int | None,
-                          persistent_workers: bool, multiprocessing_context: Any) -> None:
-    """The worker-process options, with PyTorch's errors where it has them: only
-    ``num_workers=0`` (no workers) is supported here."""
+def _check_worker_options(num_workers: int, timeout: float, prefetch_factor: int | None,
+                          persistent_workers: bool, multiprocessing_context: Any
+                          ) -> int | None:
+    """The worker-process options, with PyTorch's errors where it has them; returns
+    ``prefetch_factor`` (2 by default with workers, ``None`` without)."""
+    if not isinstance(num_workers, int) or isinstance(num_workers, bool):
+        raise TypeError(f"num_workers should be an integer, but got num_workers={num_workers!r}")
     if num_workers < 0:
         raise ValueError("num_workers option should be non-negative; use num_workers=0 to "
-                         "disable multiprocessing.")
-    if num_workers > 0:
-        raise NotImplementedError(f"num_workers={num_workers} is not supported: MicroTorch's "
-                                  "DataLoader has no worker processes and loads every batch in "
-                                  "the calling process; pass num_workers=0")
+                         f"disable multiprocessing. (got num_workers={num_workers})")
     if timeout < 0:
         raise ValueError(f"timeout option should be non-negative, but got timeout={timeout}")
-    if timeout > 0:
-        raise ValueError(f"timeout={timeout} only applies to worker processes "
-                         "(num_workers > 0); pass timeout=0")
-    if prefetch_factor is not None:
-        raise ValueError("prefetch_factor option could only be specified in multiprocessing."
-                         "let num_workers > 0 to enable multiprocessing, otherwise set "
-                         "prefetch_factor to None.")
-    if persistent_workers:
-        raise ValueError("persistent_workers option needs num_workers > 0")
-    if multiprocessing_context is not None:
-        raise ValueError("multiprocessing_context can only be used with multi-process loading "
-                         f"(num_workers > 0), but got num_workers={num_workers}")
-
-
-def _tensor_source(dataset: Any) -> TensorDataset | None:
-    """The ``TensorDataset`` that ``dataset`` reads from (itself, or under plain
-    ``Subset``\\ s), if its rows can be read by indexing its tensors; else ``None``."""
-    while type(dataset) is Subset:  # exactly Subset: a subclass may change the lookup
-        dataset = dataset.dataset
-    if isinstance(dataset, TensorDataset) and \
-            type(dataset).__getitem__ is TensorDataset.__getitem__:
-        return dataset
-    return None
-
-
-def _stack_rows(dataset: Any, indices: Sequence[int]) -> list[Tensor]:
-    """``default_collate([dataset[i] for i in indices])`` for a ``_tensor_source`` dataset,
-    in one indexing op per tensor instead of one per sample followed by ``stack``."""
-    while type(dataset) is Subset:
-        indices = [int(dataset.indices[i]) for i in indices]
-        dataset = dataset.dataset
-    start, n = (indices[0], len(indices)) if indices else (0, 0)
-    if start >= 0 and list(indices) == list(range(start, start + n)):
-        rows = slice(start, start + n)  # consecutive rows: a view, no copy
-        return [t[rows] for t in dataset.tensors]
-    picked = tensor(list(indices), dtype=dtypes.int64)
-    return [t[picked.to(t.device)] for t in dataset.tensors]
+    if num_workers == 0:
+        if timeout > 0:
+            raise ValueError(f"timeout={timeout} only applies to worker processes "
+                             "(num_workers > 0); pass timeout=0")
+        if prefetch_factor is not None:
+            raise ValueError("prefetch_factor option could only be specified in "
+                             "multiprocessing.let num_workers > 0 to enable multiprocessing, "
+                             "otherwise set prefetch_factor to None.")
+        if persistent_workers:
+            raise ValueError("persistent_workers option needs num_workers > 0")
+        if multiprocessing_context is not None:
+            raise ValueError("multiprocessing_context can only be used with multi-process "
+                             f"loading (num_workers > 0), but got num_workers={num_workers}")
+        return None
+    if prefetch_factor is None:
+        prefetch_factor = 2
+    elif prefetch_factor < 0:
+        raise ValueError(f"prefetch_factor option should be non-negative, but got "
+                         f"prefetch_factor={prefetch_factor}")
+    elif not isinstance(prefetch_factor, int) or prefetch_factor == 0:
+        raise ValueError(f"prefetch_factor should be a positive integer with worker processes "
+                         f"(the batches each worker loads ahead), but got "
+                         f"prefetch_factor={prefetch_factor}")
+    if isinstance(multiprocessing_context, str):
+        methods = multiprocessing.get_all_start_methods()
+        if multiprocessing_context not in methods:
+            raise ValueError(f"multiprocessing_context option should specify a valid start "
+                             f"method in {methods!r}, but got "
+                             f"multiprocessing_context={multiprocessing_context!r}")
+    elif multiprocessing_context is not None and \
+            not isinstance(multiprocessing_context, BaseContext):
+        raise TypeError("multiprocessing_context option should be a valid context object or a "
+                        "string specifying the start method, but got "
+                        f"multiprocessing_context={multiprocessing_context}")
+    return prefetch_factor
 
 
 class DataLoader(Generic[T_co]):
@@ -104,9 +97,17 @@ class DataLoader(Generic[T_co]):
     * ``collate_fn`` turns a list of samples into a batch (default ``default_collate``).
     * An ``IterableDataset`` is read in its own order: no ``shuffle``, ``sampler`` or
       ``batch_sampler``.
-    * Only ``num_workers=0`` is supported (no worker processes); ``pin_memory=True`` warns
-      and has no effect (MicroTorch has no page-locked host memory); ``worker_init_fn`` is
-      kept but never called, as in PyTorch with no workers.
+    * ``num_workers > 0`` loads and collates batches in that many worker processes
+      (``multiprocessing_context``: a context or a start-method name, default the platform's)
+      and yields exactly the batches of ``num_workers=0``, in order. Each worker has its own
+      copy of the dataset, seeds its generators with ``base_seed + worker_id`` and calls
+      ``worker_init_fn(worker_id)``; ``get_worker_info()`` tells dataset code which worker it
+      runs in (an ``IterableDataset`` splits its stream with it). ``prefetch_factor``
+      (default 2) batches per worker are loaded ahead; ``timeout`` > 0 limits the wait for a
+      batch; ``persistent_workers=True`` keeps the workers from one epoch to the next.
+    * ``pin_memory=True`` warns and has no effect (MicroTorch has no page-locked host
+      memory); with ``num_workers=0``, ``worker_init_fn`` is kept but never called, as in
+      PyTorch.
 
     A ``TensorDataset`` (or a ``Subset`` of one, e.g. from ``random_split``) with the default
     collate takes a fast path: one indexing op per tensor and batch instead of one per sample
@@ -126,8 +127,8 @@ class DataLoader(Generic[T_co]):
                  worker_init_fn: Callable[[int], None] | None = None,
                  multiprocessing_context: Any = None, generator: Generator | None = None, *,
                  prefetch_factor: int | None = None, persistent_workers: bool = False) -> None:
-        _check_single_process(num_workers, timeout, prefetch_factor, persistent_workers,
-                              multiprocessing_context)
+        prefetch_factor = _check_worker_options(num_workers, timeout, prefetch_factor,
+                                                persistent_workers, multiprocessing_context)
         if pin_memory:
             warnings.warn("pin_memory=True has no effect: MicroTorch has no pinned "
                           "(page-locked) host memory, batches stay in ordinary memory",
@@ -181,6 +182,8 @@ class DataLoader(Generic[T_co]):
         self.prefetch_factor = prefetch_factor
         self.persistent_workers = persistent_workers
         self._iterable = iterable
+        self._epochs_with_workers = 0  # numbers the workers' seeds, one per start
+        self._persistent_iterator: _MultiProcessingIterator | None = None
         self._initialized = True
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -200,30 +203,25 @@ class DataLoader(Generic[T_co]):
         return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
 
     def __iter__(self) -> Iterator[Any]:
+        if self.num_workers > 0:
+            return self._worker_iterator()
         if self._iterable:
-            return self._iter_stream()
-        if self.batch_sampler is None:
-            return (self.collate_fn(self.dataset[index]) for index in self.sampler)
-        return self._iter_batches()
+            return _StreamFetcher(self.dataset, self.batch_size, self.collate_fn,
+                                  self.drop_last)
+        fetcher = _MapFetcher(self.dataset, self.batch_sampler is not None, self.collate_fn)
+        indices = self.batch_sampler if self.batch_sampler is not None else self.sampler
+        return (fetcher.fetch(index) for index in indices)
 
-    def _iter_batches(self) -> Iterator[Any]:
-        fast = self.collate_fn is default_collate and _tensor_source(self.dataset) is not None
-        getitems = getattr(self.dataset, "__getitems__", None)
-        for indices in self.batch_sampler:
-            if fast:
-                yield _stack_rows(self.dataset, indices)
-            elif callable(getitems):
-                yield self.collate_fn(getitems(indices))
-            else:
-                yield self.collate_fn([self.dataset[i] for i in indices])
-
-    def _iter_stream(self) -> Iterator[Any]:
-        stream = iter(self.dataset)
-        if self.batch_size is None:
-            for sample in stream:
-                yield self.collate_fn(sample)
-            return
-        while batch := list(itertools.islice(stream, self.batch_size)):
-            if self.drop_last and len(batch) < self.batch_size:
-                return
-            yield self.collate_fn(batch)
+    def _worker_iterator(self) -> _MultiProcessingIterator:
+        """This epoch's iterator over worker processes: new workers each epoch, or, with
+        ``persistent_workers``, the same ones again once started (as in PyTorch)."""
+        if self.persistent_workers:
+            running = self._persistent_iterator
+            if running is not None and not running.is_shut_down:
+                running.reset(self)
+                return running
+        self._epochs_with_workers += 1
+        iterator = _MultiProcessingIterator(self, epoch=self._epochs_with_workers)
+        if self.persistent_workers:
+            self._persistent_iterator = iterator
+        return iterator
