@@ -55,14 +55,57 @@ def reciprocal(x: Tensor) -> Tensor:
     return 1 / x
 
 
+# log(1 + x) and e^x - 1 lose every digit of a tiny x to rounding (1 + 1e-10 is 1 in float32).
+# Kahan's corrections recover them from the same primitives: with u = fl(1 + x), the error
+# of log(u) is cancelled by multiplying by x / (u - 1), which is exactly how far u is from 1
+# relative to x; expm1 is the mirror image. (Goldberg, "What every computer scientist should
+# know about floating-point arithmetic", 1991.)
+class Log1p(Function):
+    """out = ln(1 + x)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        u = x + 1
+        exact = u.log() * (x / where(u == 1, 1.0, u - 1))
+        return where((u == 1) | (u == math.inf), x, exact)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad / (x + 1)
+
+
+class Expm1(Function):
+    """out = e^x - 1"""
+
+    @staticmethod
+    def forward(ctx, x):
+        u = x.exp()
+        exact = (u - 1) * (x / where((u == 1) | (u == 0) | (u == math.inf), 1.0, u.log()))
+        out = where(u == 1, x, where((u - 1 == -1) | (u == math.inf), u - 1, exact))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad * (out + 1)
+
+
+def _floating(x: Tensor) -> Tensor:
+    """``x`` as floating point: integers and bools promote to the default float dtype."""
+    return x if x.dtype.is_floating_point else x * 1.0
+
+
 def log1p(x: Tensor) -> Tensor:
-    """ln(1 + x)"""
-    return (x + 1).log()
+    """ln(1 + x), accurate for tiny x."""
+    return Log1p.apply(_floating(x))
 
 
 def expm1(x: Tensor) -> Tensor:
-    """e^x - 1"""
-    return x.exp() - 1
+    """e^x - 1, accurate for tiny x."""
+    return Expm1.apply(_floating(x))
 
 
 def clamp(x: Tensor, min=None, max=None) -> Tensor:  # noqa: A002

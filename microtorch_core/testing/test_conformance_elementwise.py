@@ -244,6 +244,17 @@ def test_where_with_scalars_promotes(device):
 
 
 # -- composites ----------------------------------------------------------------------------
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_log1p_and_expm1_keep_the_digits_of_tiny_and_extreme_arguments(device, dtype):
+    x = np.array([1e-12, -3e-9, 2e-5, -0.3, 0.7, 5.0, -1.0, -2.0, 0.0, 40.0, np.inf, -np.inf,
+                  np.nan], dtype)
+    t = mt.tensor(x, device=device)
+    rtol = 1e-6 if dtype == "float32" else 1e-14
+    with np.errstate(all="ignore"):
+        assert_close(t.log1p(), np.log1p(x), rtol=rtol, atol=0)
+        assert_close(t.expm1(), np.expm1(x), rtol=rtol, atol=0)
+
+
 def test_composite_elementwise_ops(device):
     x = random_array((3, 4), "float64", 0.2, 3)
     t = mt.tensor(x, device=device)
@@ -252,8 +263,8 @@ def test_composite_elementwise_ops(device):
     assert_close(t.square(), x * x)
     assert_close(t.rsqrt(), 1 / np.sqrt(x))
     assert_close(t.reciprocal(), 1 / x)
-    assert_close(t.log1p(), np.log1p(x), rtol=1e-6)
-    assert_close(t.expm1(), np.expm1(x), rtol=1e-6)
+    assert_close(t.log1p(), np.log1p(x), rtol=1e-14)
+    assert_close(t.expm1(), np.expm1(x), rtol=1e-14)
     assert_close(t.clamp(0.5, 2.0), np.clip(x, 0.5, 2.0))
     assert_close(t.clamp(min=1.0), np.maximum(x, 1.0))
     assert_close(t.clamp(max=1.0), np.minimum(x, 1.0))
