@@ -162,6 +162,21 @@ def test_no_grad_as_decorator():
     assert not f(mt.ones(1, requires_grad=True)).requires_grad
 
 
+def test_no_grad_and_enable_grad_decorate_without_parentheses():
+    @mt.no_grad
+    def f(t):
+        return t * 2
+
+    @mt.enable_grad
+    def g(t):
+        return t * 2
+
+    x = mt.ones(1, requires_grad=True)
+    assert not f(x).requires_grad and f.__name__ == "f"
+    with mt.no_grad():
+        assert g(x).requires_grad
+
+
 def test_detach_shares_storage_and_drops_history():
     x = mt.ones(2, requires_grad=True)
     y = (x * 2).detach()

@@ -48,6 +48,11 @@ class set_grad_enabled:  # noqa: N801 - PyTorch's spelling
 class _GradModeContext:
     mode = True
 
+    def __new__(cls, orig_func: Callable[..., Any] | None = None) -> Any:
+        if orig_func is not None:  # @no_grad without parentheses, as PyTorch 2 allows
+            return cls()(orig_func)
+        return super().__new__(cls)
+
     def __enter__(self) -> None:
         self.prev = _State.enabled
         _State.enabled = self.mode

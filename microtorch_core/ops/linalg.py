@@ -80,11 +80,18 @@ def dot(a: Tensor, b: Tensor) -> Tensor:
     """Inner product of two 1-D tensors."""
     if a.dim() != 1 or b.dim() != 1:
         raise RuntimeError(f"1D tensors expected, but got {a.dim()}D and {b.dim()}D tensors")
+    if a.shape != b.shape:
+        raise RuntimeError(f"inconsistent tensor size, expected tensor [{a.shape[0]}] and src "
+                           f"[{b.shape[0]}] to have the same number of elements, but got "
+                           f"{a.shape[0]} and {b.shape[0]} elements respectively")
     return matmul(a, b)
 
 
 def outer(a: Tensor, b: Tensor) -> Tensor:
     """Outer product of two 1-D tensors."""
+    for name, t in (("self", a), ("vec2", b)):
+        if t.dim() != 1:
+            raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {t.dim()}-D")
     return a.reshape(-1, 1) * b.reshape(1, -1)
 
 

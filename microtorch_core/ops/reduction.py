@@ -290,12 +290,20 @@ def logsumexp(x: Tensor, dim: DimArg, keepdim: bool = False) -> Tensor:
 
 
 def all(x: Tensor, dim: DimArg = None, keepdim: bool = False) -> Tensor:  # noqa: A001
-    """True where every element over ``dim`` is non-zero."""
-    return _reduce("amin", cast(x, dtypes.bool_), reduce_dims(x, dim), keepdim) \
-        if x.numel() else x._empty_like((), dtypes.bool_).fill_(True)
+    """True where every element over ``dim`` is non-zero (True over no elements)."""
+    return _logical_reduce("amin", x, dim, keepdim, empty=True)
 
 
 def any(x: Tensor, dim: DimArg = None, keepdim: bool = False) -> Tensor:  # noqa: A001
-    """True where some element over ``dim`` is non-zero."""
-    return _reduce("amax", cast(x, dtypes.bool_), reduce_dims(x, dim), keepdim) \
-        if x.numel() else x._empty_like((), dtypes.bool_).fill_(False)
+    """True where some element over ``dim`` is non-zero (False over no elements)."""
+    return _logical_reduce("amax", x, dim, keepdim, empty=False)
+
+
+def _logical_reduce(op: str, x: Tensor, dim: DimArg, keepdim: bool, empty: bool) -> Tensor:
+    dims = reduce_dims(x, dim)
+    if x.numel():
+        return _reduce(op, cast(x, dtypes.bool_), dims, keepdim)
+    # no elements: amin/amax have no identity for bool, so fill the result's shape
+    shape = _keep_shape(x.shape, dims) if keepdim else \
+        tuple(n for i, n in enumerate(x.shape) if i not in dims)
+    return x._empty_like(shape, dtypes.bool_).fill_(empty)

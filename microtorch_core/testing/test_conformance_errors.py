@@ -38,6 +38,13 @@ def test_matmul_shape_mismatch_names_both_shapes(device):
         mt.zeros((), device=device) @ mt.zeros(2, device=device)
 
 
+def test_dot_and_outer_name_the_sizes_and_dims(device):
+    with pytest.raises(RuntimeError, match="expected tensor \\[3\\] and src \\[4\\]"):
+        mt.dot(mt.zeros(3, device=device), mt.zeros(4, device=device))
+    with pytest.raises(RuntimeError, match="outer: Expected 1-D argument self, but got 2-D"):
+        mt.outer(mt.zeros(2, 2, device=device), mt.zeros(3, device=device))
+
+
 def test_invalid_reshape_and_view(device):
     t = mt.zeros(2, 3, device=device)
     with pytest.raises(RuntimeError, match=r"shape '\[4, 2\]' is invalid for input of size 6"):

@@ -179,6 +179,9 @@ def test_reductions_over_zero_size_dims_give_identities(device):
     assert np.isnan(t.mean().item())
     assert_close(t.all(), np.asarray(True))
     assert_close(t.any(), np.asarray(False))
+    assert_close(t.all(1), np.array([True, True]))
+    assert_close(t.any(1, keepdim=True), np.zeros((2, 1), bool))
+    assert_close(t.any(0), np.zeros((0,), bool))
 
 
 @pytest.mark.parametrize("op", ["amax", "amin", "argmax", "argmin", "max"])
