@@ -5,7 +5,7 @@ always."""
 
 import numpy as np
 import pytest
-from torch_reference import check_same, requires_torch, torch
+from torch_reference import check_same, leaf_pair, randn, requires_torch, torch
 from torch_reference import to_numpy as _np
 
 import microtorch_core as mt
@@ -15,16 +15,6 @@ from microtorch_core.nn import functional as F
 
 if torch is not None:
     import torch.nn.functional as TF
-
-
-def _pair(data):
-    """The same float64 data as a MicroTorch and a PyTorch leaf."""
-    data = np.asarray(data, dtype=np.float64)
-    return mt.tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
-
-
-def _randn(shape, seed):
-    return np.random.default_rng(seed).standard_normal(shape)
 
 
 # the points include every kink (0, 6, +-3, +-0.5, +-1) and values whose exp would overflow
@@ -41,7 +31,7 @@ ACTIVATIONS = [  # (module name, arguments)
 @requires_torch
 @pytest.mark.parametrize(("name", "args"), ACTIVATIONS, ids=str)
 def test_activation_values_and_gradients_match_torch(name, args):
-    x, tx = _pair(POINTS)
+    x, tx = leaf_pair(POINTS)
     ours, theirs = getattr(nn, name)(*args).double(), getattr(torch.nn, name)(*args).double()
     # PyTorch's CPU hardsigmoid backward uses 1/6 as a float32 even for float64 inputs
     check_same(ours(x), theirs(tx), [(x, tx)], rtol=1e-7 if name == "Hardsigmoid" else 1e-10)
@@ -70,7 +60,7 @@ INPLACE = [("relu6", {}), ("hardswish", {}), ("hardsigmoid", {}), ("selu", {}),
 @requires_torch
 @pytest.mark.parametrize(("name", "kwargs"), INPLACE, ids=str)
 def test_inplace_activation_on_a_graph_tensor_matches_torch(name, kwargs):
-    x, tx = _pair(POINTS)
+    x, tx = leaf_pair(POINTS)
     ours, theirs = x * 1.5, tx * 1.5
     assert getattr(F, name)(ours, inplace=True, **kwargs) is ours
     getattr(TF, name)(theirs, inplace=True, **kwargs)
@@ -115,7 +105,7 @@ def test_smooth_activations_reject_integer_input():
 @requires_torch
 @pytest.mark.parametrize("dim", [0, 1, -1])
 def test_glu_along_each_dim_matches_torch(dim):
-    x, tx = _pair(_randn((4, 6, 2), 1))
+    x, tx = leaf_pair(randn((4, 6, 2), 1))
     check_same(F.glu(x, dim), TF.glu(tx, dim), [(x, tx)])
 
 
@@ -131,13 +121,13 @@ def test_glu_of_an_odd_dimension_names_the_dimension_and_its_size():
 @requires_torch
 @pytest.mark.parametrize("shape", [(4, 3), (2, 3, 5), (2, 3, 2, 2)], ids=str)
 def test_prelu_with_one_slope_per_channel_matches_torch_for_input_and_weight(shape):
-    x, tx = _pair(_randn(shape, 2))
-    w, tw = _pair([0.1, -0.5, 2.0])
+    x, tx = leaf_pair(randn(shape, 2))
+    w, tw = leaf_pair([0.1, -0.5, 2.0])
     check_same(F.prelu(x, w), TF.prelu(tx, tw), [(x, tx), (w, tw)])
 
 
 def test_prelu_gradients_match_finite_differences():
-    x = mt.tensor(_randn((2, 3, 4), 3), requires_grad=True)
+    x = mt.tensor(randn((2, 3, 4), 3), requires_grad=True)
     w = mt.tensor([0.25, -0.1, 1.5], dtype=mt.float64, requires_grad=True)
     assert gradcheck(F.prelu, (x, w))
 
@@ -155,7 +145,7 @@ def test_prelu_module_loads_a_torch_state_dict_and_then_matches_it():
         ref.weight.copy_(torch.tensor([0.1, 0.2, -0.4]))
     ours = nn.PReLU(3).double()
     ours.load_state_dict({k: mt.tensor(v.numpy()) for k, v in ref.state_dict().items()})
-    x, tx = _pair(_randn((2, 3, 4), 4))
+    x, tx = leaf_pair(randn((2, 3, 4), 4))
     check_same(ours(x), ref(tx), [(x, tx), (ours.weight, ref.weight)])
 
 
@@ -169,7 +159,7 @@ def test_prelu_with_a_weight_per_channel_of_another_count_names_both():
 # -- softmin, softmax2d -------------------------------------------------------------------------
 @requires_torch
 def test_softmin_with_a_dtype_matches_torch():
-    x = _randn((3, 4), 5)
+    x = randn((3, 4), 5)
     out = F.softmin(mt.tensor(x, dtype=mt.float32), 1, dtype=mt.float64)
     ref = TF.softmin(torch.tensor(x, dtype=torch.float32), 1, dtype=torch.float64)
     assert out.dtype is mt.float64
@@ -179,7 +169,7 @@ def test_softmin_with_a_dtype_matches_torch():
 @requires_torch
 @pytest.mark.parametrize("shape", [(2, 3, 4, 5), (3, 4, 5)], ids=str)
 def test_softmax2d_normalises_over_the_channels_like_torch(shape):
-    x, tx = _pair(_randn(shape, 6))
+    x, tx = leaf_pair(randn(shape, 6))
     check_same(nn.Softmax2d()(x), torch.nn.Softmax2d()(tx), [(x, tx)])
 
 

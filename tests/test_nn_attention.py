@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 import pytest
-from torch_reference import requires_torch, torch
+from torch_reference import leaf_pair, randn, requires_torch, torch
 from torch_reference import to_numpy as _np
 
 import microtorch_core as mt
@@ -16,17 +16,6 @@ from microtorch_core.autograd.gradcheck import gradcheck
 from microtorch_core.nn import functional as F
 
 L, S, E, HEADS, BATCH = 4, 5, 8, 2, 3
-
-
-def _randn(shape, seed):
-    return np.random.default_rng(seed).standard_normal(shape)
-
-
-def _pair(data, requires_grad=True):
-    """The same data as a MicroTorch and a PyTorch tensor (leaves if ``requires_grad``)."""
-    data = np.asarray(data)
-    return (mt.tensor(data, requires_grad=requires_grad),
-            torch.tensor(data, requires_grad=requires_grad))
 
 
 def _bool_mask(shape, seed, keep_one_per_row=True):
@@ -67,9 +56,9 @@ def _check(out, t_out, leaves, module_pair=None):
 # -- scaled_dot_product_attention against PyTorch ---------------------------------------------
 def _qkv(batch_shape, seed, value_features=E, key_batch_shape=None):
     key_batch_shape = batch_shape if key_batch_shape is None else key_batch_shape
-    return (_pair(_randn(batch_shape + (L, E), seed)),
-            _pair(_randn(key_batch_shape + (S, E), seed + 1)),
-            _pair(_randn(key_batch_shape + (S, value_features), seed + 2)))
+    return (leaf_pair(randn(batch_shape + (L, E), seed)),
+            leaf_pair(randn(key_batch_shape + (S, E), seed + 1)),
+            leaf_pair(randn(key_batch_shape + (S, value_features), seed + 2)))
 
 
 def _sdpa_both(qkv, **kwargs):
@@ -106,30 +95,30 @@ def test_sdpa_value_may_have_another_feature_size():
                          ids=["shared", "per_batch", "per_head_and_key"])
 def test_sdpa_bool_mask_lets_true_positions_take_part_and_broadcasts(mask_shape):
     qkv = _qkv((BATCH, HEADS), 3)
-    mask = _pair(_bool_mask(mask_shape, 4), requires_grad=False)
+    mask = leaf_pair(_bool_mask(mask_shape, 4), requires_grad=False)
     _check(*_sdpa_both(qkv, attn_mask=mask), list(qkv))
 
 
 @requires_torch
 def test_sdpa_float_mask_is_added_to_the_scores_and_gets_a_gradient():
     qkv = _qkv((BATCH, HEADS), 5)
-    mask = _pair(_randn((1, HEADS, L, S), 6))
+    mask = leaf_pair(randn((1, HEADS, L, S), 6))
     _check(*_sdpa_both(qkv, attn_mask=mask), list(qkv) + [mask])
 
 
 @requires_torch
 def test_sdpa_float_mask_with_minus_infinity_removes_keys():
     qkv = _qkv((BATCH,), 7)
-    data = _randn((L, S), 8)
+    data = randn((L, S), 8)
     data[:, 2:4] = -math.inf
-    _check(*_sdpa_both(qkv, attn_mask=_pair(data, requires_grad=False)), list(qkv))
+    _check(*_sdpa_both(qkv, attn_mask=leaf_pair(data, requires_grad=False)), list(qkv))
 
 
 @requires_torch
 @pytest.mark.parametrize("key_len", [L, S, 2], ids=["square", "more_keys", "fewer_keys"])
 def test_sdpa_is_causal_is_the_lower_triangle_from_the_top_left(key_len):
-    q = _pair(_randn((BATCH, HEADS, L, E), 9))
-    k, v = (_pair(_randn((BATCH, HEADS, key_len, E), seed)) for seed in (10, 11))
+    q = leaf_pair(randn((BATCH, HEADS, L, E), 9))
+    k, v = (leaf_pair(randn((BATCH, HEADS, key_len, E), seed)) for seed in (10, 11))
     _check(*_sdpa_both((q, k, v), is_causal=True), [q, k, v])
 
 
@@ -141,8 +130,8 @@ def test_sdpa_custom_scale_matches_torch():
 
 @requires_torch
 def test_sdpa_grouped_query_attention_shares_key_value_heads():
-    q = _pair(_randn((BATCH, 4, L, E), 13))
-    k, v = (_pair(_randn((BATCH, 2, S, E), seed)) for seed in (14, 15))
+    q = leaf_pair(randn((BATCH, 4, L, E), 13))
+    k, v = (leaf_pair(randn((BATCH, 2, S, E), seed)) for seed in (14, 15))
     _check(*_sdpa_both((q, k, v), enable_gqa=True), [q, k, v])
 
 
@@ -153,7 +142,7 @@ def test_sdpa_fully_masked_row_gives_zeros_and_zero_gradients_as_torch():
     qkv = _qkv((BATCH,), 16)
     mask = _bool_mask((L, S), 17)
     mask[1] = False
-    out, t_out = _sdpa_both(qkv, attn_mask=_pair(mask, requires_grad=False))
+    out, t_out = _sdpa_both(qkv, attn_mask=leaf_pair(mask, requires_grad=False))
     assert np.all(_np(out)[:, 1] == 0)
     _check(out, t_out, list(qkv))
     assert np.all(_np(qkv[0][0].grad)[:, 1] == 0)
@@ -171,7 +160,7 @@ def test_sdpa_is_softmax_of_scaled_scores_times_values():
 
 
 def test_sdpa_is_causal_equals_a_lower_triangular_bool_mask():
-    q, k, v = (mt.tensor(_randn((HEADS, L, E), seed)) for seed in (19, 20, 21))
+    q, k, v = (mt.tensor(randn((HEADS, L, E), seed)) for seed in (19, 20, 21))
     causal = F.scaled_dot_product_attention(q, k, v, is_causal=True)
     masked = F.scaled_dot_product_attention(q, k, v, attn_mask=mt.ones(L, L, dtype=mt.bool).tril())
     np.testing.assert_array_equal(_np(causal), _np(masked))
@@ -179,7 +168,7 @@ def test_sdpa_is_causal_equals_a_lower_triangular_bool_mask():
 
 
 def test_sdpa_dropout_zeroes_weights_and_scales_the_rest_even_in_eval_code():
-    q, k, v = (mt.tensor(_randn((BATCH, L, E), seed)) for seed in (22, 23, 24))
+    q, k, v = (mt.tensor(randn((BATCH, L, E), seed)) for seed in (22, 23, 24))
     weights = (q @ k.mT / math.sqrt(E)).softmax(-1)
     mt.manual_seed(25)
     keep = mt.rand(weights.shape, dtype=mt.float64) < 0.5  # the draw dropout makes
@@ -189,8 +178,8 @@ def test_sdpa_dropout_zeroes_weights_and_scales_the_rest_even_in_eval_code():
 
 
 def test_sdpa_gradients_match_finite_differences():
-    q, k, v = (mt.tensor(_randn((HEADS, 3, 4), seed), requires_grad=True) for seed in (26, 27, 28))
-    mask = mt.tensor(_randn((3, 3), 29), requires_grad=True)
+    q, k, v = (mt.tensor(randn((HEADS, 3, 4), seed), requires_grad=True) for seed in (26, 27, 28))
+    mask = mt.tensor(randn((3, 3), 29), requires_grad=True)
     assert gradcheck(lambda *t: F.scaled_dot_product_attention(*t), (q, k, v, mask))
     assert gradcheck(lambda q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=True),
                      (q, k, v))
@@ -269,7 +258,7 @@ def _mha_outputs(out, t_out):
 @pytest.mark.parametrize("need_weights", [True, False], ids=["with_weights", "without_weights"])
 def test_mha_self_attention_matches_torch(need_weights):
     ours, ref = _twins(E, HEADS)
-    x = _pair(_randn((L, BATCH, E), 30))
+    x = leaf_pair(randn((L, BATCH, E), 30))
     out, t_out = _run_mha(ours, ref, x, need_weights=need_weights)
     _check(*_mha_outputs(out, t_out), [x], (ours, ref))
 
@@ -277,7 +266,7 @@ def test_mha_self_attention_matches_torch(need_weights):
 @requires_torch
 def test_mha_per_head_weights_without_averaging_match_torch():
     ours, ref = _twins(E, HEADS)
-    x = _pair(_randn((L, BATCH, E), 31))
+    x = leaf_pair(randn((L, BATCH, E), 31))
     out, t_out = _run_mha(ours, ref, x, average_attn_weights=False)
     assert out[1].shape == (BATCH, HEADS, L, L)
     _check(*_mha_outputs(out, t_out), [x], (ours, ref))
@@ -288,7 +277,7 @@ def test_mha_cross_attention_with_kdim_and_vdim_uses_separate_projections():
     ours, ref = _twins(E, HEADS, kdim=3, vdim=5)
     assert [n for n, _ in ours.named_parameters()][:3] == ["q_proj_weight", "k_proj_weight",
                                                           "v_proj_weight"]
-    q, k, v = (_pair(_randn((n, BATCH, d), seed)) for n, d, seed in
+    q, k, v = (leaf_pair(randn((n, BATCH, d), seed)) for n, d, seed in
                ((L, E, 32), (S, 3, 33), (S, 5, 34)))
     out, t_out = _run_mha(ours, ref, q, k, v)
     _check(*_mha_outputs(out, t_out), [q, k, v], (ours, ref))
@@ -297,7 +286,7 @@ def test_mha_cross_attention_with_kdim_and_vdim_uses_separate_projections():
 @requires_torch
 def test_mha_batch_first_matches_torch():
     ours, ref = _twins(E, HEADS, batch_first=True)
-    q, kv = _pair(_randn((BATCH, L, E), 35)), _pair(_randn((BATCH, S, E), 36))
+    q, kv = leaf_pair(randn((BATCH, L, E), 35)), leaf_pair(randn((BATCH, S, E), 36))
     out, t_out = _run_mha(ours, ref, q, kv)
     assert out[0].shape == (BATCH, L, E)
     _check(*_mha_outputs(out, t_out), [q, kv], (ours, ref))
@@ -307,9 +296,9 @@ def test_mha_batch_first_matches_torch():
 @pytest.mark.parametrize("mask_kind", ["none", "2d", "3d"])
 def test_mha_unbatched_input_matches_torch(mask_kind):
     ours, ref = _twins(E, HEADS)
-    q, kv = _pair(_randn((L, E), 37)), _pair(_randn((S, E), 38))
-    masks = {"none": None, "2d": _pair(_randn((L, S), 39), requires_grad=False),
-             "3d": _pair(_randn((HEADS, L, S), 39), requires_grad=False)}
+    q, kv = leaf_pair(randn((L, E), 37)), leaf_pair(randn((S, E), 38))
+    masks = {"none": None, "2d": leaf_pair(randn((L, S), 39), requires_grad=False),
+             "3d": leaf_pair(randn((HEADS, L, S), 39), requires_grad=False)}
     out, t_out = _run_mha(ours, ref, q, kv, attn_mask=masks[mask_kind])
     assert out[0].shape == (L, E) and out[1].shape == (L, S)
     _check(*_mha_outputs(out, t_out), [q, kv], (ours, ref))
@@ -320,11 +309,11 @@ def test_mha_unbatched_input_matches_torch(mask_kind):
 @pytest.mark.parametrize("dtype", ["bool", "float"])
 def test_mha_key_padding_mask_ignores_padded_keys(dtype, need_weights):
     ours, ref = _twins(E, HEADS)
-    q, kv = _pair(_randn((L, BATCH, E), 40)), _pair(_randn((S, BATCH, E), 41))
+    q, kv = leaf_pair(randn((L, BATCH, E), 40)), leaf_pair(randn((S, BATCH, E), 41))
     padding = np.zeros((BATCH, S), bool)
     padding[1, 3:] = padding[2, 1:] = True
     mask = padding if dtype == "bool" else np.where(padding, -math.inf, 0.0)
-    out, t_out = _run_mha(ours, ref, q, kv, key_padding_mask=_pair(mask, requires_grad=False),
+    out, t_out = _run_mha(ours, ref, q, kv, key_padding_mask=leaf_pair(mask, requires_grad=False),
                           need_weights=need_weights)
     _check(*_mha_outputs(out, t_out), [q, kv], (ours, ref))
 
@@ -333,11 +322,11 @@ def test_mha_key_padding_mask_ignores_padded_keys(dtype, need_weights):
 @pytest.mark.parametrize("mask_kind", ["bool_2d", "float_2d", "bool_3d", "float_3d"])
 def test_mha_attn_mask_matches_torch(mask_kind):
     ours, ref = _twins(E, HEADS)
-    q, kv = _pair(_randn((L, BATCH, E), 42)), _pair(_randn((S, BATCH, E), 43))
+    q, kv = leaf_pair(randn((L, BATCH, E), 42)), leaf_pair(randn((S, BATCH, E), 43))
     shape = (L, S) if mask_kind.endswith("2d") else (BATCH * HEADS, L, S)
     # bool: True where a key is ignored (the opposite of F.scaled_dot_product_attention)
-    mask = (~_bool_mask(shape, 44) if mask_kind.startswith("bool") else _randn(shape, 44))
-    out, t_out = _run_mha(ours, ref, q, kv, attn_mask=_pair(mask, requires_grad=False))
+    mask = (~_bool_mask(shape, 44) if mask_kind.startswith("bool") else randn(shape, 44))
+    out, t_out = _run_mha(ours, ref, q, kv, attn_mask=leaf_pair(mask, requires_grad=False))
     _check(*_mha_outputs(out, t_out), [q, kv], (ours, ref))
 
 
@@ -345,12 +334,12 @@ def test_mha_attn_mask_matches_torch(mask_kind):
 @pytest.mark.parametrize("need_weights", [True, False], ids=["with_weights", "without_weights"])
 def test_mha_attn_mask_and_key_padding_mask_combine(need_weights):
     ours, ref = _twins(E, HEADS)
-    x = _pair(_randn((L, BATCH, E), 45))
+    x = leaf_pair(randn((L, BATCH, E), 45))
     padding = np.zeros((BATCH, L), bool)
     padding[0, 2:] = True
     causal = np.triu(np.ones((L, L), bool), 1)
-    out, t_out = _run_mha(ours, ref, x, attn_mask=_pair(causal, requires_grad=False),
-                          key_padding_mask=_pair(padding, requires_grad=False),
+    out, t_out = _run_mha(ours, ref, x, attn_mask=leaf_pair(causal, requires_grad=False),
+                          key_padding_mask=leaf_pair(padding, requires_grad=False),
                           need_weights=need_weights)
     _check(*_mha_outputs(out, t_out), [x], (ours, ref))
 
@@ -358,8 +347,8 @@ def test_mha_attn_mask_and_key_padding_mask_combine(need_weights):
 @requires_torch
 def test_mha_is_causal_hint_with_the_causal_mask_matches_torch():
     ours, ref = _twins(E, HEADS)
-    x = _pair(_randn((L, BATCH, E), 46))
-    causal = _pair(np.triu(np.full((L, L), -math.inf), 1), requires_grad=False)
+    x = leaf_pair(randn((L, BATCH, E), 46))
+    causal = leaf_pair(np.triu(np.full((L, L), -math.inf), 1), requires_grad=False)
     out, t_out = _run_mha(ours, ref, x, attn_mask=causal, is_causal=True, need_weights=False)
     _check(*_mha_outputs(out, t_out), [x], (ours, ref))
 
@@ -371,35 +360,35 @@ def test_mha_is_causal_hint_with_the_causal_mask_matches_torch():
 @pytest.mark.parametrize("need_weights", [True, False], ids=["with_weights", "without_weights"])
 def test_mha_options_match_torch(options, need_weights):
     ours, ref = _twins(E, HEADS, **options)
-    q, kv = _pair(_randn((L, BATCH, E), 47)), _pair(_randn((S, BATCH, E), 48))
+    q, kv = leaf_pair(randn((L, BATCH, E), 47)), leaf_pair(randn((S, BATCH, E), 48))
     padding = np.zeros((BATCH, S), bool)
     padding[1, 2:] = True
-    out, t_out = _run_mha(ours, ref, q, kv, attn_mask=_pair(~_bool_mask((L, S), 49), False),
-                          key_padding_mask=_pair(padding, False), need_weights=need_weights)
+    out, t_out = _run_mha(ours, ref, q, kv, attn_mask=leaf_pair(~_bool_mask((L, S), 49), False),
+                          key_padding_mask=leaf_pair(padding, False), need_weights=need_weights)
     _check(*_mha_outputs(out, t_out), [q, kv], (ours, ref))
 
 
 @requires_torch
 def test_mha_bool_padding_with_a_float_attn_mask_warns_and_matches_torch():
     ours, ref = _twins(E, HEADS)
-    x = _pair(_randn((L, BATCH, E), 62))
+    x = leaf_pair(randn((L, BATCH, E), 62))
     padding = np.zeros((BATCH, L), bool)
     padding[2, 1:] = True
     with pytest.warns(UserWarning, match="Support for mismatched key_padding_mask and "
                                          "attn_mask is deprecated"):
-        out, t_out = _run_mha(ours, ref, x, attn_mask=_pair(_randn((L, L), 63), False),
-                              key_padding_mask=_pair(padding, False))
+        out, t_out = _run_mha(ours, ref, x, attn_mask=leaf_pair(randn((L, L), 63), False),
+                              key_padding_mask=leaf_pair(padding, False))
     _check(*_mha_outputs(out, t_out), [x], (ours, ref))
 
 
 @requires_torch
 def test_mha_fully_masked_query_is_nan_with_weights_and_zero_without_as_torch():
     ours, ref = _twins(E, HEADS)
-    x = _pair(_randn((L, BATCH, E), 50), requires_grad=False)
+    x = leaf_pair(randn((L, BATCH, E), 50), requires_grad=False)
     mask = np.zeros((L, L), bool)
     mask[1] = True  # query 1 may attend to nothing
     for need_weights in (True, False):
-        out, t_out = _run_mha(ours, ref, x, attn_mask=_pair(mask, False),
+        out, t_out = _run_mha(ours, ref, x, attn_mask=leaf_pair(mask, False),
                               need_weights=need_weights)
         np.testing.assert_allclose(_np(out[0]), t_out[0].detach().numpy(), rtol=1e-10,
                                    atol=1e-12)  # NaNs in the same places
@@ -410,11 +399,11 @@ def test_mha_fully_masked_query_is_nan_with_weights_and_zero_without_as_torch():
 def test_mha_in_eval_mode_matches_torch_fast_path():
     ours, ref = _twins(E, HEADS, dropout=0.5, batch_first=True)
     ours.eval(), ref.eval()
-    x = _pair(_randn((BATCH, L, E), 51), requires_grad=False)
+    x = leaf_pair(randn((BATCH, L, E), 51), requires_grad=False)
     padding = np.zeros((BATCH, L), bool)
     padding[0, 3:] = True
     with torch.no_grad():
-        out, t_out = _run_mha(ours, ref, x, key_padding_mask=_pair(padding, False))
+        out, t_out = _run_mha(ours, ref, x, key_padding_mask=leaf_pair(padding, False))
     np.testing.assert_allclose(_np(out[0]), t_out[0].numpy(), rtol=1e-10, atol=1e-12)
 
 
@@ -432,10 +421,10 @@ def test_mha_state_dict_keys_shapes_and_order_match_torch(options):
 @requires_torch
 @pytest.mark.parametrize("need_weights", [True, False], ids=["with_weights", "without_weights"])
 def test_multi_head_attention_forward_with_static_keys_and_values_matches_torch(need_weights):
-    q = _pair(_randn((L, BATCH, E), 64))
-    w_in, b_in = _pair(_randn((3 * E, E), 65) / 3), _pair(_randn(3 * E, 66))
-    w_out, b_out = _pair(_randn((E, E), 67) / 3), _pair(_randn(E, 68))
-    static_k, static_v = (_pair(_randn((BATCH * HEADS, S, E // HEADS), seed))
+    q = leaf_pair(randn((L, BATCH, E), 64))
+    w_in, b_in = leaf_pair(randn((3 * E, E), 65) / 3), leaf_pair(randn(3 * E, 66))
+    w_out, b_out = leaf_pair(randn((E, E), 67) / 3), leaf_pair(randn(E, 68))
+    static_k, static_v = (leaf_pair(randn((BATCH * HEADS, S, E // HEADS), seed))
                           for seed in (69, 70))
     leaves = [q, w_in, b_in, w_out, b_out, static_k, static_v]
 
@@ -453,10 +442,10 @@ def test_multi_head_attention_forward_with_static_keys_and_values_matches_torch(
 def test_mha_gradients_match_finite_differences():
     mt.manual_seed(52)
     mha = nn.MultiheadAttention(4, 2, kdim=3, vdim=2).double()
-    q = mt.tensor(_randn((3, 2, 4), 53), requires_grad=True)
-    k = mt.tensor(_randn((2, 2, 3), 54), requires_grad=True)
-    v = mt.tensor(_randn((2, 2, 2), 55), requires_grad=True)
-    mask = mt.tensor(_randn((3, 2), 56))
+    q = mt.tensor(randn((3, 2, 4), 53), requires_grad=True)
+    k = mt.tensor(randn((2, 2, 3), 54), requires_grad=True)
+    v = mt.tensor(randn((2, 2, 2), 55), requires_grad=True)
+    mask = mt.tensor(randn((3, 2), 56))
     assert gradcheck(lambda q, k, v: mha(q, k, v, attn_mask=mask), (q, k, v))
 
 
@@ -472,7 +461,7 @@ def test_mha_initialises_projections_by_xavier_uniform_and_biases_to_zero():
 def test_mha_dropout_acts_in_training_only():
     mt.manual_seed(58)
     mha = nn.MultiheadAttention(E, HEADS, dropout=0.5).double()
-    x = mt.tensor(_randn((L, BATCH, E), 59))
+    x = mt.tensor(randn((L, BATCH, E), 59))
     assert not np.allclose(_np(mha(x, x, x)[0]), _np(mha(x, x, x)[0]))
     mha.eval()
     np.testing.assert_array_equal(_np(mha(x, x, x)[0]), _np(mha(x, x, x)[0]))
@@ -487,7 +476,7 @@ def test_mha_without_need_weights_returns_none():
 
 def test_mha_weights_are_a_distribution_over_keys():
     mha = nn.MultiheadAttention(E, HEADS).double()
-    q, kv = mt.tensor(_randn((L, BATCH, E), 60)), mt.tensor(_randn((S, BATCH, E), 61))
+    q, kv = mt.tensor(randn((L, BATCH, E), 60)), mt.tensor(randn((S, BATCH, E), 61))
     _, weights = mha(q, kv, kv)
     assert weights.shape == (BATCH, L, S)
     np.testing.assert_allclose(_np(weights.sum(-1)), np.ones((BATCH, L)), rtol=1e-12)

@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 import pytest
-from torch_reference import check_same, requires_torch, torch
+from torch_reference import check_same, leaf_pair, randn, requires_torch, torch
 from torch_reference import to_numpy as _np
 
 import microtorch_core as mt
@@ -17,39 +17,30 @@ if torch is not None:
     import torch.nn.functional as TF
 
 
-def _randn(shape, seed):
-    return np.random.default_rng(seed).standard_normal(shape)
-
-
-def _pair(data):
-    """The same float64 data as a MicroTorch and a PyTorch leaf."""
-    return mt.tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
-
-
 @requires_torch
 @pytest.mark.parametrize("lead", [(), (5,), (2, 3)], ids=str)
 @pytest.mark.parametrize("with_bias", [True, False])
 def test_bilinear_values_and_gradients_match_torch(lead, with_bias):
-    x1, tx1 = _pair(_randn(lead + (3,), 1))
-    x2, tx2 = _pair(_randn(lead + (4,), 2))
-    w, tw = _pair(_randn((2, 3, 4), 3))
-    b, tb = _pair(_randn(2, 4)) if with_bias else (None, None)
+    x1, tx1 = leaf_pair(randn(lead + (3,), 1))
+    x2, tx2 = leaf_pair(randn(lead + (4,), 2))
+    w, tw = leaf_pair(randn((2, 3, 4), 3))
+    b, tb = leaf_pair(randn(2, 4)) if with_bias else (None, None)
     leaves = [(x1, tx1), (x2, tx2), (w, tw)] + ([(b, tb)] if with_bias else [])
     check_same(F.bilinear(x1, x2, w, b), TF.bilinear(tx1, tx2, tw, tb), leaves)
 
 
 def test_bilinear_is_x1_a_x2_for_each_output():
-    x1, x2, w, b = _randn((5, 3), 5), _randn((5, 4), 6), _randn((2, 3, 4), 7), _randn(2, 8)
+    x1, x2, w, b = randn((5, 3), 5), randn((5, 4), 6), randn((2, 3, 4), 7), randn(2, 8)
     out = F.bilinear(mt.tensor(x1), mt.tensor(x2), mt.tensor(w), mt.tensor(b))
     np.testing.assert_allclose(_np(out), np.einsum("ni,oij,nj->no", x1, w, x2) + b,
                                rtol=1e-12)
 
 
 def test_bilinear_gradients_match_finite_differences():
-    x1 = mt.tensor(_randn((2, 3), 9), requires_grad=True)
-    x2 = mt.tensor(_randn((2, 2), 10), requires_grad=True)
-    w = mt.tensor(_randn((2, 3, 2), 11), requires_grad=True)
-    b = mt.tensor(_randn(2, 12), requires_grad=True)
+    x1 = mt.tensor(randn((2, 3), 9), requires_grad=True)
+    x2 = mt.tensor(randn((2, 2), 10), requires_grad=True)
+    w = mt.tensor(randn((2, 3, 2), 11), requires_grad=True)
+    b = mt.tensor(randn(2, 12), requires_grad=True)
     assert gradcheck(F.bilinear, (x1, x2, w, b))
 
 

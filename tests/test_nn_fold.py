@@ -4,7 +4,7 @@ finite differences (float64), second order included."""
 
 import numpy as np
 import pytest
-from torch_reference import check_same, requires_torch, torch
+from torch_reference import check_same, leaf_pair, randn, requires_torch, torch
 from torch_reference import to_numpy as _np
 
 import microtorch_core as mt
@@ -15,15 +15,6 @@ from microtorch_core.nn import functional as F
 
 if torch is not None:
     import torch.nn.functional as TF
-
-
-def _randn(shape, seed):
-    return np.random.default_rng(seed).standard_normal(shape)
-
-
-def _pair(data):
-    """The same float64 data as a MicroTorch and a PyTorch leaf."""
-    return mt.tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
 
 
 SIZE = (7, 6)
@@ -51,21 +42,21 @@ def _cols_shape(channels, config):
 @requires_torch
 @pytest.mark.parametrize("config", CONFIGS, ids=str)
 def test_unfold_values_and_gradients_match_torch(config):
-    x, tx = _pair(_randn((2, 3) + SIZE, 1))
+    x, tx = leaf_pair(randn((2, 3) + SIZE, 1))
     check_same(F.unfold(x, **config), TF.unfold(tx, **config), [(x, tx)])
 
 
 @requires_torch
 @pytest.mark.parametrize("config", CONFIGS, ids=str)
 def test_fold_values_and_gradients_match_torch(config):
-    cols, tcols = _pair(_randn((2,) + _cols_shape(3, config), 2))
+    cols, tcols = leaf_pair(randn((2,) + _cols_shape(3, config), 2))
     check_same(F.fold(cols, SIZE, **config), TF.fold(tcols, SIZE, **config), [(cols, tcols)])
 
 
 @requires_torch
 def test_unbatched_unfold_and_fold_match_torch():
     config = CONFIGS[3]
-    x, tx = _pair(_randn((3,) + SIZE, 3))
+    x, tx = leaf_pair(randn((3,) + SIZE, 3))
     cols = F.unfold(x, **config)
     assert cols.shape == _cols_shape(3, config)
     check_same(F.fold(cols * cols, SIZE, **config),
@@ -94,14 +85,14 @@ def _unfold_numpy(x, kh, kw):
 
 
 def test_unfold_matches_a_loop_over_kernel_offsets():
-    x = _randn((2, 3) + SIZE, 4)
+    x = randn((2, 3) + SIZE, 4)
     np.testing.assert_array_equal(_np(F.unfold(mt.tensor(x), (3, 2))), _unfold_numpy(x, 3, 2))
 
 
 @pytest.mark.parametrize("config", CONFIGS, ids=str)
 def test_fold_is_the_adjoint_of_unfold(config):
     # <unfold(x), y> = <x, fold(y)> for every x and y: fold is unfold's transpose
-    x, y = _randn((2, 3) + SIZE, 5), _randn((2,) + _cols_shape(3, config), 6)
+    x, y = randn((2, 3) + SIZE, 5), randn((2,) + _cols_shape(3, config), 6)
     lhs = (_np(F.unfold(mt.tensor(x), **config)) * y).sum()
     rhs = (x * _np(F.fold(mt.tensor(y), SIZE, **config))).sum()
     assert lhs == pytest.approx(rhs, rel=1e-12)
@@ -114,12 +105,12 @@ def test_fold_of_unfold_counts_the_blocks_covering_each_element():
 
 
 def test_fold_undoes_unfold_when_the_blocks_tile_the_image():
-    x = mt.tensor(_randn((2, 3, 4, 6), 7))
+    x = mt.tensor(randn((2, 3, 4, 6), 7))
     assert mt.equal(nn.Fold((4, 6), 2, stride=2)(nn.Unfold(2, stride=2)(x)), x)
 
 
 def test_unfold_then_matmul_is_conv2d():
-    x, w = mt.tensor(_randn((2, 3) + SIZE, 8)), mt.tensor(_randn((4, 3, 3, 2), 9))
+    x, w = mt.tensor(randn((2, 3) + SIZE, 8)), mt.tensor(randn((4, 3, 3, 2), 9))
     cols = F.unfold(x, (3, 2), padding=1, stride=2)  # (N, C*kh*kw, L)
     out = w.reshape(4, -1) @ cols  # (N, O, L)
     ref = F.conv2d(x, w, padding=1, stride=2)
@@ -133,12 +124,12 @@ def test_unfold_and_fold_of_an_empty_batch_are_empty():
 
 # -- finite differences -------------------------------------------------------------------------
 def test_unfold_gradients_match_finite_differences():
-    x = mt.tensor(_randn((1, 2, 4, 3), 10), requires_grad=True)
+    x = mt.tensor(randn((1, 2, 4, 3), 10), requires_grad=True)
     assert gradcheck(lambda t: F.unfold(t, 2, dilation=(1, 2), padding=1, stride=(2, 1)), (x,))
 
 
 def test_fold_gradients_match_finite_differences():
-    cols = mt.tensor(_randn((1, 4, 12), 11), requires_grad=True)
+    cols = mt.tensor(randn((1, 4, 12), 11), requires_grad=True)
     assert gradcheck(lambda t: F.fold(t, (4, 3), 2, padding=1, stride=(2, 1)), (cols,))
 
 
@@ -147,7 +138,7 @@ def test_fold_second_order_gradients_match_finite_differences():
         (g,) = grad((F.fold(cols, (3, 4), 2) ** 2).sum(), cols, create_graph=True)
         return g  # 2 unfold(fold(cols)): differentiating it runs fold's backward backward
 
-    cols = mt.tensor(_randn((1, 4, 6), 12), requires_grad=True)
+    cols = mt.tensor(randn((1, 4, 6), 12), requires_grad=True)
     assert gradcheck(grad_of_squared_fold, (cols,))
 
 

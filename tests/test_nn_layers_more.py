@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-from torch_reference import check_same, requires_torch, torch
+from torch_reference import check_same, leaf_pair, randn, requires_torch, torch
 from torch_reference import to_numpy as _np
 
 import microtorch_core as mt
@@ -16,16 +16,6 @@ from microtorch_core.nn import functional as F
 
 if torch is not None:
     import torch.nn.functional as TF
-
-
-def _pair(data):
-    """The same float64 data as a MicroTorch and a PyTorch leaf."""
-    data = np.asarray(data, dtype=np.float64)
-    return mt.tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
-
-
-def _randn(shape, seed):
-    return np.random.default_rng(seed).standard_normal(shape)
 
 
 # -- one_hot ------------------------------------------------------------------------------------
@@ -60,9 +50,9 @@ def test_one_hot_errors_name_the_offending_class_value():
 @requires_torch
 @pytest.mark.parametrize(("p", "dim"), [(2.0, 1), (1.0, 0), (3.0, -1)], ids=str)
 def test_normalize_values_and_gradients_match_torch(p, dim):
-    data = _randn((3, 4), 1)
+    data = randn((3, 4), 1)
     data[1] = 1e-14  # a row shorter than eps: divided by eps instead
-    x, tx = _pair(data)
+    x, tx = leaf_pair(data)
     check_same(F.normalize(x, p, dim), TF.normalize(tx, p, dim), [(x, tx)])
 
 
@@ -71,16 +61,16 @@ def test_normalize_values_and_gradients_match_torch(p, dim):
                                                        ((3, 4, 2), (4, 1), 1), ((5,), (5,), 0)],
                          ids=str)
 def test_cosine_similarity_values_and_gradients_match_torch(shape1, shape2, dim):
-    x1, tx1 = _pair(_randn(shape1, 2))
-    x2, tx2 = _pair(_randn(shape2, 3))
+    x1, tx1 = leaf_pair(randn(shape1, 2))
+    x2, tx2 = leaf_pair(randn(shape2, 3))
     check_same(F.cosine_similarity(x1, x2, dim), TF.cosine_similarity(tx1, tx2, dim),
                [(x1, tx1), (x2, tx2)])
 
 
 @requires_torch
 def test_cosine_similarity_of_vectors_shorter_than_eps_has_torchs_gradient():
-    x1, tx1 = _pair([[1e-9, 0.0], [1.0, 2.0]])
-    x2, tx2 = _pair([[1.0, 1.0], [0.0, 0.0]])
+    x1, tx1 = leaf_pair([[1e-9, 0.0], [1.0, 2.0]])
+    x2, tx2 = leaf_pair([[1.0, 1.0], [0.0, 0.0]])
     check_same(nn.CosineSimilarity()(x1, x2), torch.nn.CosineSimilarity()(tx1, tx2),
                [(x1, tx1), (x2, tx2)], rtol=1e-9)
 
@@ -92,8 +82,8 @@ def test_cosine_similarity_of_parallel_and_opposite_vectors_is_plus_and_minus_on
 
 
 def test_cosine_similarity_and_normalize_gradients_match_finite_differences():
-    x1 = mt.tensor(_randn((3, 4), 4), requires_grad=True)
-    x2 = mt.tensor(_randn((3, 4), 5), requires_grad=True)
+    x1 = mt.tensor(randn((3, 4), 4), requires_grad=True)
+    x2 = mt.tensor(randn((3, 4), 5), requires_grad=True)
     assert gradcheck(lambda a, b: F.cosine_similarity(a, b) + F.normalize(a).sum(1), (x1, x2))
 
 
@@ -101,15 +91,15 @@ def test_cosine_similarity_and_normalize_gradients_match_finite_differences():
 @pytest.mark.parametrize("keepdim", [False, True])
 @pytest.mark.parametrize("p", [1.0, 2.0, 3.0, math.inf])
 def test_pairwise_distance_values_and_gradients_match_torch(p, keepdim):
-    x1, tx1 = _pair(_randn((4, 5), 6))
-    x2, tx2 = _pair(_randn((5,), 7))
+    x1, tx1 = leaf_pair(randn((4, 5), 6))
+    x2, tx2 = leaf_pair(randn((5,), 7))
     check_same(nn.PairwiseDistance(p, keepdim=keepdim)(x1, x2),
                torch.nn.PairwiseDistance(p, keepdim=keepdim)(tx1, tx2), [(x1, tx1), (x2, tx2)])
 
 
 def test_pairwise_distance_gradients_match_finite_differences():
-    x1 = mt.tensor(_randn((3, 4), 8), requires_grad=True)
-    x2 = mt.tensor(_randn((3, 4), 9), requires_grad=True)
+    x1 = mt.tensor(randn((3, 4), 8), requires_grad=True)
+    x2 = mt.tensor(randn((3, 4), 9), requires_grad=True)
     assert gradcheck(lambda a, b: F.pairwise_distance(a, b, p=1.5), (x1, x2))
 
 
@@ -200,7 +190,7 @@ def test_alpha_dropout_keeps_a_standard_normal_input_standard():
 def test_alpha_dropout_sets_dropped_units_to_one_value_and_scales_the_kept_ones():
     p, alpha = 0.3, 1.7580993408473766
     a = 1 / math.sqrt((alpha ** 2 * p + 1) * (1 - p))
-    x = mt.tensor(_randn(10_000, 10), requires_grad=True)
+    x = mt.tensor(randn(10_000, 10), requires_grad=True)
     mt.manual_seed(4)
     out = F.alpha_dropout(x, p, training=True)
     out.sum().backward()
@@ -236,14 +226,14 @@ PADS = [  # (module name, arguments, input shape)
 @requires_torch
 @pytest.mark.parametrize(("name", "args", "shape"), PADS, ids=str)
 def test_padding_module_values_gradients_and_repr_match_torch(name, args, shape):
-    x, tx = _pair(_randn(shape, 11))
+    x, tx = leaf_pair(randn(shape, 11))
     ours, ref = getattr(nn, name)(*args), getattr(torch.nn, name)(*args)
     check_same(ours(x), ref(tx), [(x, tx)])
     assert repr(ours) == repr(ref) and ours.padding == ref.padding
 
 
 def test_padding_module_gradients_match_finite_differences():
-    x = mt.tensor(_randn((1, 2, 3, 3), 12), requires_grad=True)
+    x = mt.tensor(randn((1, 2, 3, 3), 12), requires_grad=True)
     assert gradcheck(lambda t: nn.ReflectionPad2d((2, 1, 1, 2))(t) ** 2, (x,))
 
 

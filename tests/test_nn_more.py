@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-from torch_reference import check_same, requires_torch, torch
+from torch_reference import check_same, leaf_pair, randn, requires_torch, torch
 from torch_reference import to_numpy as _np
 
 import microtorch_core as mt
@@ -16,17 +16,6 @@ from microtorch_core.nn import functional as F
 
 if torch is not None:
     import torch.nn.functional as TF
-
-
-def _pair(data):
-    """The same float64 data as a MicroTorch and a PyTorch leaf."""
-    data = np.asarray(data, dtype=np.float64)
-    return mt.tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
-
-
-def _randn(shape, seed):
-    return np.random.default_rng(seed).standard_normal(shape)
-
 
 
 def _copy_params(ours, theirs):
@@ -40,9 +29,9 @@ def _copy_params(ours, theirs):
 @requires_torch
 @pytest.mark.parametrize("shape", [(5,), (4, 5)], ids=str)
 def test_layer_norm_values_and_gradients_match_torch(shape):
-    x, tx = _pair(_randn((3, 4, 5), 1))
-    w, tw = _pair(_randn(shape, 2))
-    b, tb = _pair(_randn(shape, 3))
+    x, tx = leaf_pair(randn((3, 4, 5), 1))
+    w, tw = leaf_pair(randn(shape, 2))
+    b, tb = leaf_pair(randn(shape, 3))
     check_same(F.layer_norm(x, shape, w, b), TF.layer_norm(tx, shape, tw, tb),
                 [(x, tx), (w, tw), (b, tb)])
 
@@ -50,7 +39,7 @@ def test_layer_norm_values_and_gradients_match_torch(shape):
 @requires_torch
 def test_layer_norm_module_matches_torch_including_repr():
     ours, ref = nn.LayerNorm(6).double(), torch.nn.LayerNorm(6).double()
-    x, tx = _pair(_randn((2, 3, 6), 4))
+    x, tx = leaf_pair(randn((2, 3, 6), 4))
     check_same(ours(x), ref(tx), [(x, tx)])
     assert repr(ours) == repr(ref)
     assert repr(nn.LayerNorm((2, 3), bias=False)) == repr(torch.nn.LayerNorm((2, 3), bias=False))
@@ -83,9 +72,9 @@ def test_layer_norm_with_mismatched_trailing_dims_names_both_shapes():
 @requires_torch
 @pytest.mark.parametrize("shape", [(2, 6), (2, 6, 5), (3, 6, 2, 3)], ids=str)
 def test_group_norm_values_and_gradients_match_torch(shape):
-    x, tx = _pair(_randn(shape, 5))
-    w, tw = _pair(_randn(6, 6))
-    b, tb = _pair(_randn(6, 7))
+    x, tx = leaf_pair(randn(shape, 5))
+    w, tw = leaf_pair(randn(6, 6))
+    b, tb = leaf_pair(randn(6, 7))
     check_same(F.group_norm(x, 3, w, b), TF.group_norm(tx, 3, tw, tb),
                 [(x, tx), (w, tw), (b, tb)])
 
@@ -93,7 +82,7 @@ def test_group_norm_values_and_gradients_match_torch(shape):
 @requires_torch
 def test_group_norm_module_matches_torch_on_a_batch_of_one_including_repr():
     ours, ref = nn.GroupNorm(2, 4).double(), torch.nn.GroupNorm(2, 4).double()
-    x, tx = _pair(_randn((1, 4, 3, 3), 8))
+    x, tx = leaf_pair(randn((1, 4, 3, 3), 8))
     check_same(ours(x), ref(tx), [(x, tx)])
     assert repr(ours) == repr(ref)
 
@@ -123,7 +112,7 @@ def test_embedding_output_is_the_rows_at_the_indices_with_the_input_shape():
 
 @requires_torch
 def test_embedding_gradient_accumulates_repeated_indices_like_torch():
-    w, tw = _pair(_randn((6, 4), 9))
+    w, tw = leaf_pair(randn((6, 4), 9))
     index = [[0, 2, 2], [5, 2, 0]]
     check_same(F.embedding(mt.tensor(index), w), TF.embedding(torch.tensor(index), tw),
                 [(w, tw)])
@@ -131,7 +120,7 @@ def test_embedding_gradient_accumulates_repeated_indices_like_torch():
 
 @requires_torch
 def test_embedding_padding_idx_row_gets_no_gradient_like_torch():
-    w, tw = _pair(_randn((6, 4), 10))
+    w, tw = leaf_pair(randn((6, 4), 10))
     index = [[0, 3, 1], [3, 3, 5]]
     check_same(F.embedding(mt.tensor(index), w, padding_idx=3),
                 TF.embedding(torch.tensor(index), tw, padding_idx=3), [(w, tw)])
@@ -165,7 +154,7 @@ def test_embedding_rejects_float_indices_and_padding_idx_out_of_range():
 
 @requires_torch
 def test_embedding_max_norm_rescales_the_looked_up_rows_in_place_like_torch():
-    data = _randn((5, 3), 11) * 2
+    data = randn((5, 3), 11) * 2
     ours, ref = mt.tensor(data), torch.tensor(data)
     index = [0, 1, 1, 3]
     out = F.embedding(mt.tensor(index), ours, max_norm=1.5)
@@ -201,7 +190,7 @@ ACTIVATIONS = [
 @requires_torch
 @pytest.mark.parametrize(("name", "args"), ACTIVATIONS, ids=str)
 def test_activation_values_and_gradients_match_torch(name, args):
-    x, tx = _pair(POINTS)
+    x, tx = leaf_pair(POINTS)
     check_same(getattr(nn, name)(*args)(x), getattr(torch.nn, name)(*args)(tx), [(x, tx)])
 
 
@@ -214,7 +203,7 @@ def test_activation_gradients_match_finite_differences(name, args):
 @requires_torch
 @pytest.mark.parametrize("name", ["leaky_relu", "elu", "silu", "mish", "hardtanh"])
 def test_inplace_activation_on_a_graph_tensor_matches_torch(name):
-    x, tx = _pair(POINTS)
+    x, tx = leaf_pair(POINTS)
     ours, theirs = x * 1.5, tx * 1.5
     assert getattr(F, name)(ours, inplace=True) is ours
     getattr(TF, name)(theirs, inplace=True)
@@ -265,25 +254,25 @@ LOSSES = [  # (our function, PyTorch's, keyword arguments)
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
 @pytest.mark.parametrize(("name", "kwargs"), LOSSES, ids=str)
 def test_regression_loss_values_and_gradients_match_torch(name, kwargs, reduction):
-    x, tx = _pair(_randn((3, 4), 12) * 2)
-    y, ty = _pair(_randn((3, 4), 13))
+    x, tx = leaf_pair(randn((3, 4), 12) * 2)
+    y, ty = leaf_pair(randn((3, 4), 13))
     check_same(getattr(F, name)(x, y, reduction=reduction, **kwargs),
                 getattr(TF, name)(tx, ty, reduction=reduction, **kwargs), [(x, tx), (y, ty)])
 
 
 @pytest.mark.parametrize(("name", "kwargs"), LOSSES, ids=str)
 def test_regression_loss_gradients_match_finite_differences(name, kwargs):
-    x = mt.tensor(_randn((2, 3), 14) * 2, requires_grad=True)
-    y = mt.tensor(_randn((2, 3), 15), requires_grad=True)
+    x = mt.tensor(randn((2, 3), 14) * 2, requires_grad=True)
+    y = mt.tensor(randn((2, 3), 15), requires_grad=True)
     assert gradcheck(lambda x, y: getattr(F, name)(x, y, reduction="none", **kwargs), (x, y))
 
 
 @requires_torch
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
 def test_binary_cross_entropy_with_weight_matches_torch(reduction):
-    p, tp = _pair(np.random.default_rng(16).uniform(0.05, 0.95, (4, 3)))
-    y, ty = _pair(np.random.default_rng(17).uniform(0, 1, (4, 3)))
-    w = _randn(3, 18) ** 2
+    p, tp = leaf_pair(np.random.default_rng(16).uniform(0.05, 0.95, (4, 3)))
+    y, ty = leaf_pair(np.random.default_rng(17).uniform(0, 1, (4, 3)))
+    w = randn(3, 18) ** 2
     check_same(F.binary_cross_entropy(p, y, mt.tensor(w), reduction=reduction),
                 TF.binary_cross_entropy(tp, ty, torch.tensor(w), reduction=reduction),
                 [(p, tp), (y, ty)])
@@ -291,8 +280,8 @@ def test_binary_cross_entropy_with_weight_matches_torch(reduction):
 
 @requires_torch
 def test_binary_cross_entropy_of_certain_predictions_is_finite_like_torch():
-    p, tp = _pair([0.0, 1.0, 0.0, 1.0, 0.5])
-    y, ty = _pair([0.0, 1.0, 1.0, 0.0, 1.0])
+    p, tp = leaf_pair([0.0, 1.0, 0.0, 1.0, 0.5])
+    y, ty = leaf_pair([0.0, 1.0, 1.0, 0.0, 1.0])
     loss, ref = F.binary_cross_entropy(p, y, reduction="none"), TF.binary_cross_entropy(
         tp, ty, reduction="none")
     np.testing.assert_allclose(_np(loss), ref.detach().numpy())  # 100 where the log clamps
@@ -316,8 +305,8 @@ def test_binary_cross_entropy_of_values_outside_0_1_is_an_error():
 @requires_torch
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
 def test_bce_with_logits_weight_and_pos_weight_match_torch_on_extreme_logits(reduction):
-    x, tx = _pair(np.concatenate([_randn((3, 3), 21) * 3, [[-200.0, 0.0, 200.0]]]))
-    y, ty = _pair(np.random.default_rng(22).uniform(0, 1, (4, 3)))
+    x, tx = leaf_pair(np.concatenate([randn((3, 3), 21) * 3, [[-200.0, 0.0, 200.0]]]))
+    y, ty = leaf_pair(np.random.default_rng(22).uniform(0, 1, (4, 3)))
     w, pos = np.array([[1.0], [0.5], [2.0], [1.0]]), np.array([1.0, 3.0, 0.5])
     ours = nn.BCEWithLogitsLoss(mt.tensor(w), reduction=reduction, pos_weight=mt.tensor(pos))
     ref = torch.nn.BCEWithLogitsLoss(torch.tensor(w), reduction=reduction,
@@ -333,7 +322,7 @@ def test_bce_with_logits_gradient_at_zero_is_sigmoid_minus_target():
 
 
 def test_bce_with_logits_gradients_match_finite_differences():
-    x = mt.tensor(_randn((2, 3), 23) * 3, requires_grad=True)
+    x = mt.tensor(randn((2, 3), 23) * 3, requires_grad=True)
     y = mt.tensor(np.random.default_rng(24).uniform(0, 1, (2, 3)), requires_grad=True)
     pos = mt.tensor([0.5, 1.0, 2.0], dtype=mt.float64)
     assert gradcheck(lambda x, y: F.binary_cross_entropy_with_logits(
@@ -349,11 +338,11 @@ def test_bce_with_logits_keeps_its_weights_as_buffers():
 @pytest.mark.parametrize("reduction", ["batchmean", "sum", "none"])
 @pytest.mark.parametrize("log_target", [False, True])
 def test_kl_div_values_and_gradients_match_torch(reduction, log_target):
-    logp, tlogp = _pair(np.log(np.random.default_rng(25).dirichlet(np.ones(4), 3)))
+    logp, tlogp = leaf_pair(np.log(np.random.default_rng(25).dirichlet(np.ones(4), 3)))
     q = np.random.default_rng(26).dirichlet(np.ones(4), 3)
     if not log_target:
         q[0, 1] = 0.0  # a zero probability contributes 0
-    q, tq = _pair(np.log(q) if log_target else q)
+    q, tq = leaf_pair(np.log(q) if log_target else q)
     check_same(F.kl_div(logp, q, reduction=reduction, log_target=log_target),
                 TF.kl_div(tlogp, tq, reduction=reduction, log_target=log_target),
                 [(logp, tlogp)])
@@ -464,7 +453,7 @@ ADAPTIVE_SIZES = [1, 2, 3, (4, None), (3, 2), 9, (7, 5)]  # divisible, not, larg
 @requires_torch
 @pytest.mark.parametrize("output_size", ADAPTIVE_SIZES, ids=str)
 def test_adaptive_avg_pool2d_values_and_gradients_match_torch(output_size):
-    x, tx = _pair(_randn((2, 3, 7, 5), 27))
+    x, tx = leaf_pair(randn((2, 3, 7, 5), 27))
     check_same(F.adaptive_avg_pool2d(x, output_size), TF.adaptive_avg_pool2d(tx, output_size),
                 [(x, tx)])
 
@@ -472,7 +461,7 @@ def test_adaptive_avg_pool2d_values_and_gradients_match_torch(output_size):
 @requires_torch
 @pytest.mark.parametrize("output_size", ADAPTIVE_SIZES, ids=str)
 def test_adaptive_max_pool2d_values_gradients_and_indices_match_torch(output_size):
-    x, tx = _pair(_randn((2, 3, 7, 5), 28))
+    x, tx = leaf_pair(randn((2, 3, 7, 5), 28))
     out, index = F.adaptive_max_pool2d(x, output_size, return_indices=True)
     t_out, t_index = TF.adaptive_max_pool2d(tx, output_size, return_indices=True)
     np.testing.assert_array_equal(index.numpy(), t_index.numpy())
@@ -481,25 +470,25 @@ def test_adaptive_max_pool2d_values_gradients_and_indices_match_torch(output_siz
 
 @requires_torch
 def test_adaptive_max_pool2d_sends_a_tie_to_the_first_maximum_in_row_major_order_like_torch():
-    x, tx = _pair(np.zeros((1, 1, 5, 4)))
+    x, tx = leaf_pair(np.zeros((1, 1, 5, 4)))
     check_same(F.adaptive_max_pool2d(x, (2, 3)), TF.adaptive_max_pool2d(tx, (2, 3)), [(x, tx)])
 
 
 @requires_torch
 def test_adaptive_pool1d_matches_torch_on_unbatched_input():
-    x, tx = _pair(_randn((3, 10), 29))
+    x, tx = leaf_pair(randn((3, 10), 29))
     check_same(F.adaptive_avg_pool1d(x, 4) + F.adaptive_max_pool1d(x, 4),
                 TF.adaptive_avg_pool1d(tx, 4) + TF.adaptive_max_pool1d(tx, 4), [(x, tx)])
 
 
 def test_adaptive_avg_pool2d_to_one_is_the_global_mean():
-    x = _randn((2, 3, 5, 6), 30)
+    x = randn((2, 3, 5, 6), 30)
     out = nn.AdaptiveAvgPool2d(1)(mt.tensor(x))
     np.testing.assert_allclose(_np(out), x.mean((2, 3), keepdims=True), rtol=1e-12)
 
 
 def test_adaptive_pool_gradients_match_finite_differences():
-    x = mt.tensor(_randn((1, 2, 5, 4), 31), requires_grad=True)
+    x = mt.tensor(randn((1, 2, 5, 4), 31), requires_grad=True)
     assert gradcheck(lambda t: F.adaptive_avg_pool2d(t, (3, 3)) * F.adaptive_max_pool2d(t, 3),
                      (x,))
 

@@ -4,7 +4,7 @@ modules' parameters, state dicts and reprs, and the errors."""
 
 import numpy as np
 import pytest
-from torch_reference import check_same, requires_torch, torch
+from torch_reference import check_same, leaf_pair, randn, requires_torch, torch
 from torch_reference import to_numpy as _np
 
 import microtorch_core as mt
@@ -16,16 +16,6 @@ if torch is not None:
     import torch.nn.functional as TF
 
 
-def _pair(data):
-    """The same float64 data as a MicroTorch and a PyTorch leaf."""
-    data = np.asarray(data, dtype=np.float64)
-    return mt.tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
-
-
-def _randn(shape, seed):
-    return np.random.default_rng(seed).standard_normal(shape)
-
-
 def _load_torch_state(ours, ref):
     ours.load_state_dict({k: mt.tensor(v.numpy()) for k, v in ref.state_dict().items()})
 
@@ -34,16 +24,16 @@ def _load_torch_state(ours, ref):
 @requires_torch
 @pytest.mark.parametrize("shape", [(2, 3, 5), (2, 3, 4, 3)], ids=str)
 def test_instance_norm_values_and_gradients_match_torch(shape):
-    x, tx = _pair(_randn(shape, 1) * 2 + 1)
-    w, tw = _pair(_randn(3, 2))
-    b, tb = _pair(_randn(3, 3))
+    x, tx = leaf_pair(randn(shape, 1) * 2 + 1)
+    w, tw = leaf_pair(randn(3, 2))
+    b, tb = leaf_pair(randn(3, 3))
     check_same(F.instance_norm(x, weight=w, bias=b), TF.instance_norm(tx, weight=tw, bias=tb),
                [(x, tx), (w, tw), (b, tb)])
 
 
 @requires_torch
 def test_instance_norm_moves_running_statistics_like_torch():
-    x, tx = _pair(_randn((4, 3, 6), 4) * 3 + 2)
+    x, tx = leaf_pair(randn((4, 3, 6), 4) * 3 + 2)
     mean, var = mt.zeros(3, dtype=mt.float64), mt.ones(3, dtype=mt.float64)
     t_mean, t_var = torch.zeros(3, dtype=torch.float64), torch.ones(3, dtype=torch.float64)
     F.instance_norm(x, mean, var, momentum=0.2)
@@ -53,8 +43,8 @@ def test_instance_norm_moves_running_statistics_like_torch():
 
 
 def test_instance_norm_gradients_match_finite_differences():
-    x = mt.tensor(_randn((2, 3, 4), 5), requires_grad=True)
-    w = mt.tensor(_randn(3, 6), requires_grad=True)
+    x = mt.tensor(randn((2, 3, 4), 5), requires_grad=True)
+    w = mt.tensor(randn(3, 6), requires_grad=True)
     assert gradcheck(lambda x, w: F.instance_norm(x, weight=w) ** 2, (x, w))
 
 
@@ -72,12 +62,12 @@ def test_instance_norm_module_tracking_stats_matches_torch_in_training_then_eval
     ours = nn.InstanceNorm1d(3, affine=True, track_running_stats=True).double()
     _load_torch_state(ours, ref)
     for seed in (7, 8):
-        x, tx = _pair(_randn((2, 3, 5), seed) * 2)
+        x, tx = leaf_pair(randn((2, 3, 5), seed) * 2)
         check_same(ours(x), ref(tx), [(x, tx), (ours.weight, ref.weight)])
     for name in ("running_mean", "running_var"):
         np.testing.assert_allclose(_np(getattr(ours, name)), getattr(ref, name).numpy())
     ours.eval(), ref.eval()
-    x, tx = _pair(_randn((2, 3, 5), 9))
+    x, tx = leaf_pair(randn((2, 3, 5), 9))
     check_same(ours(x), ref(tx), [(x, tx)])
 
 
@@ -134,8 +124,8 @@ def test_instance_norm_without_input_stats_needs_running_stats():
 @pytest.mark.parametrize("eps", [None, 1e-5])
 @pytest.mark.parametrize("shape", [(5,), (4, 5)], ids=str)
 def test_rms_norm_values_and_gradients_match_torch(shape, eps):
-    x, tx = _pair(_randn((3, 4, 5), 10))
-    w, tw = _pair(_randn(shape, 11))
+    x, tx = leaf_pair(randn((3, 4, 5), 10))
+    w, tw = leaf_pair(randn(shape, 11))
     check_same(F.rms_norm(x, shape, w, eps), TF.rms_norm(tx, shape, tw, eps),
                [(x, tx), (w, tw)])
 
@@ -149,8 +139,8 @@ def test_rms_norm_default_eps_is_the_dtypes_machine_epsilon(dtype):
 
 
 def test_rms_norm_gradients_match_finite_differences():
-    x = mt.tensor(_randn((2, 3, 4), 12), requires_grad=True)
-    w = mt.tensor(_randn(4, 13), requires_grad=True)
+    x = mt.tensor(randn((2, 3, 4), 12), requires_grad=True)
+    w = mt.tensor(randn(4, 13), requires_grad=True)
     assert gradcheck(lambda x, w: F.rms_norm(x, (4,), w, 1e-6), (x, w))
 
 
@@ -158,11 +148,11 @@ def test_rms_norm_gradients_match_finite_differences():
 def test_rms_norm_module_loads_a_torch_state_dict_and_matches_its_repr():
     ref = torch.nn.RMSNorm((2, 3), eps=1e-4).double()
     with torch.no_grad():
-        ref.weight.copy_(torch.tensor(_randn((2, 3), 14)))
+        ref.weight.copy_(torch.tensor(randn((2, 3), 14)))
     ours = nn.RMSNorm((2, 3), eps=1e-4).double()
     _load_torch_state(ours, ref)
     assert [n for n, _ in ours.named_parameters()] == ["weight"] and repr(ours) == repr(ref)
-    x, tx = _pair(_randn((4, 2, 3), 15))
+    x, tx = leaf_pair(randn((4, 2, 3), 15))
     check_same(ours(x), ref(tx), [(x, tx), (ours.weight, ref.weight)])
     assert repr(nn.RMSNorm(6, elementwise_affine=False)) == \
         repr(torch.nn.RMSNorm(6, elementwise_affine=False))
@@ -182,13 +172,13 @@ def test_rms_norm_with_mismatched_shapes_names_them():
 @pytest.mark.parametrize(("shape", "size"), [((2, 6, 5), 3), ((2, 6, 4, 3), 2),
                                              ((1, 5, 2, 3, 2), 4), ((2, 3, 4), 7)], ids=str)
 def test_local_response_norm_values_and_gradients_match_torch(shape, size):
-    x, tx = _pair(_randn(shape, 16) * 3)
+    x, tx = leaf_pair(randn(shape, 16) * 3)
     check_same(F.local_response_norm(x, size, 0.1, 0.75, 2.0),
                TF.local_response_norm(tx, size, 0.1, 0.75, 2.0), [(x, tx)])
 
 
 def test_local_response_norm_gradients_match_finite_differences():
-    x = mt.tensor(_randn((1, 4, 3), 17), requires_grad=True)
+    x = mt.tensor(randn((1, 4, 3), 17), requires_grad=True)
     assert gradcheck(lambda x: F.local_response_norm(x, 3, alpha=0.5), (x,))
 
 
@@ -196,7 +186,7 @@ def test_local_response_norm_gradients_match_finite_differences():
 def test_local_response_norm_module_matches_torch_including_repr():
     ours, ref = nn.LocalResponseNorm(2, 0.01, 0.5, 1.5), torch.nn.LocalResponseNorm(2, 0.01, 0.5,
                                                                                      1.5)
-    x, tx = _pair(_randn((2, 4, 3, 3), 18))
+    x, tx = leaf_pair(randn((2, 4, 3, 3), 18))
     check_same(ours(x), ref(tx), [(x, tx)])
     assert repr(ours) == repr(ref)
 

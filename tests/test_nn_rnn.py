@@ -8,7 +8,7 @@ import warnings
 
 import numpy as np
 import pytest
-from torch_reference import requires_torch, torch
+from torch_reference import leaf_pair, randn, requires_torch, torch
 from torch_reference import to_numpy as _np
 
 import microtorch_core as mt
@@ -22,16 +22,6 @@ LAYERS = [("rnn_tanh", "RNN", {}), ("rnn_relu", "RNN", {"nonlinearity": "relu"})
           ("lstm", "LSTM", {}), ("gru", "GRU", {})]
 CELLS = [("rnn_tanh", "RNNCell", {}), ("rnn_relu", "RNNCell", {"nonlinearity": "relu"}),
          ("lstm", "LSTMCell", {}), ("gru", "GRUCell", {})]
-
-
-def _randn(shape, seed):
-    return np.random.default_rng(seed).standard_normal(shape)
-
-
-def _pair(data):
-    """The same float64 data as a MicroTorch and a PyTorch leaf."""
-    data = np.asarray(data, dtype=np.float64)
-    return mt.tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
 
 
 def _twins(class_name, *args, **kwargs):
@@ -76,7 +66,7 @@ def _check_against_torch(ours, ref, out, t_out, leaves):
 def _state_pairs(class_name, shape, seed):
     """Initial states for ``class_name``: [(ours, theirs)] (two pairs, h and c, for LSTM)."""
     n = 2 if class_name.startswith("LSTM") else 1
-    return [_pair(_randn(shape, seed + i)) for i in range(n)]
+    return [leaf_pair(randn(shape, seed + i)) for i in range(n)]
 
 
 def _hx(pairs, side):
@@ -91,7 +81,7 @@ def _hx(pairs, side):
 def test_cell_outputs_and_gradients_match_torch(kind, class_name, kwargs, case):
     ours, ref = _twins(class_name, INPUT, HIDDEN, **kwargs)
     batch = () if case == "unbatched" else (BATCH,)
-    x, tx = _pair(_randn(batch + (INPUT,), 1))
+    x, tx = leaf_pair(randn(batch + (INPUT,), 1))
     leaves = [(x, tx)]
     if case == "batched_without_state":
         out, t_out = ours(x), ref(tx)
@@ -106,7 +96,7 @@ def test_cell_outputs_and_gradients_match_torch(kind, class_name, kwargs, case):
 @pytest.mark.parametrize(("kind", "class_name", "kwargs"), CELLS, ids=[c[0] for c in CELLS])
 def test_cell_without_bias_matches_torch(kind, class_name, kwargs):
     ours, ref = _twins(class_name, INPUT, HIDDEN, bias=False, **kwargs)
-    x, tx = _pair(_randn((BATCH, INPUT), 3))
+    x, tx = leaf_pair(randn((BATCH, INPUT), 3))
     _check_against_torch(ours, ref, ours(x), ref(tx), [(x, tx)])
 
 
@@ -133,7 +123,7 @@ def test_layer_outputs_final_states_and_gradients_match_torch(kind, class_name, 
     shape = (SEQ, INPUT)
     if batched:
         shape = (BATCH, SEQ, INPUT) if options.get("batch_first") else (SEQ, BATCH, INPUT)
-    x, tx = _pair(_randn(shape, 4))
+    x, tx = leaf_pair(randn(shape, 4))
     leaves = [(x, tx)]
     if with_state:
         layers = options.get("num_layers", 1) * (2 if options.get("bidirectional") else 1)

@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 import pytest
-from torch_reference import requires_torch, torch
+from torch_reference import leaf_pair, randn, requires_torch, torch
 from torch_reference import to_numpy as _np
 
 import microtorch_core as mt
@@ -20,17 +20,6 @@ pytestmark = [pytest.mark.filterwarnings("ignore:enable_nested_tensor is True:Us
               pytest.mark.filterwarnings("ignore:The PyTorch API of nested tensors:UserWarning")]
 
 D_MODEL, NHEAD, FF, SRC, TGT, BATCH = 8, 2, 16, 5, 4, 3
-
-
-def _randn(shape, seed):
-    return np.random.default_rng(seed).standard_normal(shape)
-
-
-def _pair(data, requires_grad=True):
-    """The same data as a MicroTorch and a PyTorch tensor (leaves if ``requires_grad``)."""
-    data = np.asarray(data)
-    return (mt.tensor(data, requires_grad=requires_grad),
-            torch.tensor(data, requires_grad=requires_grad))
 
 
 def _twins(class_name, *args, **kwargs):
@@ -79,8 +68,8 @@ def _check(ours, ref, out, t_out, leaves):
 
 def _seq(length, seed, batch_first=False, batched=True):
     if not batched:
-        return _pair(_randn((length, D_MODEL), seed))
-    return _pair(_randn((BATCH, length, D_MODEL) if batch_first else (length, BATCH, D_MODEL),
+        return leaf_pair(randn((length, D_MODEL), seed))
+    return leaf_pair(randn((BATCH, length, D_MODEL) if batch_first else (length, BATCH, D_MODEL),
                         seed))
 
 
@@ -91,11 +80,11 @@ def _padding(length, as_float=True):
     mask = np.zeros((BATCH, length), bool)
     mask[1, length - 1:] = True
     mask[2, 2:] = True
-    return _pair(np.where(mask, -math.inf, 0.0) if as_float else mask, requires_grad=False)
+    return leaf_pair(np.where(mask, -math.inf, 0.0) if as_float else mask, requires_grad=False)
 
 
 def _causal(length):
-    return _pair(np.triu(np.full((length, length), -math.inf), 1), requires_grad=False)
+    return leaf_pair(np.triu(np.full((length, length), -math.inf), 1), requires_grad=False)
 
 
 def _call(ours, ref, *inputs, **masks):
@@ -121,7 +110,7 @@ def test_encoder_layer_with_masks_matches_torch(option):
     kwargs = ENCODER_OPTIONS[option]
     ours, ref = _layer_twins("TransformerEncoderLayer", **kwargs)
     src = _seq(SRC, 1, kwargs.get("batch_first", False))
-    mask = _pair(_randn((SRC, SRC), 2), requires_grad=False)
+    mask = leaf_pair(randn((SRC, SRC), 2), requires_grad=False)
     out, t_out = _call(ours, ref, src, src_mask=mask, src_key_padding_mask=_padding(SRC))
     _check(ours, ref, out, t_out, [src])
 
@@ -152,7 +141,7 @@ def test_encoder_layer_in_eval_mode_matches_torch_fast_path():
     """Under no_grad in eval mode PyTorch runs a fused kernel; the results are the same."""
     ours, ref = _twins("TransformerEncoderLayer", D_MODEL, NHEAD, FF, 0.3, batch_first=True)
     ours.eval(), ref.eval()
-    src = _pair(_randn((BATCH, SRC, D_MODEL), 6), requires_grad=False)
+    src = leaf_pair(randn((BATCH, SRC, D_MODEL), 6), requires_grad=False)
     with torch.no_grad():
         out, t_out = _call(ours, ref, src, src_key_padding_mask=_padding(SRC, as_float=False))
     np.testing.assert_allclose(_np(out), t_out.numpy(), rtol=1e-9, atol=1e-12)
@@ -165,7 +154,7 @@ def test_encoder_with_final_norm_and_causal_mask_matches_torch(mask_kind):
     ours, ref = _twins("TransformerEncoder", 2, layer_kwargs={}, norm=True)
     src = _seq(SRC, 8)
     if mask_kind == "bool_causal":
-        masks = {"mask": _pair(np.triu(np.ones((SRC, SRC), bool), 1), requires_grad=False),
+        masks = {"mask": leaf_pair(np.triu(np.ones((SRC, SRC), bool), 1), requires_grad=False),
                  "src_key_padding_mask": _padding(SRC, as_float=False)}
     else:
         masks = {"mask": _causal(SRC), "src_key_padding_mask": _padding(SRC)}
@@ -180,7 +169,7 @@ def test_encoder_in_eval_mode_matches_torch_nested_tensor_path_where_not_padded(
     returns zeros at the padded positions; every other position agrees."""
     ours, ref = _twins("TransformerEncoder", 2, layer_kwargs={"batch_first": True})
     ours.eval(), ref.eval()
-    src = _pair(_randn((BATCH, SRC, D_MODEL), 10), requires_grad=False)
+    src = leaf_pair(randn((BATCH, SRC, D_MODEL), 10), requires_grad=False)
     padding = _padding(SRC, as_float=False)
     with torch.no_grad():
         out, t_out = _call(ours, ref, src, src_key_padding_mask=padding)
@@ -198,7 +187,7 @@ def test_decoder_layer_with_target_and_memory_masks_matches_torch(option):
     batch_first = kwargs.get("batch_first", False)
     tgt, memory = _seq(TGT, 12, batch_first), _seq(SRC, 13, batch_first)
     out, t_out = _call(ours, ref, tgt, memory, tgt_mask=_causal(TGT),
-                       memory_mask=_pair(_randn((TGT, SRC), 14), requires_grad=False),
+                       memory_mask=leaf_pair(randn((TGT, SRC), 14), requires_grad=False),
                        tgt_key_padding_mask=_padding(TGT),
                        memory_key_padding_mask=_padding(SRC))
     _check(ours, ref, out, t_out, [tgt, memory])
@@ -228,9 +217,9 @@ def test_transformer_with_all_masks_matches_torch(batch_first):
     ours, ref = _twins("Transformer", D_MODEL, NHEAD, 2, 2, FF, 0.0, batch_first=batch_first)
     src, tgt = _seq(SRC, 22, batch_first), _seq(TGT, 23, batch_first)
     out, t_out = _call(ours, ref, src, tgt,
-                       src_mask=_pair(_randn((SRC, SRC), 24), requires_grad=False),
+                       src_mask=leaf_pair(randn((SRC, SRC), 24), requires_grad=False),
                        tgt_mask=_causal(TGT),
-                       memory_mask=_pair(_randn((TGT, SRC), 25), requires_grad=False),
+                       memory_mask=leaf_pair(randn((TGT, SRC), 25), requires_grad=False),
                        src_key_padding_mask=_padding(SRC),
                        tgt_key_padding_mask=_padding(TGT),
                        memory_key_padding_mask=_padding(SRC))
@@ -257,7 +246,7 @@ def test_generate_square_subsequent_mask_matches_torch():
 def test_encoder_layer_gradients_match_finite_differences():
     mt.manual_seed(29)
     layer = nn.TransformerEncoderLayer(4, 2, 6, dropout=0.0, activation="gelu").double()
-    src = mt.tensor(_randn((3, 2, 4), 30), requires_grad=True)
+    src = mt.tensor(randn((3, 2, 4), 30), requires_grad=True)
     padding = mt.tensor([[False, False, True], [False, False, False]])
     assert gradcheck(lambda x: layer(x, src_key_padding_mask=padding), (src,))
 
@@ -265,8 +254,8 @@ def test_encoder_layer_gradients_match_finite_differences():
 def test_decoder_layer_gradients_match_finite_differences():
     mt.manual_seed(31)
     layer = nn.TransformerDecoderLayer(4, 2, 6, dropout=0.0, norm_first=True).double()
-    tgt = mt.tensor(_randn((3, 4), 32), requires_grad=True)
-    memory = mt.tensor(_randn((2, 4), 33), requires_grad=True)
+    tgt = mt.tensor(randn((3, 4), 32), requires_grad=True)
+    memory = mt.tensor(randn((2, 4), 33), requires_grad=True)
     causal = nn.Transformer.generate_square_subsequent_mask(3, dtype=mt.float64)
     assert gradcheck(lambda t, m: layer(t, m, tgt_mask=causal), (tgt, memory))
 
@@ -274,8 +263,8 @@ def test_decoder_layer_gradients_match_finite_differences():
 def test_causal_mask_keeps_earlier_outputs_independent_of_later_inputs():
     mt.manual_seed(34)
     decoder = nn.TransformerDecoder(nn.TransformerDecoderLayer(8, 2, 16, 0.0), 2).double()
-    memory = mt.tensor(_randn((SRC, 1, 8), 35))
-    tgt = _randn((TGT, 1, 8), 36)
+    memory = mt.tensor(randn((SRC, 1, 8), 35))
+    tgt = randn((TGT, 1, 8), 36)
     changed = tgt.copy()
     changed[-1] += 1.0
     causal = nn.Transformer.generate_square_subsequent_mask(TGT, dtype=mt.float64)
@@ -308,7 +297,7 @@ def test_transformer_initialises_every_matrix_by_xavier_uniform():
 def test_dropout_acts_in_training_only():
     mt.manual_seed(38)
     layer = nn.TransformerEncoderLayer(8, 2, 16, dropout=0.5).double()
-    src = mt.tensor(_randn((SRC, BATCH, 8), 39))
+    src = mt.tensor(randn((SRC, BATCH, 8), 39))
     assert not np.allclose(_np(layer(src)), _np(layer(src)))
     layer.eval()
     np.testing.assert_array_equal(_np(layer(src)), _np(layer(src)))

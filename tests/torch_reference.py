@@ -28,3 +28,16 @@ def check_same(ours, theirs, leaves, rtol=1e-10, atol=1e-12):
     (theirs * torch.tensor(w)).sum().backward()
     for a, b in leaves:
         np.testing.assert_allclose(to_numpy(a.grad), b.grad.numpy(), rtol=rtol, atol=atol)
+
+
+def leaf_pair(data, requires_grad=True):
+    """The same data as a MicroTorch and a PyTorch tensor: float64 leaves that require grad,
+    or, with ``requires_grad=False``, plain tensors of the data's own dtype (masks)."""
+    data = np.asarray(data, dtype=np.float64) if requires_grad else np.asarray(data)
+    return (mt.tensor(data, requires_grad=requires_grad),
+            torch.tensor(data, requires_grad=requires_grad))
+
+
+def randn(shape, seed):
+    """Standard normal float64 data, reproducible by ``seed``."""
+    return np.random.default_rng(seed).standard_normal(shape)

@@ -1,7 +1,8 @@
 """MicroTorch's backend conformance suite and test helpers.
 
-* ``plugin.py``: the pytest plugin (``--backend NAME``, the ``device`` fixture, the ``ops``
-  marker); pytest loads it through the ``pytest11`` entry point of microtorch-core.
+* ``plugin.py``: the pytest plugin (``--backend NAME``, the ``device`` and ``host_reads``
+  fixtures, the ``ops`` marker); pytest loads it through the ``pytest11`` entry point of
+  microtorch-core.
 * ``compare.py``: ``assert_close`` (vs NumPy), ``check_gradients`` (gradcheck in float64),
   ``check_against_torch`` (forward and gradient of ``.sum()`` vs PyTorch).
 * ``test_conformance_*.py``: the device-generic suite every backend must pass::

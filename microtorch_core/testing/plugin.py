@@ -10,6 +10,8 @@ Installed with ``microtorch-core`` (entry point ``pytest11``), so in any project
 * A test that takes the ``device`` fixture runs once per chosen backend and receives its
   device type name (``"cpu"``), ready for ``mt.zeros(3, device=device)``.
 * A chosen backend that cannot run here skips its tests with the backend's own reason.
+* The ``host_reads`` fixture counts the device-to-host copies a test makes on ``device``
+  (each one a synchronisation on a GPU).
 * ``@pytest.mark.ops("matmul", ...)`` names the primitives a test is about. On a backend that
   lists one of them in ``Backend.unsupported_ops`` the test is an expected failure. A test
   that fails with the NotImplementedError of any other op the backend declares unsupported
@@ -79,6 +81,24 @@ def device(request: pytest.FixtureRequest) -> str:
     if not info.available:
         pytest.skip(f"backend {name!r} is unavailable: {info.reason}")
     return name
+
+
+@pytest.fixture
+def host_reads(device: str, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """A list that gets one entry per device-to-host copy on ``device`` (on a GPU each one
+    is a synchronisation, which stalls the launch queue): for tests that count them."""
+    from microtorch_core.registry import registry
+
+    allocator = registry.get_backend(device).allocator
+    reads: list[Any] = []
+    copy = allocator.copy_to_host
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        reads.append(args[1:2])  # the byte count
+        return copy(*args, **kwargs)
+
+    monkeypatch.setattr(allocator, "copy_to_host", counted)
+    return reads
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

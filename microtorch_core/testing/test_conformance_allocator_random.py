@@ -87,21 +87,6 @@ def test_allocator_rejects_bad_arguments(device):
         allocator.copy_to_host(storage, 16)
 
 
-@pytest.fixture
-def host_reads(device, monkeypatch):
-    """A list that gets one entry per device-to-host copy on ``device`` (on a GPU each one is
-    a synchronisation, which stalls the launch queue)."""
-    allocator = registry.get_backend(device).allocator
-    reads, copy = [], allocator.copy_to_host
-
-    def counted(*args, **kwargs):
-        reads.append(args[1:2])
-        return copy(*args, **kwargs)
-
-    monkeypatch.setattr(allocator, "copy_to_host", counted)
-    return reads
-
-
 def test_a_classifier_training_step_reads_the_device_once(device, host_reads):
     # the one read is cross_entropy's bounds check of the targets
     model = mt.nn.Sequential(mt.nn.Linear(6, 8), mt.nn.ReLU(), mt.nn.Linear(8, 3)).to(device)
