@@ -259,6 +259,16 @@ def test_batchnorm_with_momentum_none_keeps_a_cumulative_average_like_torch():
     np.testing.assert_allclose(_np(module.running_var), ref.running_var.numpy(), rtol=1e-5)
 
 
+@requires_torch
+def test_batchnorm_without_bias_matches_torch_in_state_dict_repr_and_values():
+    module, ref = nn.BatchNorm2d(3, bias=False).double(), torch.nn.BatchNorm2d(3, bias=False)
+    ref = ref.double()
+    assert list(module.state_dict()) == list(ref.state_dict())
+    assert repr(module) == repr(ref)
+    x, tx = _pair((2, 3, 4, 4), 24)
+    check_same(module(x), ref(tx), [(x, tx)])
+
+
 def test_batchnorm_gradients_match_finite_differences():
     x = mt.randn(4, 3, 2, dtype=mt.float64, requires_grad=True)
     w = mt.randn(3, dtype=mt.float64, requires_grad=True)

@@ -7,11 +7,10 @@ from ..creation import ones, tensor, zeros
 from ..device import DeviceLike
 from ..tensor import Tensor
 from . import functional as F
-from .module import Module
-from .parameter import Parameter
+from .normalization import _AffineNorm
 
 
-class _BatchNorm(Module):
+class _BatchNorm(_AffineNorm):
     """Normalises channel dim 1 with the batch's statistics in training and the running ones
     in evaluation (see ``F.batch_norm``), as ``torch.nn.BatchNorm*d``.
 
@@ -23,16 +22,12 @@ class _BatchNorm(Module):
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
                  affine: bool = True, track_running_stats: bool = True,
-                 device: DeviceLike | None = None, dtype: dtypes.DType | None = None) -> None:
+                 device: DeviceLike | None = None, dtype: dtypes.DType | None = None, *,
+                 bias: bool = True) -> None:
         super().__init__()
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
-        if affine:
-            self.weight = Parameter(ones(num_features, device=device, dtype=dtype))
-            self.bias = Parameter(zeros(num_features, device=device, dtype=dtype))
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        self._init_affine((num_features,), affine, bias, device, dtype)
         if track_running_stats:
             self.register_buffer("running_mean", zeros(num_features, device=device, dtype=dtype))
             self.register_buffer("running_var", ones(num_features, device=device, dtype=dtype))
@@ -66,7 +61,8 @@ class _BatchNorm(Module):
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-                f"affine={self.affine}, track_running_stats={self.track_running_stats}")
+                f"affine={self.affine}, bias={self.bias is not None}, "
+                f"track_running_stats={self.track_running_stats}")
 
 
 class BatchNorm1d(_BatchNorm):
