@@ -308,7 +308,8 @@ def test_module_reprs_follow_torch():
         "MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)"
     assert repr(nn.AvgPool2d(2)) == "AvgPool2d(kernel_size=2, stride=2, padding=0)"
     assert repr(nn.BatchNorm2d(4)) == \
-        "BatchNorm2d(4, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)"
+        "BatchNorm2d(4, eps=1e-05, momentum=0.1, affine=True, bias=True, " \
+        "track_running_stats=True)"
 
 
 def test_small_cnn_learns_a_batch():

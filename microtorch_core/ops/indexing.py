@@ -34,16 +34,36 @@ def index_range(index: Tensor) -> tuple[int, int]:
     return lo, hi
 
 
-def _check_index(name: str, x: Tensor, dim: int, index: Tensor) -> int:
+def _check_index(name: str, x: Tensor, dim: int, index: Tensor, src: Tensor | None = None
+                 ) -> int:
     """The wrapped ``dim``, after checking ``index`` as gather/scatter want it: int64, on
-    ``x``'s device, with ``x``'s number of dims, every value in range along ``dim``."""
+    ``x``'s device, with ``x``'s number of dims, no larger than ``x`` apart from ``dim`` (and
+    than ``src``, for scatter), every value in range along ``dim``."""
     _check_index_tensor(name, x, index)
     d = _wrap_dim(dim, x.dim())
     if index.dim() != x.dim() and x.dim() > 0:
         raise RuntimeError(f"{name}(): Index tensor must have the same number of dimensions "
                            f"as input tensor ({index.dim()} vs {x.dim()})")
+    if src is not None and src.dim() != index.dim() and index.dim() > 0:
+        raise RuntimeError(f"{name}(): Index tensor must have the same number of dimensions "
+                           f"as src tensor ({index.dim()} vs {src.dim()})")
+    over_x = any(i > n for k, (i, n) in enumerate(zip(index.shape, x.shape)) if k != d)
+    over_src = src is not None and any(i > n for i, n in zip(index.shape, src.shape))
+    if index.numel() and (over_x or over_src):
+        also = f" and to be no larger than src {list(src.shape)}" if src is not None else ""
+        raise RuntimeError(f"{name}(): Expected index {list(index.shape)} to be no larger than "
+                           f"self {list(x.shape)} apart from dimension {d}{also}")
     _check_in_range(name, index, x.shape[d] if x.dim() else 1, d)
     return d
+
+
+def _src_for(index: Tensor, src: Tensor) -> Tensor:
+    """``src`` cut to ``index``'s shape (PyTorch reads only that corner of a larger src); a
+    differentiable slice, so the rest of ``src`` gets a zero gradient."""
+    for k, (i, n) in enumerate(zip(index.shape, src.shape)):
+        if i < n:
+            src = narrow(src, k, 0, i)
+    return src
 
 
 def _check_index_tensor(name: str, x: Tensor, index: Tensor) -> None:
@@ -139,12 +159,15 @@ def gather(x: Tensor, dim: int, index: Tensor) -> Tensor:
 
 def scatter_add(x: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
     """Out-of-place ``scatter_add``: a copy of ``x`` with ``src`` added at ``index``."""
-    d = _check_index("scatter_add", x, dim, index)
-    return ScatterAdd.apply(x, d, index, src)
+    d = _check_index("scatter_add", x, dim, index, src)
+    return ScatterAdd.apply(x, d, index, _src_for(index, src))
 
 
 def scatter(x: Tensor, dim: int, index: Tensor, src) -> Tensor:
     """Out-of-place ``scatter``: a copy of ``x`` with ``src`` written at ``index``."""
+    if isinstance(src, Tensor):
+        d = _check_index("scatter", x, dim, index, src)
+        return Scatter.apply(x, d, index, _src_for(index, src))
     d = _check_index("scatter", x, dim, index)
     return Scatter.apply(x, d, index, src)
 

@@ -147,6 +147,15 @@ def test_index_tensors_must_be_integers(device):
 
 
 # -- indices -------------------------------------------------------------------------------------
+def test_gather_and_scatter_index_larger_than_input_or_src_names_the_shapes(device):
+    t, index = mt.zeros(3, 5, device=device), mt.zeros(4, 1, dtype=mt.int64, device=device)
+    with pytest.raises(RuntimeError, match=r"index \[4, 1\] to be no larger than self \[3, 5\] "
+                                           "apart from dimension 1"):
+        t.gather(1, index)
+    with pytest.raises(RuntimeError, match=r"no larger than src \[1, 1\]"):
+        t.scatter_add(1, index[:2].expand(2, 2), mt.ones(1, 1, device=device))
+
+
 def test_out_of_range_indices(device):
     t = mt.zeros(3, 4, device=device)
     with pytest.raises(IndexError, match="index 5 is out of bounds for dimension 1 with size 4"):

@@ -187,6 +187,20 @@ def test_scatter_writes_values_and_scalars(device):
     assert_close(out, np.float32([[0, 0, 9], [9, 0, 0]]))
 
 
+@pytest.mark.ops("scatter_add", "scatter")
+def test_scatter_reads_only_the_corner_of_a_larger_src_as_pytorch(device):
+    idx = mt.tensor([[0, 1], [2, 3]], device=device)
+    src_np = np.arange(15, dtype=np.float64).reshape(3, 5)
+    expected = np.zeros((3, 5))
+    expected[[0, 0, 1, 1], [0, 1, 2, 3]] = src_np[:2, :2].ravel()
+    src = mt.tensor(src_np, device=device, requires_grad=True)
+    out = mt.zeros(3, 5, dtype=mt.float64, device=device).scatter_add(1, idx, src)
+    assert_close(out, expected)
+    assert_close(mt.zeros(3, 5, dtype=mt.float64, device=device).scatter(1, idx, src), expected)
+    out.sum().backward()  # only the corner that was read gets a gradient
+    assert_close(src.grad, np.pad(np.ones((2, 2)), ((0, 1), (0, 3))))
+
+
 def test_index_select(device):
     t, x = _arange((3, 4), device)
     idx = np.array([3, 0, 3])
