@@ -12,7 +12,7 @@ Backends (``microtorch-cpu``, ``microtorch-cuda``, third parties) are found thro
 
 from __future__ import annotations
 
-from . import autograd, backend, dtypes, linalg, ops, optim, random
+from . import autograd, backend, dtypes, linalg, ops, optim, random, special
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .autograd.grad_mode import inference_mode, is_inference_mode_enabled
 from .creation import (
@@ -66,6 +66,8 @@ from .memory import (
 )
 from .ops import (
     abs,
+    acos,
+    acosh,
     add,
     addbmm,
     addcdiv,
@@ -79,9 +81,21 @@ from .ops import (
     amin,
     aminmax,
     any,
+    arccos,
+    arccosh,
+    arcsin,
+    arcsinh,
+    arctan,
+    arctan2,
+    arctanh,
     argmax,
     argmin,
     argsort,
+    asin,
+    asinh,
+    atan,
+    atan2,
+    atanh,
     atleast_1d,
     atleast_2d,
     atleast_3d,
@@ -119,6 +133,7 @@ from .ops import (
     diag_embed,
     diagonal,
     diff,
+    digamma,
     div,
     divide,
     dot,
@@ -127,6 +142,8 @@ from .ops import (
     eq,
     equal,
     erf,
+    erfc,
+    erfinv,
     exp,
     exp2,
     expm1,
@@ -146,6 +163,7 @@ from .ops import (
     heaviside,
     hstack,
     hypot,
+    i0,
     index_add,
     index_copy,
     index_fill,
@@ -160,6 +178,7 @@ from .ops import (
     lerp,
     less,
     less_equal,
+    lgamma,
     log,
     log1p,
     log2,
@@ -188,6 +207,7 @@ from .ops import (
     mul,
     multiply,
     mv,
+    mvlgamma,
     nan_to_num,
     nanmean,
     nansum,
@@ -199,6 +219,7 @@ from .ops import (
     not_equal,
     outer,
     permute,
+    polygamma,
     pow,
     prod,
     reciprocal,
@@ -219,6 +240,7 @@ from .ops import (
     sign,
     signbit,
     sin,
+    sinc,
     sinh,
     softmax,
     sort,
@@ -237,6 +259,7 @@ from .ops import (
     t,
     take,
     take_along_dim,
+    tan,
     tanh,
     tensordot,
     tile,
@@ -276,7 +299,7 @@ def __getattr__(name: str):
     # Submodules with more imports are loaded on first use to keep `import` fast.
     import importlib
 
-    if name in ("nn", "cuda", "utils", "testing", "viz"):
+    if name in ("nn", "cuda", "utils", "testing", "viz", "distributions"):
         return importlib.import_module(f"{__name__}.{name}")
     if name == "save" or name == "load":
         return getattr(importlib.import_module(f"{__name__}.serialization"), name)

@@ -6,6 +6,14 @@
                     where (and ``dispatch_binary``: promotion, broadcasting, the kernel call)
 ``pointwise.py``    trunc fix ceil round frac signbit copysign heaviside sinh cosh log2 log10
                     exp2 logit xlogy hypot nan_to_num (composites of the above)
+``trig.py``         atan atan2 asin acos tan asinh acosh atanh (Cephes' atan with range
+                    reduction; atan2-based asin/acos; fdlibm's log1p forms)
+``gamma.py``        lgamma digamma polygamma mvlgamma zeta (Lanczos and Taylor series,
+                    recurrences, asymptotic series, reflection; Euler-Maclaurin for zeta)
+``errorfunc.py``    erfc erfcx erfinv ndtr ndtri log_ndtr (Cephes' rational approximations,
+                    Giles' erfinv refined by Halley steps)
+``bessel.py``       i0 i0e i1 i1e (Cephes' Chebyshev series)
+``special.py``      sinc entr xlog1py; ``polynomial.py``: Horner and Clenshaw for the above
 ``reduction.py``    sum prod amax amin max min argmax argmin mean var std logsumexp
 ``stats.py``        var_mean std_mean aminmax nansum nanmean count_nonzero
 ``linalg.py``       matmul (``@``), mm, bmm, dot, outer, cross
@@ -28,10 +36,12 @@
                     composite rank-and-scatter; gradients scatter back through the indices)
 ``searching.py``    unique bincount searchsorted bucketize (sort, compare, count)
 ``norms.py``        vector_norm (``linalg.vector_norm``) norm cdist
-``inplace.py``      add_ mul_ fill_ copy_ index_add_ round_ ... and device/dtype conversion
+``inplace.py``      add_ mul_ fill_ copy_ index_add_ round_ atan_ lgamma_ ... and device/dtype
+                    conversion
 ==================  =====================================================================
 """
 
+from .bessel import i0, i0e, i1, i1e
 from .blas import addbmm, addcdiv, addcmul, addmm, addmv, addr, baddbmm, mv, vdot
 from .composite import (
     allclose,
@@ -103,6 +113,8 @@ from .elementwise import (
     true_divide,
     where,
 )
+from .errorfunc import erfc, erfcx, erfinv, log_ndtr, ndtr, ndtri
+from .gamma import digamma, lgamma, mvlgamma, polygamma, zeta
 from .index_ops import (
     index_add,
     index_copy,
@@ -132,6 +144,8 @@ from .indexing import (
 )
 from .inplace import (
     abs_,
+    acos_,
+    acosh_,
     add_,
     addbmm_,
     addcdiv_,
@@ -139,6 +153,18 @@ from .inplace import (
     addmm_,
     addmv_,
     addr_,
+    arccos_,
+    arccosh_,
+    arcsin_,
+    arcsinh_,
+    arctan2_,
+    arctan_,
+    arctanh_,
+    asin_,
+    asinh_,
+    atan2_,
+    atan_,
+    atanh_,
     baddbmm_,
     ceil_,
     clamp_,
@@ -147,18 +173,26 @@ from .inplace import (
     copysign_,
     cos_,
     cosh_,
+    digamma_,
     div_,
+    erf_,
+    erfc_,
+    erfinv_,
     exp2_,
     exp_,
+    expm1_,
     fill_,
     fix_,
     floor_,
     frac_,
     heaviside_,
     hypot_,
+    i0_,
     index_add_,
     index_copy_,
     index_fill_,
+    lgamma_,
+    log1p_,
     log2_,
     log10_,
     log_,
@@ -166,8 +200,10 @@ from .inplace import (
     masked_fill_,
     maximum_,
     mul_,
+    mvlgamma_,
     nan_to_num_,
     neg_,
+    polygamma_,
     pow_,
     relu_,
     round_,
@@ -175,9 +211,11 @@ from .inplace import (
     sigmoid_,
     sign_,
     sin_,
+    sinc_,
     sinh_,
     sqrt_,
     sub_,
+    tan_,
     tanh_,
     to_device_dtype,
     trunc_,
@@ -236,6 +274,7 @@ from .reduction import (
 from .scan import cummax, cummin, cumprod, cumsum, diff, logcumsumexp, trapezoid
 from .searching import bincount, bucketize, searchsorted, unique
 from .sorting import argsort, kthvalue, median, msort, sort, topk
+from .special import entr, sinc, xlog1py
 from .stacking import (
     atleast_1d,
     atleast_2d,
@@ -251,6 +290,23 @@ from .stacking import (
     vstack,
 )
 from .stats import aminmax, count_nonzero, nanmean, nansum, std_mean, var_mean
+from .trig import (
+    acos,
+    acosh,
+    arccos,
+    arccosh,
+    arcsin,
+    arcsinh,
+    arctan,
+    arctan2,
+    arctanh,
+    asin,
+    asinh,
+    atan,
+    atan2,
+    atanh,
+    tan,
+)
 from .views import (
     broadcast_shapes,
     broadcast_to,
@@ -325,6 +381,13 @@ TENSOR_METHODS = (
     "index_copy_", "index_fill_", "scatter_reduce_", "trunc_", "fix_", "ceil_", "round_",
     "frac_", "copysign_", "heaviside_", "sinh_", "cosh_", "log2_", "log10_", "exp2_", "hypot_",
     "logit_", "xlogy_", "nan_to_num_",
+    # trig.py, gamma.py, errorfunc.py, bessel.py, special.py (polygamma: _polygamma_method)
+    "atan", "arctan", "atan2", "arctan2", "asin", "arcsin", "acos", "arccos", "tan", "asinh",
+    "arcsinh", "acosh", "arccosh", "atanh", "arctanh", "lgamma", "digamma", "mvlgamma", "erfc",
+    "erfinv", "sinc", "i0",
+    "atan_", "arctan_", "atan2_", "arctan2_", "asin_", "arcsin_", "acos_", "arccos_", "tan_",
+    "asinh_", "arcsinh_", "acosh_", "arccosh_", "atanh_", "arctanh_", "lgamma_", "digamma_",
+    "polygamma_", "mvlgamma_", "erf_", "erfc_", "erfinv_", "sinc_", "i0_", "log1p_", "expm1_",
 )
 
 
@@ -335,12 +398,18 @@ def _attach_methods() -> None:
         # a plain function set on the class is a method: ``x.f(...)`` calls ``f(x, ...)``
         setattr(Tensor, name, globals()[name])
     Tensor.where = _where_method
+    Tensor.polygamma = _polygamma_method
 
 
 def _where_method(self, condition, other):
     """``x.where(condition, y)``: ``x`` where ``condition`` is True, else ``y`` (PyTorch's
     order: the tensor itself is the value, not the condition)."""
     return where(condition, self, other)
+
+
+def _polygamma_method(self, n: int):
+    """``x.polygamma(n)``: ``polygamma(n, x)`` (PyTorch's order: the tensor comes first)."""
+    return polygamma(n, self)
 
 
 _attach_methods()

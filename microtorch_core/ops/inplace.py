@@ -193,6 +193,15 @@ index_add_, index_copy_, index_fill_, scatter_reduce_ = (
                              "sinh", "cosh", "log2", "log10", "exp2", "hypot", "logit",
                              "xlogy", "nan_to_num"))
 
+# special functions (ops/trig.py, gamma.py, errorfunc.py, bessel.py, special.py, composite.py)
+(atan_, atan2_, asin_, acos_, tan_, asinh_, acosh_, atanh_, lgamma_, digamma_, polygamma_,
+ mvlgamma_, erf_, erfc_, erfinv_, sinc_, i0_, log1p_, expm1_) = (
+    _inplace_of(n) for n in ("atan", "atan2", "asin", "acos", "tan", "asinh", "acosh", "atanh",
+                             "lgamma", "digamma", "polygamma", "mvlgamma", "erf", "erfc",
+                             "erfinv", "sinc", "i0", "log1p", "expm1"))
+arctan_, arctan2_, arcsin_, arccos_ = atan_, atan2_, asin_, acos_
+arcsinh_, arccosh_, arctanh_ = asinh_, acosh_, atanh_
+
 
 def masked_fill_(x: Tensor, mask: Tensor, value) -> Tensor:
     """Write ``value`` where ``mask`` is True, in place."""
