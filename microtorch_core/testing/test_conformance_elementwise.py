@@ -244,6 +244,15 @@ def test_where_with_scalars_promotes(device):
 
 
 # -- composites ----------------------------------------------------------------------------
+@pytest.mark.ops("erf")
+def test_erf_of_a_large_tensor_over_every_range_matches_math_erf(device):
+    # large enough for a vectorised kernel; the ranges of Cephes-style approximations meet at
+    # |x| = 1 and 8, erfc underflows past 27
+    x = np.concatenate([np.linspace(-30, 30, 4001), [0.0, -0.0, 1.0, -1.0, 8.0, np.inf, -np.inf,
+                                                     np.nan, 1e-300, -3e-9]])
+    assert_close(mt.tensor(x, device=device).erf(), _erf(x), rtol=1e-15, atol=0)
+
+
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_log1p_and_expm1_keep_the_digits_of_tiny_and_extreme_arguments(device, dtype):
     x = np.array([1e-12, -3e-9, 2e-5, -0.3, 0.7, 5.0, -1.0, -2.0, 0.0, 40.0, np.inf, -np.inf,

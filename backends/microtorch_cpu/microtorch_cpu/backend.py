@@ -8,8 +8,6 @@ strides the same way the spec does.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from microtorch_core.backend import Backend
@@ -17,6 +15,7 @@ from microtorch_core.random import normal_from_words, philox_words, uniform_from
 from microtorch_core.tensor import Tensor, contiguous_strides
 
 from .allocator import CPUAllocator
+from .erf import erf
 
 
 def _np(t) -> np.ndarray:
@@ -46,7 +45,6 @@ def _stable_sigmoid(x: np.ndarray, out: np.ndarray) -> None:
     np.copyto(out, np.where(x >= 0, 1 / (1 + e), e / (1 + e)))
 
 
-_erf = np.frompyfunc(math.erf, 1, 1)  # exact to double precision (NumPy has no erf ufunc)
 
 UNARY = {
     "neg": np.negative, "abs": np.absolute, "exp": np.exp, "log": np.log, "sqrt": np.sqrt,
@@ -141,7 +139,7 @@ class CPUBackend(Backend):
         _stable_sigmoid(_np(x), _np(out))
 
     def erf(self, out, x):
-        np.copyto(_np(out), _erf(_np(x).astype(np.float64)), casting="unsafe")
+        np.copyto(_np(out), erf(_np(x).astype(np.float64)), casting="unsafe")
 
     @np.errstate(all="ignore")
     def pow(self, out, a, b):
