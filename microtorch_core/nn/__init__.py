@@ -15,6 +15,7 @@
 ``normalization.py``  ``LayerNorm``, ``GroupNorm``, ``InstanceNorm1d``, ``InstanceNorm2d``,
                       ``RMSNorm``, ``LocalResponseNorm``
 ``rnn.py``            ``RNNCell``, ``LSTMCell``, ``GRUCell``, ``RNN``, ``LSTM``, ``GRU``
+``rnn_packed.py``     the layers of ``rnn.py`` over a ``PackedSequence``
 ``attention.py``      ``MultiheadAttention``
 ``transformer.py``    ``TransformerEncoderLayer``, ``TransformerEncoder``,
                       ``TransformerDecoderLayer``, ``TransformerDecoder``, ``Transformer``
@@ -41,7 +42,9 @@
                       ``F.cross_entropy``...); the rest of the ``functional_*.py`` files,
                       written by concept, are listed in its docstring and re-exported by it
 ``init.py``           weight initialisation (``kaiming_uniform_``, ``xavier_normal_``...)
-``utils.py``          ``clip_grad_norm_``, ``clip_grad_value_``, ``parameters_to_vector``...
+``utils/``            ``clip_grad_norm_``, ``clip_grad_value_``, ``parameters_to_vector``...;
+                      ``utils.rnn``: ``pad_sequence``, ``pack_padded_sequence``,
+                      ``PackedSequence``...
 ====================  ===================================================================
 """
 

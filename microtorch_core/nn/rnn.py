@@ -16,8 +16,9 @@ Parameter names, shapes, order, gate order and initialisation are PyTorch's, so 
   n = tanh(W_in x + b_in + r * (W_hn h + b_hn)) (the reset gate multiplies W_hn h + b_hn);
 * every weight and bias drawn from U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)).
 
-Not supported: packed sequences (``nn.utils.rnn.pack_padded_sequence``; pad the batch and
-pick each sequence's last step instead) and ``LSTM(proj_size > 0)``.
+The layers also take a ``PackedSequence`` (``nn.utils.rnn.pack_padded_sequence``) and
+return one, with each sequence's final state taken at its own last element;
+``nn/rnn_packed.py`` runs that case with the same cells. Not supported: ``LSTM(proj_size > 0)``.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from __future__ import annotations
 import math
 import numbers
 import warnings
+from collections.abc import Callable
 
 from .. import dtypes
 from ..creation import empty, zeros
@@ -36,8 +38,13 @@ from . import functional as F
 from . import init
 from .module import Module
 from .parameter import Parameter
+from .rnn_packed import run_packed
+from .utils.rnn import PackedSequence
 
 State = tuple[Tensor, ...]  # (h,) for RNN and GRU, (h, c) for LSTM
+# runs one layer in one direction: (x, state, index of layer and direction, reverse) ->
+# (outputs, final state)
+RunDirection = Callable[[Tensor, State, int, bool], tuple[Tensor, State]]
 
 
 # -- one time step: the math of each cell --------------------------------------------------------
@@ -355,49 +362,67 @@ class RNNBase(Module):
             state = None if state is None else tuple(s.unsqueeze(1) for s in state)
         if self.batch_first:
             input = input.transpose(0, 1)
-        if input.shape[-1] != self.input_size:
-            raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected "
-                               f"{self.input_size}, got {input.shape[-1]}")
+        self._check_input(name, input)
         if input.shape[0] == 0:
             raise RuntimeError(f"{name}: Expected sequence length to be larger than 0, got "
                                f"input of shape {tuple(input.shape)}")
-        _check_dtype(name, input, self.weight_ih_l0)
-        expected = ((2 if self.bidirectional else 1) * self.num_layers, input.shape[1],
+        return input, self._initial_state(state, input.shape[1], input), batched
+
+    def _check_input(self, name: str, x: Tensor) -> None:
+        """The input's last dim must be ``input_size``, and its dtype the weights'."""
+        if x.shape[-1] != self.input_size:
+            raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected "
+                               f"{self.input_size}, got {x.shape[-1]}")
+        _check_dtype(name, x, self.weight_ih_l0)
+
+    def _initial_state(self, state: State | None, batch: int, like: Tensor) -> State:
+        """``state`` checked to be tensors (num_layers * num_directions, batch, hidden_size),
+        or zeros of that shape, with ``like``'s dtype and device, if it is None."""
+        expected = ((2 if self.bidirectional else 1) * self.num_layers, batch,
                     self.hidden_size)
         if state is None:
             n = 2 if self.mode == "LSTM" else 1
-            return input, tuple(zeros(*expected, dtype=input.dtype, device=input.device)
-                                for _ in range(n)), batched
+            return tuple(zeros(*expected, dtype=like.dtype, device=like.device)
+                         for _ in range(n))
         for i, s in enumerate(state):
             if tuple(s.shape) != expected:
                 which = f"hidden[{i}]" if len(state) == 2 else "hidden"
                 raise RuntimeError(f"Expected {which} size {expected}, got {list(s.shape)}")
-        return input, state, batched
+        return state
 
-    def _run(self, input: Tensor, state: State | None  # noqa: A002
-             ) -> tuple[Tensor, State]:
+    def _run(self, input: Tensor | PackedSequence, state: State | None  # noqa: A002
+             ) -> tuple[Tensor | PackedSequence, State]:
         """The forward pass shared by the subclasses: (output, final state tensors)."""
+        if isinstance(input, PackedSequence):
+            return run_packed(self, input, state)
         x, state, batched = self._prepare(input, state)
-        num_directions = 2 if self.bidirectional else 1
-        finals: list[State] = []  # per layer and direction, in h_n's order
-        for layer in range(self.num_layers):
-            outputs = []
-            for direction in range(num_directions):
-                index = layer * num_directions + direction
-                out, final = self._run_direction(x, tuple(s[index] for s in state), index,
-                                                 reverse=direction == 1)
-                outputs.append(out)
-                finals.append(final)
-            x = outputs[0] if num_directions == 1 else cat(outputs, -1)
-            if self.dropout > 0 and self.training and layer < self.num_layers - 1:
-                x = F.dropout(x, self.dropout, training=True)
-        final_state = tuple(stack([f[i] for f in finals]) for i in range(len(state)))
+        x, final_state = self._run_layers(x, state, self._run_direction)
         if self.batch_first:
             x = x.transpose(0, 1)
         if not batched:
             x = x.squeeze(0 if self.batch_first else 1)
             final_state = tuple(s.squeeze(1) for s in final_state)
         return x, final_state
+
+    def _run_layers(self, x: Tensor, state: State, run_direction: RunDirection
+                    ) -> tuple[Tensor, State]:
+        """The loop over layers and directions, for padded and packed input alike: ``x`` has
+        the features last, and ``run_direction(x, state, index, reverse)`` runs one layer in
+        one direction, returning its outputs (shaped like ``x``) and its final state."""
+        num_directions = 2 if self.bidirectional else 1
+        finals: list[State] = []  # per layer and direction, in h_n's order
+        for layer in range(self.num_layers):
+            outputs = []
+            for direction in range(num_directions):
+                index = layer * num_directions + direction
+                out, final = run_direction(x, tuple(s[index] for s in state), index,
+                                           direction == 1)
+                outputs.append(out)
+                finals.append(final)
+            x = outputs[0] if num_directions == 1 else cat(outputs, -1)
+            if self.dropout > 0 and self.training and layer < self.num_layers - 1:
+                x = F.dropout(x, self.dropout, training=True)
+        return x, tuple(stack([f[i] for f in finals]) for i in range(len(state)))
 
     def _run_direction(self, x: Tensor, state: State, index: int, reverse: bool
                        ) -> tuple[Tensor, State]:
@@ -437,12 +462,13 @@ class RNN(RNNBase):
     (or relu), as ``torch.nn.RNN``.
 
     ``forward(input, hx=None)``: input (seq, batch, input_size), or (batch, seq, input_size)
-    with ``batch_first``, or unbatched (seq, input_size); hx (num_layers * num_directions,
-    batch, hidden_size), or (num_layers * num_directions, hidden_size) unbatched, zeros if
-    omitted. Returns ``(output, h_n)``: output (seq, batch, num_directions * hidden_size)
-    (batch first with ``batch_first``), the last layer's h_t at every step, both directions
-    concatenated; h_n the final state of every layer and direction, shaped like hx.
-    Packed sequences are not supported.
+    with ``batch_first``, or unbatched (seq, input_size), or a ``PackedSequence``; hx
+    (num_layers * num_directions, batch, hidden_size), or (num_layers * num_directions,
+    hidden_size) unbatched, zeros if omitted. Returns ``(output, h_n)``: output (seq, batch,
+    num_directions * hidden_size) (batch first with ``batch_first``; packed for a packed
+    input), the last layer's h_t at every step, both directions concatenated; h_n the final
+    state of every layer and direction, shaped like hx (of each sequence's last element when
+    packed).
 
     >>> out, h_n = RNN(4, 8, num_layers=2)(microtorch_core.randn(5, 3, 4))
     >>> out.shape, h_n.shape
@@ -462,8 +488,8 @@ class RNN(RNNBase):
     def _step(self, gi: Tensor, state: State, w_hh: Tensor, b_hh: Tensor | None) -> State:
         return (_rnn_step(gi, state[0], w_hh, b_hh, self.nonlinearity),)
 
-    def forward(self, input: Tensor, hx: Tensor | None = None  # noqa: A002
-                ) -> tuple[Tensor, Tensor]:
+    def forward(self, input: Tensor | PackedSequence,  # noqa: A002
+                hx: Tensor | None = None) -> tuple[Tensor | PackedSequence, Tensor]:
         output, (h_n,) = self._run(input, _as_state(type(self).__name__, hx, False))
         return output, h_n
 
@@ -473,8 +499,8 @@ class LSTM(RNNBase):
 
     ``forward(input, hx=None)``: input as ``RNN``'s; hx the pair (h_0, c_0), each
     (num_layers * num_directions, batch, hidden_size) (no batch dim when unbatched), zeros
-    if omitted. Returns ``(output, (h_n, c_n))``, output as ``RNN``'s. ``proj_size`` must be
-    0 and packed sequences are not supported.
+    if omitted. Returns ``(output, (h_n, c_n))``, output as ``RNN``'s (a ``PackedSequence``
+    takes and gives one too). ``proj_size`` must be 0.
 
     >>> out, (h_n, c_n) = LSTM(4, 8, bidirectional=True)(microtorch_core.randn(5, 3, 4))
     >>> out.shape, h_n.shape, c_n.shape
@@ -491,9 +517,9 @@ class LSTM(RNNBase):
     def _step(self, gi: Tensor, state: State, w_hh: Tensor, b_hh: Tensor | None) -> State:
         return _lstm_step(gi, state[0], state[1], w_hh, b_hh)
 
-    def forward(self, input: Tensor,  # noqa: A002
+    def forward(self, input: Tensor | PackedSequence,  # noqa: A002
                 hx: tuple[Tensor, Tensor] | None = None
-                ) -> tuple[Tensor, tuple[Tensor, Tensor]]:
+                ) -> tuple[Tensor | PackedSequence, tuple[Tensor, Tensor]]:
         output, (h_n, c_n) = self._run(input, _as_state("LSTM", hx, True))
         return output, (h_n, c_n)
 
@@ -502,7 +528,7 @@ class GRU(RNNBase):
     """A stack of GRU layers, as ``torch.nn.GRU`` (gates r, z, n; see ``GRUCell``).
 
     ``forward(input, hx=None)`` takes and returns the same shapes as ``RNN``'s:
-    ``(output, h_n)``. Packed sequences are not supported.
+    ``(output, h_n)``, a ``PackedSequence`` included.
 
     >>> out, h_n = GRU(4, 8, batch_first=True)(microtorch_core.randn(3, 5, 4))
     >>> out.shape, h_n.shape
@@ -519,7 +545,7 @@ class GRU(RNNBase):
     def _step(self, gi: Tensor, state: State, w_hh: Tensor, b_hh: Tensor | None) -> State:
         return (_gru_step(gi, state[0], w_hh, b_hh),)
 
-    def forward(self, input: Tensor, hx: Tensor | None = None  # noqa: A002
-                ) -> tuple[Tensor, Tensor]:
+    def forward(self, input: Tensor | PackedSequence,  # noqa: A002
+                hx: Tensor | None = None) -> tuple[Tensor | PackedSequence, Tensor]:
         output, (h_n,) = self._run(input, _as_state(type(self).__name__, hx, False))
         return output, h_n

@@ -1,7 +1,7 @@
-"""Gradient clipping and flat parameter vectors, as ``torch.nn.utils``.
+"""Gradient clipping, as ``torch.nn.utils.clip_grad``.
 
 Everything here is written with Tensor ops, so it runs on whatever device the parameters
-live on; the clipping functions change ``p.grad`` in place, under ``no_grad``.
+live on; both functions change ``p.grad`` in place, under ``no_grad``.
 
 >>> loss.backward()
 >>> clip_grad_norm_(model.parameters(), max_norm=1.0)
@@ -13,13 +13,12 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-from ..autograd.grad_mode import no_grad
-from ..creation import tensor
-from ..ops import cat, stack
-from ..tensor import Tensor
+from ...autograd.grad_mode import no_grad
+from ...creation import tensor
+from ...ops import stack
+from ...tensor import Tensor
 
-__all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector",
-           "vector_to_parameters"]
+__all__ = ["clip_grad_norm_", "clip_grad_value_"]
 
 
 def _as_list(parameters: Tensor | Iterable[Tensor]) -> list[Tensor]:
@@ -98,46 +97,3 @@ def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -
     for param in _as_list(parameters):
         if param.grad is not None:
             param.grad.clamp_(min=-clip_value, max=clip_value)
-
-
-def _check_same_device(params: list[Tensor]) -> None:
-    for i, param in enumerate(params):
-        if param.device != params[0].device:
-            raise TypeError(f"Found two parameters on different devices ({params[0].device} "
-                            f"at index 0, {param.device} at index {i}), this is currently not "
-                            "supported.")
-
-
-def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
-    """All parameters flattened and joined into one 1-d tensor (a copy, still in the graph).
-
-    >>> vec = parameters_to_vector(model.parameters())   # shape (number of weights,)
-    """
-    params = _as_list(parameters)
-    if not params:
-        raise ValueError("parameters_to_vector() got an empty list of parameters")
-    _check_same_device(params)
-    return cat([param.reshape(-1) for param in params])
-
-
-def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
-    """The inverse of ``parameters_to_vector``: point each parameter's ``data`` at its slice of
-    ``vec``, reshaped (as PyTorch, the parameters then share ``vec``'s storage).
-
-    >>> vector_to_parameters(vec * 0.5, model.parameters())
-    """
-    if not isinstance(vec, Tensor):
-        raise TypeError(f"expected Tensor, but got: {type(vec).__name__}")
-    params = _as_list(parameters)
-    _check_same_device(params)
-    needed = sum(param.numel() for param in params)
-    if vec.dim() != 1 or vec.numel() != needed:
-        raise ValueError(f"vec must be a 1-d tensor of {needed} elements (the parameters' "
-                         f"total), got shape {tuple(vec.shape)}")
-    if params and vec.device != params[0].device:
-        raise TypeError(f"vec is on {vec.device} but the parameters are on {params[0].device}")
-    start = 0
-    for param in params:
-        n = param.numel()
-        param.data = vec[start:start + n].reshape(param.shape).data
-        start += n
