@@ -16,6 +16,8 @@
                     ``LambdaLR``, ``LinearLR``, ``ConstantLR``, ``PolynomialLR``,
                     ``OneCycleLR``, ``CyclicLR``, ``CosineAnnealingWarmRestarts``,
                     ``ReduceLROnPlateau``, ``SequentialLR``, ``ChainedScheduler``
+``swa_utils``       ``AveragedModel`` (SWA, EMA), ``update_bn``, ``SWALR`` (loaded on first
+                    use: it needs ``nn``)
 ==================  ==========================================================================
 
 Every optimizer round-trips through ``state_dict()`` / ``load_state_dict()``, and all but
@@ -39,4 +41,13 @@ from .rprop import Rprop
 from .sgd import SGD
 
 __all__ = ["Optimizer", "SGD", "ASGD", "Adam", "AdamW", "Adamax", "NAdam", "RAdam", "RMSprop",
-           "Adagrad", "Adadelta", "Rprop", "LBFGS", "lr_scheduler"]
+           "Adagrad", "Adadelta", "Rprop", "LBFGS", "lr_scheduler", "swa_utils"]
+
+
+def __getattr__(name: str):
+    # swa_utils imports nn, which `import microtorch_core` leaves for first use
+    if name == "swa_utils":
+        import importlib
+
+        return importlib.import_module(f"{__name__}.swa_utils")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,5 +1,5 @@
 """Utilities: ``utils.data`` (datasets, samplers and the ``DataLoader``)."""
 
-from . import data
+from . import checkpoint, data
 
-__all__ = ["data"]
+__all__ = ["checkpoint", "data"]
