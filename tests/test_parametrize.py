@@ -404,3 +404,14 @@ def test_remove_spectral_norm_restores_a_weight_parameter():
 def test_spectral_norm_rejects_non_positive_power_iterations():
     with pytest.raises(ValueError, match="got n_power_iterations=0"):
         spectral_norm(nn.Linear(2, 2), n_power_iterations=0)
+
+
+@requires_torch
+def test_assigning_a_parameter_over_a_parametrized_weight_is_refused_as_in_torch():
+    ours, ref = nn.Linear(3, 3), torch.nn.Linear(3, 3)
+    parametrize.register_parametrization(ours, "weight", Symmetric())
+    torch.nn.utils.parametrize.register_parametrization(ref, "weight", _torch_module(Symmetric))
+    with pytest.raises(KeyError, match="attribute 'weight' already exists"):
+        ref.weight = torch.nn.Parameter(torch.zeros(3, 3))
+    with pytest.raises(KeyError, match="attribute 'weight' already exists"):
+        ours.weight = nn.Parameter(mt.zeros(3, 3))

@@ -138,6 +138,10 @@ class Module:
             raise AttributeError("cannot assign attributes before Module.__init__() call")
         params, buffers, modules = self._parameters, self._buffers, self._modules
         if isinstance(value, (Parameter, Module)):
+            if isinstance(getattr(type(self), name, None), property):
+                # e.g. a parametrized weight (nn.utils.parametrize): the property would hide
+                # the new parameter, so PyTorch refuses
+                raise KeyError(f"attribute '{name}' already exists")
             for table in (self.__dict__, params, buffers, modules):
                 table.pop(name, None)
             (params if isinstance(value, Parameter) else modules)[name] = value
