@@ -6,7 +6,6 @@ import math
 
 import numpy as np
 import pytest
-import scipy.special as sp
 import scipy.stats as st
 from distribution_cases import (
     CASES,
@@ -29,7 +28,6 @@ from microtorch_core.distributions import (
     Normal,
     Uniform,
 )
-from microtorch_core.distributions._special import digamma, gammainc, lgamma, ndtri
 
 D = mt.distributions
 MOMENTS = ("mean", "variance", "stddev", "mode")
@@ -56,47 +54,6 @@ def mt_value(case):
 
 def torch_value(case):
     return torch.tensor(values(case))
-
-
-# -- special functions (local composites) -------------------------------------------------
-def test_lgamma_matches_scipy_gammaln():
-    x = np.array([1e-6, 0.1, 0.5, 1.0, 1.5, 2.0, 3.7, 10.0, 171.5, 1e4])
-    np.testing.assert_allclose(as_numpy(lgamma(mt.tensor(x))), sp.gammaln(x), rtol=1e-13,
-                               atol=1e-14)
-
-
-def test_lgamma_gradient_is_digamma():
-    x = mt.tensor([0.2, 1.0, 4.5, 30.0], dtype=mt.float64, requires_grad=True)
-    lgamma(x).sum().backward()
-    np.testing.assert_allclose(as_numpy(x.grad), sp.digamma(as_numpy(x)), rtol=1e-12)
-
-
-def test_digamma_matches_scipy():
-    x = np.array([1e-4, 0.3, 1.0, 2.5, 9.9, 50.0, 1e5])
-    np.testing.assert_allclose(as_numpy(digamma(mt.tensor(x))), sp.digamma(x), rtol=1e-13)
-
-
-def test_digamma_gradient_is_trigamma():
-    x = mt.tensor([0.3, 1.0, 2.5, 40.0], dtype=mt.float64, requires_grad=True)
-    digamma(x).sum().backward()
-    np.testing.assert_allclose(as_numpy(x.grad), sp.polygamma(1, as_numpy(x)), rtol=1e-10)
-
-
-def test_gammainc_matches_scipy_on_both_sides_of_x_equal_a_plus_1():
-    a = np.array([0.01, 0.3, 1.0, 2.5, 2.5, 7.0, 50.0, 50.0, 300.0, 0.5, 3.0])
-    x = np.array([1e-5, 0.5, 0.1, 0.2, 10.0, 7.9, 45.0, 70.0, 310.0, 6.0, 0.0])
-    np.testing.assert_allclose(as_numpy(gammainc(mt.tensor(a), mt.tensor(x))),
-                               sp.gammainc(a, x), rtol=1e-12, atol=1e-300)
-
-
-def test_ndtri_matches_scipy_in_the_centre_and_both_tails():
-    p = np.array([1e-300, 1e-20, 1e-5, 0.02, 0.3, 0.5, 0.7, 0.98, 1 - 1e-12])
-    np.testing.assert_allclose(as_numpy(ndtri(mt.tensor(p))), sp.ndtri(p), rtol=1e-14)
-
-
-def test_ndtri_is_infinite_at_0_and_1_and_nan_outside():
-    out = as_numpy(ndtri(mt.tensor([0.0, 1.0, -0.1, 1.1], dtype=mt.float64)))
-    assert out[0] == -np.inf and out[1] == np.inf and np.isnan(out[2:]).all()
 
 
 # -- values against PyTorch and SciPy --------------------------------------------------------

@@ -31,10 +31,8 @@ written with Tensor ops, so they run on every backend and are differentiable.
 ``mixture_same_family.py``  ``MixtureSameFamily``
 ``kl.py``                   ``kl_divergence``, ``register_kl`` and the closed forms
 ``utils.py``                parameter broadcasting, probs <-> logits, ``lazy_property``
-``_special.py``             ``lgamma``, ``digamma``, ``gammainc``, ``ndtri`` (composites,
-                            until core has them)
-``_linalg.py``              Cholesky factorisation and triangular solve (composites, until
-                            core has them)
+``_special.py``             ``betaln`` (the special functions and the linear algebra come
+                            from core: ``mt.special``, ``mt.linalg``)
 ==========================  ==============================================================
 
 >>> import microtorch_core as mt

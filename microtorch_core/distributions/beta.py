@@ -7,9 +7,10 @@ from collections.abc import Sequence
 from numbers import Number
 
 from .. import dtypes, ops
+from ..ops.gamma import digamma
 from ..tensor import Tensor
 from . import constraints
-from ._special import betaln, digamma
+from ._special import betaln
 from .distribution import Distribution
 from .standard_gamma import standard_gamma
 from .utils import broadcast_all

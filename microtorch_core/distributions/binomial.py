@@ -9,9 +9,9 @@ from numbers import Number
 from .. import ops
 from ..autograd import no_grad
 from ..creation import arange, rand, zeros_like
+from ..ops.gamma import lgamma
 from ..tensor import Tensor
 from . import constraints
-from ._special import lgamma
 from .distribution import Distribution
 from .utils import broadcast_all, lazy_property, logits_to_probs, probs_to_logits, softplus
 

@@ -7,9 +7,9 @@ from collections.abc import Sequence
 
 from .. import dtypes, ops
 from ..creation import arange
+from ..ops.gamma import digamma, lgamma
 from ..tensor import Tensor
 from . import constraints
-from ._special import digamma, lgamma
 from .distribution import Distribution
 from .standard_gamma import standard_gamma
 

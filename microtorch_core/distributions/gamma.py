@@ -6,9 +6,10 @@ from collections.abc import Sequence
 from numbers import Number
 
 from .. import dtypes, ops
+from ..ops.gamma import digamma, lgamma
+from ..ops.igamma import gammainc
 from ..tensor import Tensor
 from . import constraints
-from ._special import digamma, gammainc, lgamma
 from .distribution import Distribution
 from .standard_gamma import standard_gamma
 from .utils import broadcast_all

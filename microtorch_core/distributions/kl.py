@@ -15,9 +15,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .. import ops
+from ..linalg import solve_triangular
+from ..ops.gamma import digamma, lgamma
 from ..tensor import Tensor
-from ._linalg import solve_lower_triangular
-from ._special import betaln, digamma, lgamma
+from ._special import betaln
 from .bernoulli import Bernoulli
 from .beta import Beta
 from .categorical import Categorical
@@ -185,7 +186,7 @@ def _kl_mvn_mvn(p: MultivariateNormal, q: MultivariateNormal) -> Tensor:
     n = p.event_shape[0]
     lower_p, lower_q = p._unbroadcasted_scale_tril, q._unbroadcasted_scale_tril
     half_log_det_ratio = q._half_log_det() - p._half_log_det()
-    trace = (solve_lower_triangular(lower_q, lower_p) ** 2).sum((-2, -1))
+    trace = (solve_triangular(lower_q, lower_p, upper=False) ** 2).sum((-2, -1))
     mahalanobis = mahalanobis_squared(lower_q, q.loc - p.loc)
     batch = ops.broadcast_shapes(p.batch_shape, q.batch_shape)
     return (half_log_det_ratio + 0.5 * (trace + mahalanobis - n)).expand(batch)

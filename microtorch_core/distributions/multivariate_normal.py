@@ -13,26 +13,34 @@ from collections.abc import Sequence
 
 from .. import ops
 from ..creation import eye, randn
+from ..linalg import cholesky, solve_triangular
 from ..tensor import Tensor
 from . import constraints
-from ._linalg import cholesky, solve_lower_triangular
 from .distribution import Distribution
 from .utils import lazy_property
 
 
 def mahalanobis_squared(scale_tril: Tensor, diff: Tensor) -> Tensor:
     """|L^-1 x|^2 over the last dimension of ``diff``, batch dimensions broadcast."""
-    return (solve_lower_triangular(scale_tril, diff.unsqueeze(-1)) ** 2).sum((-2, -1))
+    return (solve_triangular(scale_tril, diff.unsqueeze(-1), upper=False) ** 2).sum((-2, -1))
+
+
+def symmetric_cholesky(matrix: Tensor) -> Tensor:
+    """The lower Cholesky factor of the symmetric part (M + M^T) / 2 of ``matrix``: for the
+    symmetric matrices given it is ``linalg.cholesky(M)``, with the same (symmetric) gradient,
+    but a function of every entry, not only of the lower triangle, so that finite differences
+    in any entry agree with that gradient."""
+    return cholesky(0.5 * (matrix + matrix.mT))
 
 
 def precision_to_scale_tril(precision: Tensor) -> Tensor:
     """The lower Cholesky factor of P^-1, without inverting P: factor P with its rows and
     columns reversed (flip(P) = Lf Lf^T), so that flip(Lf)^T is lower triangular and its
     inverse is the factor wanted."""
-    flipped = cholesky(ops.flip(precision, (-2, -1)))
+    flipped = symmetric_cholesky(ops.flip(precision, (-2, -1)))
     lower_inverse = ops.flip(flipped, (-2, -1)).mT
     identity = eye(precision.shape[-1], dtype=precision.dtype, device=precision.device)
-    return solve_lower_triangular(lower_inverse, identity)
+    return solve_triangular(lower_inverse, identity, upper=False)
 
 
 class MultivariateNormal(Distribution):
@@ -80,7 +88,7 @@ class MultivariateNormal(Distribution):
         if scale_tril is not None:
             self._unbroadcasted_scale_tril = scale_tril
         elif covariance_matrix is not None:
-            self._unbroadcasted_scale_tril = cholesky(covariance_matrix)
+            self._unbroadcasted_scale_tril = symmetric_cholesky(covariance_matrix)
         else:
             self._unbroadcasted_scale_tril = precision_to_scale_tril(precision_matrix)
 
@@ -103,7 +111,7 @@ class MultivariateNormal(Distribution):
         """S^-1 = L^-T L^-1."""
         lower = self._unbroadcasted_scale_tril
         identity = eye(lower.shape[-1], dtype=lower.dtype, device=lower.device)
-        inverse = solve_lower_triangular(lower, identity)
+        inverse = solve_triangular(lower, identity, upper=False)
         return (inverse.mT @ inverse).expand(self._matrix_shape())
 
     @property

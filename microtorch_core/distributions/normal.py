@@ -9,9 +9,9 @@ from numbers import Number
 
 from .. import ops
 from ..creation import randn
+from ..ops.errorfunc import ndtri
 from ..tensor import Tensor
 from . import constraints
-from ._special import ndtri
 from .distribution import Distribution
 from .utils import broadcast_all
 

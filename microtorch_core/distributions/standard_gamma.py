@@ -19,8 +19,8 @@ from __future__ import annotations
 from .. import dtypes, ops
 from ..autograd import Function
 from ..creation import full_like, ones_like, rand, randn, zeros_like
+from ..ops.gamma import digamma
 from ..tensor import Tensor
-from ._special import digamma
 
 _MAX_TERMS = 1000  # both expansions converge in O(sqrt(alpha)) terms; this bounds the loop
 

@@ -12,11 +12,17 @@
                     recurrences, asymptotic series, reflection; Euler-Maclaurin for zeta)
 ``errorfunc.py``    erfc erfcx erfinv ndtr ndtri log_ndtr (Cephes' rational approximations,
                     Giles' erfinv refined by Halley steps)
+``igamma.py``       gammainc gammaincc igamma igammac (Numerical Recipes' series and continued
+                    fraction, differentiated in a alongside)
 ``bessel.py``       i0 i0e i1 i1e (Cephes' Chebyshev series)
 ``special.py``      sinc entr xlog1py; ``polynomial.py``: Horner and Clenshaw for the above
 ``reduction.py``    sum prod amax amin max min argmax argmin mean var std logsumexp
 ``stats.py``        var_mean std_mean aminmax nansum nanmean count_nonzero
 ``linalg.py``       matmul (``@``), mm, bmm, dot, outer, cross
+``triangular.py``   linalg.solve_triangular (substitution, a row at a time), LinAlgError
+``cholesky.py``     linalg.cholesky cholesky_ex, cholesky cholesky_solve (a column at a time)
+``lu.py``           linalg.solve inv det slogdet, inverse logdet (LU with partial pivoting, a
+                    column at a time; gradients from the standard formulas)
 ``blas.py``         addmm addmv baddbmm addbmm addr mv vdot addcmul addcdiv
 ``einsum.py``       einsum (diagonal views, sums and one bmm per pair of operands)
 ``views.py``        reshape view permute transpose swapaxes expand squeeze unsqueeze flatten
@@ -24,6 +30,8 @@
 ``indexing.py``     x[key], x[key] = v, gather scatter index_select cat stack split unbind
 ``index_ops.py``    index_add index_copy index_fill masked_select take take_along_dim
                     scatter_reduce (gather/scatter with checks done once)
+``index_put.py``    index_put put masked_scatter fill_diagonal, scatter's reduce= (writes at
+                    positions: one Scatter or ScatterAdd of rows)
 ``stacking.py``     atleast_1d/2d/3d hstack vstack dstack column_stack broadcast_tensors
                     block_diag kron cartesian_prod
 ``composite.py``    relu softmax log_softmax clamp clamp_min clamp_max square isclose
@@ -36,13 +44,18 @@
                     composite rank-and-scatter; gradients scatter back through the indices)
 ``searching.py``    unique bincount searchsorted bucketize (sort, compare, count)
 ``norms.py``        vector_norm (``linalg.vector_norm``) norm cdist
-``inplace.py``      add_ mul_ fill_ copy_ index_add_ round_ atan_ lgamma_ ... and device/dtype
+``inplace.py``      add_ mul_ fill_ copy_ index_add_ scatter_ index_put_ round_ atan_ ...,
+                    in-place views (t_ transpose_ squeeze_ unsqueeze_), device/dtype
                     conversion
+``inplace_random.py``
+                    uniform_ normal_ bernoulli_ exponential_ geometric_ log_normal_ cauchy_
+                    random_ (Philox draws, inverse cdfs, written by copy_)
 ==================  =====================================================================
 """
 
 from .bessel import i0, i0e, i1, i1e
 from .blas import addbmm, addcdiv, addcmul, addmm, addmv, addr, baddbmm, mv, vdot
+from .cholesky import cholesky, cholesky_ex, cholesky_solve, linalg_cholesky
 from .composite import (
     allclose,
     clamp,
@@ -115,6 +128,7 @@ from .elementwise import (
 )
 from .errorfunc import erfc, erfcx, erfinv, log_ndtr, ndtr, ndtri
 from .gamma import digamma, lgamma, mvlgamma, polygamma, zeta
+from .igamma import gammainc, gammaincc, igamma, igammac
 from .index_ops import (
     index_add,
     index_copy,
@@ -124,6 +138,7 @@ from .index_ops import (
     take,
     take_along_dim,
 )
+from .index_put import index_put, masked_scatter, put
 from .indexing import (
     cat,
     chunk,
@@ -168,11 +183,15 @@ from .inplace import (
     baddbmm_,
     ceil_,
     clamp_,
+    clamp_max_,
+    clamp_min_,
     clip_,
     copy_,
     copysign_,
     cos_,
     cosh_,
+    cumprod_,
+    cumsum_,
     digamma_,
     div_,
     erf_,
@@ -182,6 +201,7 @@ from .inplace import (
     exp_,
     expm1_,
     fill_,
+    fill_diagonal_,
     fix_,
     floor_,
     frac_,
@@ -191,6 +211,8 @@ from .inplace import (
     index_add_,
     index_copy_,
     index_fill_,
+    index_put_,
+    lerp_,
     lgamma_,
     log1p_,
     log2_,
@@ -198,6 +220,7 @@ from .inplace import (
     log_,
     logit_,
     masked_fill_,
+    masked_scatter_,
     maximum_,
     mul_,
     mvlgamma_,
@@ -205,8 +228,11 @@ from .inplace import (
     neg_,
     polygamma_,
     pow_,
+    put_,
     relu_,
     round_,
+    scatter_,
+    scatter_add_,
     scatter_reduce_,
     sigmoid_,
     sign_,
@@ -214,15 +240,34 @@ from .inplace import (
     sinc_,
     sinh_,
     sqrt_,
+    squeeze_,
     sub_,
+    swapaxes_,
+    swapdims_,
+    t_,
     tan_,
     tanh_,
     to_device_dtype,
+    transpose_,
+    tril_,
+    triu_,
     trunc_,
+    unsqueeze_,
     xlogy_,
     zero_,
 )
+from .inplace_random import (
+    bernoulli_,
+    cauchy_,
+    exponential_,
+    geometric_,
+    log_normal_,
+    normal_,
+    random_,
+    uniform_,
+)
 from .linalg import bmm, cross, dot, matmul, mm, outer
+from .lu import det, inv, inverse, logdet, slogdet, solve
 from .norms import cdist, norm, vector_norm
 from .pointwise import (
     ceil,
@@ -290,6 +335,7 @@ from .stacking import (
     vstack,
 )
 from .stats import aminmax, count_nonzero, nanmean, nansum, std_mean, var_mean
+from .triangular import solve_triangular
 from .trig import (
     acos,
     acosh,
@@ -353,6 +399,7 @@ TENSOR_METHODS = (
     "all", "amax", "amin", "any", "argmax", "argmin", "logsumexp", "max", "mean", "min", "prod",
     "prod_dims", "std", "sum", "var", "sum_to_size",
     "matmul", "mm", "bmm", "dot", "outer",
+    "inverse", "det", "logdet", "slogdet", "cholesky", "cholesky_solve",
     "clone", "contiguous", "expand", "expand_as", "flatten", "movedim", "permute", "reshape",
     "reshape_as", "squeeze", "t", "transpose", "unflatten", "unfold", "unsqueeze", "view",
     "view_as", "broadcast_to",
@@ -384,11 +431,23 @@ TENSOR_METHODS = (
     # trig.py, gamma.py, errorfunc.py, bessel.py, special.py (polygamma: _polygamma_method)
     "atan", "arctan", "atan2", "arctan2", "asin", "arcsin", "acos", "arccos", "tan", "asinh",
     "arcsinh", "acosh", "arccosh", "atanh", "arctanh", "lgamma", "digamma", "mvlgamma", "erfc",
-    "erfinv", "sinc", "i0",
+    "erfinv", "sinc", "i0", "igamma", "igammac",
     "atan_", "arctan_", "atan2_", "arctan2_", "asin_", "arcsin_", "acos_", "arccos_", "tan_",
     "asinh_", "arcsinh_", "acosh_", "arccosh_", "atanh_", "arctanh_", "lgamma_", "digamma_",
     "polygamma_", "mvlgamma_", "erf_", "erfc_", "erfinv_", "sinc_", "i0_", "log1p_", "expm1_",
+    # index_put.py, inplace.py (writes at positions, scans, in-place views), inplace_random.py
+    "index_put", "put", "masked_scatter",
+    "scatter_", "scatter_add_", "index_put_", "put_", "masked_scatter_", "fill_diagonal_",
+    "lerp_", "clamp_min_", "clamp_max_", "tril_", "triu_", "cumsum_", "cumprod_",
+    "t_", "transpose_", "unsqueeze_", "squeeze_", "swapaxes_", "swapdims_",
+    "uniform_", "normal_", "bernoulli_", "exponential_", "geometric_", "log_normal_",
+    "cauchy_", "random_",
+    # ../sampling.py (imported below, after every op it builds on)
+    "multinomial", "bernoulli",
 )
+
+
+from ..sampling import bernoulli, multinomial  # noqa: E402 (needs the ops above)
 
 
 def _attach_methods() -> None:

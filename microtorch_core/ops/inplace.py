@@ -4,9 +4,13 @@ An in-place op writes into the tensor's own storage and bumps the storage's vers
 so autograd notices if a tensor saved for backward was changed. When the graph must record
 the op (the tensor requires grad), it is computed out of place and ``rebase_history`` copies
 the result back and moves the tensor to the new node, as PyTorch does for non-leaf tensors.
+In-place views (``t_``, ``unsqueeze_``...) write nothing: the tensor takes the view's shape
+and strides, and its node.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from .. import dtypes
 from ..autograd.function import Function
@@ -15,6 +19,7 @@ from ..device import device as Device
 from ..dtypes import DType, result_type
 from ..tensor import Tensor
 from . import elementwise as ew
+from .index_put import fill_diagonal, index_put, masked_scatter, put, scatter_with_reduce
 from .indexing import check_inplace, rebase_history
 from .views import broadcast_shapes, broadcast_view
 
@@ -143,17 +148,21 @@ def copy_(x: Tensor, src: Tensor) -> Tensor:
     return x
 
 
-def _inplace_of(name: str):
+def _inplace_of(name: str, fn: Callable[..., Tensor] | None = None):
     """The in-place form of the Tensor method ``name``: ``x.name_(*args)`` computes
-    ``x.name(*args)`` and writes it into ``x`` (the result must keep x's shape and fit its
-    dtype). Tensor arguments that require grad are recorded too, as in ``index_add_``."""
+    ``x.name(*args)`` (or ``fn(x, *args)``, for an op that is no Tensor method) and writes it
+    into ``x`` (the result must keep x's shape and fit its dtype). Tensor arguments that
+    require grad are recorded too, as in ``index_add_``."""
+
+    def compute(t: Tensor, *args, **kwargs) -> Tensor:
+        return fn(t, *args, **kwargs) if fn is not None else getattr(t, name)(*args, **kwargs)
 
     def op(x: Tensor, *args, **kwargs) -> Tensor:
         if check_inplace(x, *args, *kwargs.values()):  # on a clone: see _inplace_binary
-            new = getattr(x.clone(), name)(*args, **kwargs)
+            new = compute(x.clone(), *args, **kwargs)
             _check_result(x, new, name)
             return rebase_history(x, new)
-        new = getattr(x, name)(*args, **kwargs)
+        new = compute(x, *args, **kwargs)
         _check_result(x, new, name)
         x._kernels.copy(x, new)
         x._storage.version += 1
@@ -202,10 +211,59 @@ index_add_, index_copy_, index_fill_, scatter_reduce_ = (
 arctan_, arctan2_, arcsin_, arccos_ = atan_, atan2_, asin_, acos_
 arcsinh_, arccosh_, arctanh_ = asinh_, acosh_, atanh_
 
+# composites, scans and writes at positions (composite.py, diagonal.py, scan.py, index_put.py)
+lerp_, clamp_min_, clamp_max_, tril_, triu_, cumsum_, cumprod_, scatter_add_ = (
+    _inplace_of(n) for n in ("lerp", "clamp_min", "clamp_max", "tril", "triu", "cumsum",
+                             "cumprod", "scatter_add"))
+index_put_ = _inplace_of("index_put", index_put)
+put_ = _inplace_of("put", put)
+masked_scatter_ = _inplace_of("masked_scatter", masked_scatter)
+fill_diagonal_ = _inplace_of("fill_diagonal", fill_diagonal)
+_scatter_with_reduce_ = _inplace_of("scatter", scatter_with_reduce)
+
+
+def scatter_(x: Tensor, dim: int, index: Tensor, src: Tensor | float | None = None, *,
+             value: float | None = None, reduce: str | None = None) -> Tensor:
+    """In-place ``scatter``: ``x[i][index[i][j]] = src[i][j]`` (for dim=1), or ``value``
+    wherever ``index`` points; ``reduce="add"`` or ``"multiply"`` combines instead of
+    replacing. ``src`` may be a number too, as in PyTorch."""
+    if (src is None) == (value is None):
+        raise TypeError("scatter_() takes a src tensor or a value (a number), exactly one of "
+                        "them")
+    return _scatter_with_reduce_(x, dim, index, src if value is None else value, reduce)
+
 
 def masked_fill_(x: Tensor, mask: Tensor, value) -> Tensor:
     """Write ``value`` where ``mask`` is True, in place."""
     return copy_(x, ew.where(mask, value, x))
+
+
+# -- in-place views: the tensor itself takes the view's shape and strides ---------------------
+def _inplace_view(name: str):
+    """The in-place form of the view op ``name`` (``t_``, ``transpose_``...): ``x`` keeps its
+    storage and values and takes the view's shape, strides and offset, and, when it is in a
+    graph, the view's node. The version counter goes up, as in PyTorch, so that a backward
+    that saved ``x`` with its old shape refuses to run."""
+
+    def op(x: Tensor, *args) -> Tensor:
+        if x.requires_grad and x.grad_fn is None:
+            check_inplace(x)  # a leaf that requires grad: refused unless under no_grad
+        new = getattr(x, name)(*args)  # a view of x's storage, recorded as x's next node
+        x.shape, x._strides, x._offset = new.shape, new._strides, new._offset
+        x._native = None  # a backend's cached view of the old layout
+        if new.grad_fn is not None:
+            x.grad_fn, x._output_nr = new.grad_fn, new._output_nr
+        x._storage.version += 1
+        return x
+
+    op.__name__ = name + "_"
+    op.__doc__ = f"In-place ``{name}``: changes the tensor's own shape and strides."
+    return op
+
+
+t_, transpose_, unsqueeze_, squeeze_, swapaxes_, swapdims_ = (
+    _inplace_view(n) for n in ("t", "transpose", "unsqueeze", "squeeze", "swapaxes",
+                               "swapdims"))
 
 
 # -- device and dtype conversion ------------------------------------------------------------
