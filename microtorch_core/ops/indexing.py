@@ -57,6 +57,12 @@ def _check_index(name: str, x: Tensor, dim: int, index: Tensor, src: Tensor | No
     return d
 
 
+def _check_src_dtype(name: str, x: Tensor, src: Tensor) -> None:
+    if src.dtype is not x.dtype:  # a cast would silently truncate (float into int)
+        raise RuntimeError(f"{name}(): Expected self.dtype to be equal to src.dtype, got "
+                           f"{x.dtype.name} and {src.dtype.name}")
+
+
 def _src_for(index: Tensor, src: Tensor) -> Tensor:
     """``src`` cut to ``index``'s shape (PyTorch reads only that corner of a larger src); a
     differentiable slice, so the rest of ``src`` gets a zero gradient."""
@@ -160,6 +166,7 @@ def gather(x: Tensor, dim: int, index: Tensor) -> Tensor:
 def scatter_add(x: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
     """Out-of-place ``scatter_add``: a copy of ``x`` with ``src`` added at ``index``."""
     d = _check_index("scatter_add", x, dim, index, src)
+    _check_src_dtype("scatter_add", x, src)
     return ScatterAdd.apply(x, d, index, _src_for(index, src))
 
 
@@ -167,6 +174,7 @@ def scatter(x: Tensor, dim: int, index: Tensor, src) -> Tensor:
     """Out-of-place ``scatter``: a copy of ``x`` with ``src`` written at ``index``."""
     if isinstance(src, Tensor):
         d = _check_index("scatter", x, dim, index, src)
+        _check_src_dtype("scatter", x, src)
         return Scatter.apply(x, d, index, _src_for(index, src))
     d = _check_index("scatter", x, dim, index)
     return Scatter.apply(x, d, index, src)
@@ -325,6 +333,17 @@ class IndexBackward(Function):
         return getitem(grad, ctx.key), None, None
 
 
+def _wrapped_index(idx: Tensor, n: int) -> Tensor:
+    """An index tensor of ``x[idx]`` or ``x[idx] = v`` along a dim of size ``n``, checked
+    (negative values count from the end, as in PyTorch) and with negatives wrapped."""
+    if idx.numel():
+        lo, hi = index_range(idx)
+        if lo < -n or hi >= n:
+            raise IndexError(f"index {lo if lo < -n else hi} is out of bounds for dimension "
+                             f"with size {n}")
+    return where(idx < 0, idx + n, idx)
+
+
 def _advanced(view: Tensor, advanced: list) -> Tensor:
     """Select with index tensors at view dims ``advanced`` (PyTorch's placement rules)."""
     positions = [p for p, _ in advanced]
@@ -335,12 +354,7 @@ def _advanced(view: Tensor, advanced: list) -> Tensor:
     sizes = [view.shape[p] for p in positions]
     flat = None
     for idx, n in zip(indices, sizes):
-        if idx.numel():
-            lo, hi = index_range(idx)
-            if lo < -n or hi >= n:
-                bad = lo if lo < -n else hi
-                raise IndexError(f"index {bad} is out of bounds for dimension with size {n}")
-        idx = where(idx < 0, idx + n, idx)
+        idx = _wrapped_index(idx, n)
         flat = idx if flat is None else flat * n + idx
     others = [d for d in range(view.dim()) if d not in positions]
     moved = permute(view, tuple(positions + others))
@@ -418,7 +432,8 @@ def _write(x: Tensor, key, value) -> None:
     bshape = broadcast_shapes(*(i.shape for _, i in advanced))
     flat = None
     for (_, idx), n in zip(advanced, sizes):
-        idx = where(idx < 0, idx + n, idx)
+        same_device(x, idx)
+        idx = _wrapped_index(idx, n)
         flat = idx if flat is None else flat * n + idx
     others = [d for d in range(view.dim()) if d not in positions]
     moved = view.permute(tuple(positions + others)) if view.dim() else view

@@ -147,6 +147,23 @@ def test_index_tensors_must_be_integers(device):
 
 
 # -- indices -------------------------------------------------------------------------------------
+def test_writing_through_out_of_range_index_tensors_names_the_index(device):
+    t = mt.zeros(3, 4, device=device)
+    with pytest.raises(IndexError, match="index 3 is out of bounds for dimension with size 3"):
+        t[mt.tensor([0, 3], device=device)] = 1.0
+    with pytest.raises(IndexError, match="index -5 is out of bounds for dimension with size 4"):
+        t[mt.tensor([0], device=device), mt.tensor([-5], device=device)] = mt.ones(1, device=device)
+    assert t.sum().item() == 0  # nothing was written
+
+
+def test_scatter_src_of_another_dtype_is_an_error_not_a_cast(device):
+    index = mt.zeros(1, 2, dtype=mt.int64, device=device)
+    with pytest.raises(RuntimeError, match="Expected self.dtype to be equal to src.dtype, got "
+                                           "int64 and float32"):
+        mt.zeros(2, 2, dtype=mt.int64, device=device).scatter_add(0, index,
+                                                                   mt.ones(1, 2, device=device))
+
+
 def test_gather_and_scatter_index_larger_than_input_or_src_names_the_shapes(device):
     t, index = mt.zeros(3, 5, device=device), mt.zeros(4, 1, dtype=mt.int64, device=device)
     with pytest.raises(RuntimeError, match=r"index \[4, 1\] to be no larger than self \[3, 5\] "
