@@ -272,16 +272,6 @@ def randn(*size, dtype: DType | None = None, device: DeviceLike | None = None,
     return _random("normal", size, dtype, device, requires_grad, generator)
 
 
-def rand_like(x: Tensor, *, dtype=None, device=None, requires_grad=False) -> Tensor:
-    return rand(x.shape, dtype=dtype or x.dtype, device=device or x.device,
-                requires_grad=requires_grad)
-
-
-def randn_like(x: Tensor, *, dtype=None, device=None, requires_grad=False) -> Tensor:
-    return randn(x.shape, dtype=dtype or x.dtype, device=device or x.device,
-                 requires_grad=requires_grad)
-
-
 def randint(low: int, high: int | Sequence[int] | None = None, size: Sequence[int] = (), *,
             dtype: DType | None = None, device: DeviceLike | None = None,
             generator=None) -> Tensor:
@@ -305,9 +295,3 @@ def randperm(n: int, *, dtype: DType | None = None, device: DeviceLike | None = 
     perm = np.argsort(keys, kind="stable")
     return Tensor._from_numpy(perm.astype(np.int64), as_device(device),
                               dtypes.as_dtype(dtype) or dtypes.int64)
-
-
-def normal(mean: float, std: float, size: Sequence[int], *, dtype=None, device=None,
-           generator=None) -> Tensor:
-    """Normal random numbers with the given mean and std."""
-    return randn(tuple(size), dtype=dtype, device=device, generator=generator) * std + mean
