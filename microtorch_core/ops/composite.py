@@ -186,7 +186,14 @@ def log_softmax(x: Tensor, dim: int | None = None, dtype: dtypes.DType | None = 
 
 
 def lerp(start: Tensor, end: Tensor, weight) -> Tensor:
-    """start + weight * (end - start)"""
+    """start + weight * (end - start), for floating tensors of one dtype (as PyTorch: a
+    float64 ``end`` would silently promote a float32 ``start``)."""
+    if not start.dtype.is_floating_point:
+        raise RuntimeError(f"lerp: expected a floating point start, got {start.dtype.name}")
+    for name, t in (("end", end), ("weight", weight)):
+        if isinstance(t, Tensor) and t.dtype is not start.dtype:
+            raise RuntimeError(f"lerp: expected dtype {start.dtype.name} for `{name}` but got "
+                               f"dtype {t.dtype.name}")
     return start + weight * (end - start)
 
 

@@ -156,6 +156,15 @@ def test_writing_through_out_of_range_index_tensors_names_the_index(device):
     assert t.sum().item() == 0  # nothing was written
 
 
+def test_lerp_needs_operands_of_start_dtype(device):
+    start = mt.zeros(2, device=device)
+    with pytest.raises(RuntimeError, match="expected dtype float32 for `end` but got dtype "
+                                           "float64"):
+        start.lerp(mt.ones(2, dtype=mt.float64, device=device), 0.5)
+    with pytest.raises(RuntimeError, match="expected a floating point start, got int64"):
+        mt.zeros(2, dtype=mt.int64, device=device).lerp(mt.ones(2, dtype=mt.int64), 0.5)
+
+
 def test_scatter_src_of_another_dtype_is_an_error_not_a_cast(device):
     index = mt.zeros(1, 2, dtype=mt.int64, device=device)
     with pytest.raises(RuntimeError, match="Expected self.dtype to be equal to src.dtype, got "
