@@ -1,7 +1,10 @@
 """Neural-network building blocks, as ``torch.nn``.
 
 ====================  ===================================================================
-``module.py``         ``Module``: parameters, sub-modules, state dicts, train/eval, ``to``
+``module.py``         ``Module``: parameters, sub-modules, hooks, train/eval, ``to``
+``module_state.py``   ``Module.state_dict``/``load_state_dict``, their hooks, extra state
+``module_paths.py``   ``Module.get_submodule``/``set_submodule``/``get_parameter``/``get_buffer``
+``hooks.py``          forward and backward hooks: ``RemovableHandle``, ``call_with_hooks``
 ``parameter.py``      ``Parameter``: a tensor a module trains
 ``linear.py``         ``Linear``, ``Bilinear``, ``Identity``
 ``sparse.py``         ``Embedding``

@@ -3,7 +3,9 @@
 A module keeps three ordered dicts, filled by ``__setattr__``: ``_parameters`` (``Parameter``
 attributes), ``_buffers`` (tensors registered with ``register_buffer``, e.g. running
 statistics) and ``_modules`` (sub-modules). Everything else, parameters(), state_dict(),
-to(), train(), repr(), is a walk over that tree.
+to(), train(), repr(), is a walk over that tree. Two parts live in their own files, mixed
+into ``Module``: state dicts and their hooks (``module_state.py``) and the dotted-path
+accessors ``get_submodule``/``get_parameter``/... (``module_paths.py``).
 
 Calling a module runs ``forward``; with hooks registered (``register_forward_hook`` and
 friends) the call goes through ``hooks.call_with_hooks`` instead, which also explains how
@@ -12,26 +14,26 @@ backward hooks reach the gradients of a module's inputs and outputs.
 
 from __future__ import annotations
 
+import warnings
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Mapping
-from typing import Any, NamedTuple
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from ..autograd.grad_mode import no_grad
+from ..device import DeviceLike
+from ..dtypes import DType
 from ..tensor import Tensor
 from .hooks import RemovableHandle, call_with_hooks
+from .module_paths import ModulePathsMixin
+from .module_state import STATE_DICT_HOOK_TABLES, ModuleStateMixin
 from .parameter import Parameter
 
 _HOOK_TABLES = ("_forward_pre_hooks", "_forward_pre_hooks_with_kwargs", "_forward_hooks",
                 "_forward_hooks_with_kwargs", "_forward_hooks_always_called",
-                "_backward_hooks", "_backward_pre_hooks")
+                "_backward_hooks", "_backward_pre_hooks", *STATE_DICT_HOOK_TABLES)
 
 
-class _IncompatibleKeys(NamedTuple):
-    missing_keys: list[str]
-    unexpected_keys: list[str]
-
-
-class Module:
+class Module(ModuleStateMixin, ModulePathsMixin):
     """Base class for all neural network modules: subclass it, assign layers and
     ``Parameter``s as attributes in ``__init__``, and write ``forward``.
 
@@ -58,6 +60,9 @@ class Module:
         # tables mark ids registered with that flag (PyTorch's layout).
         for table in _HOOK_TABLES:
             object.__setattr__(self, table, OrderedDict())
+        # None until a backward hook is registered: True for full hooks, False for the
+        # deprecated register_backward_hook (PyTorch refuses to mix the two on one module).
+        object.__setattr__(self, "_is_full_backward_hook", None)
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f"Module [{type(self).__name__}] is missing the required "
@@ -115,6 +120,30 @@ class Module:
         where an input/output is not a tensor or gets no gradient; a return value other than
         None replaces ``grad_input``. Parameters are not in ``grad_input``. See ``hooks.py``
         for how it works and its limits."""
+        return self._add_backward_hook(hook, prepend, full=True)
+
+    def register_backward_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """Deprecated (in PyTorch too): use ``register_full_backward_hook``, which is what
+        MicroTorch runs this hook as, with a ``FutureWarning``.
+
+        The difference: PyTorch attaches such a hook to the autograd node that made the
+        module's output, so its ``grad_input`` are the gradients of that last op's inputs
+        (for ``Linear``: bias, input and weight, in the op's order), which match the module's
+        inputs only for a module made of a single op with the same inputs. MicroTorch calls
+        it with the gradients of the module's positional tensor inputs, as a full hook."""
+        handle = self._add_backward_hook(hook, False, full=False)
+        warnings.warn("register_backward_hook is deprecated: MicroTorch runs the hook as a full "
+                      "backward hook (grad_input for the module's positional tensor inputs, "
+                      "not the inputs of its last op); use register_full_backward_hook",
+                      FutureWarning, stacklevel=2)
+        return handle
+
+    def _add_backward_hook(self, hook: Callable[..., Any], prepend: bool, full: bool
+                           ) -> RemovableHandle:
+        if self._is_full_backward_hook not in (None, full):
+            raise RuntimeError("Cannot use both regular backward hooks and full backward hooks "
+                               "on a single Module. Please use only one of them.")
+        object.__setattr__(self, "_is_full_backward_hook", full)
         handle = RemovableHandle(self._backward_hooks)
         self._backward_hooks[handle.id] = hook
         if prepend:
@@ -227,22 +256,6 @@ class Module:
         for _, m in self.named_modules():
             yield m
 
-    def get_submodule(self, target: str) -> Module:
-        """The sub-module at a dotted path: ``model.get_submodule("encoder.layers.0")``
-        (``""`` is the module itself)."""
-        mod = self
-        walked = []
-        for name in target.split(".") if target else ():
-            child = mod._modules.get(name)
-            if child is None:
-                where = ".".join(walked) or "the root"
-                raise AttributeError(f"{type(self).__name__}.get_submodule({target!r}): "
-                                     f"{type(mod).__name__} ({where}) has no submodule "
-                                     f"{name!r}; it has {list(mod._modules)}")
-            mod = child
-            walked.append(name)
-        return mod
-
     def named_children(self) -> Iterator[tuple[str, Module]]:
         """The direct sub-modules."""
         for name, child in self._modules.items():
@@ -284,59 +297,6 @@ class Module:
         for _, b in self.named_buffers(recurse=recurse):
             yield b
 
-    # -- state dicts -----------------------------------------------------------------------
-    def state_dict(self, prefix: str = "", keep_vars: bool = False) -> OrderedDict[str, Tensor]:
-        """Every parameter and persistent buffer by dotted name. The tensors are detached
-        but share storage with the module's (copy them to snapshot)."""
-        out: OrderedDict[str, Tensor] = OrderedDict()
-        for mod_prefix, mod in self.named_modules(prefix.rstrip(".")):
-            dot = f"{mod_prefix}." if mod_prefix else ""
-            for name, p in mod._parameters.items():
-                if p is not None:
-                    out[dot + name] = p if keep_vars else p.detach()
-            for name, b in mod._buffers.items():
-                if b is not None and name not in mod._non_persistent:
-                    out[dot + name] = b if keep_vars else b.detach()
-        return out
-
-    def load_state_dict(self, state_dict: Mapping[str, Tensor], strict: bool = True
-                        ) -> _IncompatibleKeys:
-        """Copy values from ``state_dict`` into this module's parameters and buffers.
-
-        With ``strict`` a missing or unexpected key is an error; a shape mismatch always is.
-        Returns the ``(missing_keys, unexpected_keys)`` found.
-        """
-        own = self.state_dict(keep_vars=True)
-        missing = [k for k in own if k not in state_dict]
-        unexpected = [k for k in state_dict if k not in own]
-        errors = []
-        for key, target in own.items():
-            if key not in state_dict:
-                continue
-            value = state_dict[key]
-            if not isinstance(value, Tensor):
-                errors.append(f'While copying the parameter named "{key}", expected a Tensor '
-                              f"in the state dict, got {type(value).__name__}.")
-            elif value.shape != target.shape:
-                errors.append(f"size mismatch for {key}: copying a param with shape "
-                              f"{tuple(value.shape)} from checkpoint, the shape in current "
-                              f"model is {tuple(target.shape)}.")
-        if strict:
-            if unexpected:
-                errors.insert(0, "Unexpected key(s) in state_dict: "
-                              + ", ".join(f'"{k}"' for k in unexpected) + ".")
-            if missing:
-                errors.insert(0, "Missing key(s) in state_dict: "
-                              + ", ".join(f'"{k}"' for k in missing) + ".")
-        if errors:
-            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
-                               + "\n\t".join(errors))
-        with no_grad():
-            for key, target in own.items():
-                if key in state_dict:
-                    target.copy_(state_dict[key])
-        return _IncompatibleKeys(missing, unexpected)
-
     # -- modes, devices, gradients -------------------------------------------------------
     def train(self, mode: bool = True) -> Module:
         """Set training mode (Dropout active) on this module and every sub-module."""
@@ -364,10 +324,10 @@ class Module:
                 else:
                     p.grad = p.grad.detach().zero_()
 
-    def _apply(self, fn: Callable[[Tensor], Tensor]) -> Module:
+    def _apply(self, fn: Callable[[Tensor], Tensor], recurse: bool = True) -> Module:
         # Parameters keep their identity (optimizers hold them): swap their data in place.
         with no_grad():
-            for m in self.modules():
+            for m in self.modules() if recurse else (self,):
                 for p in m._parameters.values():
                     if p is not None:
                         p.data = fn(p)
@@ -405,6 +365,40 @@ class Module:
 
         return self.to(dtypes.float64)
 
+    def half(self) -> Module:
+        """Not available: MicroTorch has no float16 dtype (raises ``TypeError``)."""
+        raise TypeError(_no_dtype_message("half", "float16"))
+
+    def bfloat16(self) -> Module:
+        """Not available: MicroTorch has no bfloat16 dtype (raises ``TypeError``)."""
+        raise TypeError(_no_dtype_message("bfloat16", "bfloat16"))
+
+    def type(self, dst_type: DType | str) -> Module:
+        """Convert every parameter and buffer, integer ones included (unlike ``to``), to
+        ``dst_type``: ``model.type(float64)`` or ``model.type("double")``. Returns ``self``."""
+        return self._apply(lambda t: t.type(dst_type))
+
+    def to_empty(self, *, device: DeviceLike | None, recurse: bool = True) -> Module:
+        """Give every parameter and buffer new, uninitialised storage on ``device`` (same
+        shapes and dtypes, values not copied), e.g. to materialise a model built as a
+        template before loading a state dict into it. Returns ``self``."""
+        from ..creation import empty_like
+
+        return self._apply(lambda t: empty_like(t, device=device), recurse=recurse)
+
+    def share_memory(self) -> Module:
+        """A no-op returning ``self``, kept so PyTorch code runs. PyTorch moves CPU tensors
+        to shared memory for ``torch.multiprocessing``; MicroTorch has no shared-memory
+        tensors, and a model sent to another process is copied."""
+        return self
+
+    def compile(self, *args: Any, **kwargs: Any) -> None:
+        """Leaves the module as it is, with a warning: MicroTorch has no graph compiler.
+        ``torch.compile`` only changes speed, never results, so a script that calls
+        ``model.compile()`` still computes the same thing here, eagerly."""
+        warnings.warn(f"{self._get_name()}.compile(): MicroTorch has no compiler; the module is "
+                      "left unchanged and its forward runs eagerly", UserWarning, stacklevel=2)
+
     def apply(self, fn: Callable[[Module], None]) -> Module:
         """Call ``fn`` on every sub-module (children first) and on this module."""
         for child in self.children():
@@ -413,6 +407,9 @@ class Module:
         return self
 
     # -- repr ------------------------------------------------------------------------------
+    def _get_name(self) -> str:
+        return type(self).__name__
+
     def extra_repr(self) -> str:
         """The text between the parentheses of this module's repr (override it)."""
         return ""
@@ -423,9 +420,17 @@ class Module:
             body = repr(child).replace("\n", "\n  ")
             lines.append(f"({name}): {body}")
         if not self._modules:
-            return f"{type(self).__name__}({''.join(lines)})"
-        return f"{type(self).__name__}(\n  " + "\n  ".join(lines) + "\n)"
+            return f"{self._get_name()}({''.join(lines)})"
+        return f"{self._get_name()}(\n  " + "\n  ".join(lines) + "\n)"
 
     def __dir__(self) -> list[str]:
         return sorted(set(super().__dir__()) | set(self._parameters) | set(self._buffers)
                       | set(self._modules))
+
+
+def _no_dtype_message(method: str, dtype: str) -> str:
+    from .. import dtypes
+
+    names = ", ".join(d.name for d in dtypes.FLOATING_DTYPES)
+    return (f"Module.{method}(): MicroTorch has no {dtype} dtype (its floating dtypes are "
+            f"{names}); use .float() or .double()")
