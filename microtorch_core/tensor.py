@@ -54,6 +54,7 @@ class Tensor:
     grad: Tensor | None = None
     _output_nr = 0
     _hooks: list | None = None
+    _post_accumulate_hooks: list | None = None
     _grad_acc: Any = None
     _base: Tensor | None = None
     _name: str | None = None  # set by nn.Module for graph pictures
@@ -143,6 +144,9 @@ class Tensor:
         """Number of elements."""
         return _numel(self.shape)
 
+    nelement = numel
+    ndimension = dim
+
     def stride(self, dim: int | None = None) -> tuple[int, ...] | int:
         """Strides in elements (0 for broadcast dimensions)."""
         return self._strides if dim is None else self._strides[_wrap_dim(dim, len(self.shape))]
@@ -158,6 +162,17 @@ class Tensor:
     def element_size(self) -> int:
         """Bytes per element."""
         return self.dtype.itemsize
+
+    @property
+    def itemsize(self) -> int:
+        """Bytes per element, as ``element_size()``."""
+        return self.dtype.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        """``numel() * itemsize``: the bytes the elements take, not the storage's size (a
+        broadcast view counts every element it shows, as in PyTorch)."""
+        return _numel(self.shape) * self.dtype.itemsize
 
     def is_contiguous(self) -> bool:
         """True if the elements are laid out row-major without gaps."""
@@ -179,6 +194,11 @@ class Tensor:
     @property
     def is_cuda(self) -> bool:
         return self.device.type == "cuda"
+
+    @property
+    def is_cpu(self) -> bool:
+        """True for a tensor in host memory."""
+        return self.device.type == "cpu"
 
     @property
     def data(self) -> Tensor:
@@ -379,6 +399,8 @@ class Tensor:
             for t, g in zip(inputs, grads):
                 if g is not None:
                     t.grad = g if t.grad is None else t.grad + g
+                    if t.grad_fn is None:
+                        t._run_post_accumulate_hooks()
             return
         backward(self, gradient, retain_graph, create_graph)
 
@@ -430,6 +452,27 @@ class Tensor:
             hooks = self.grad_fn.pre_hooks.setdefault(self._output_nr, [])
         hooks.append(hook)
         return _HookHandle(hooks, hook)
+
+    def register_post_accumulate_grad_hook(self, hook: Callable[[Tensor], None]) -> Any:
+        """Call ``hook(self)`` after a backward pass has accumulated into this leaf's
+        ``.grad`` (e.g. to step an optimizer per parameter while backward still runs). The
+        hook sees the tensor, not the gradient, and must return None. Returns a handle with
+        ``remove()``."""
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require "
+                               "gradient")
+        if self.grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf "
+                               "tensors")
+        if self._post_accumulate_hooks is None:
+            self._post_accumulate_hooks = []
+        self._post_accumulate_hooks.append(hook)
+        return _HookHandle(self._post_accumulate_hooks, hook)
+
+    def _run_post_accumulate_hooks(self) -> None:
+        for hook in list(self._post_accumulate_hooks or ()):
+            if hook(self) is not None:
+                raise RuntimeError("Tensor post accumulate grad hooks should return None.")
 
     # -- operators: each is one call into ops/ -------------------------------------------
     # The arithmetic ones go straight to their Function (ops/elementwise.py): ``a + b`` is

@@ -5,7 +5,8 @@
 2. Start from the roots; a node runs once every gradient it waits for has arrived. Among
    ready nodes the most recently created runs first (as PyTorch), which frees memory early.
 3. A node's gradients go into per-node buffers (summed when several paths meet); a leaf's
-   ``AccumulateGrad`` adds into ``leaf.grad``.
+   ``AccumulateGrad`` adds into ``leaf.grad``, then calls the leaf's post-accumulate-grad
+   hooks.
 """
 
 from __future__ import annotations
@@ -80,6 +81,8 @@ def _accumulate(node: AccumulateGrad, grad: Tensor, create_graph: bool) -> None:
         leaf.grad = leaf.grad + grad
     else:
         leaf.grad.add_(grad)
+    if leaf._post_accumulate_hooks:
+        leaf._run_post_accumulate_hooks()
 
 
 def _add_to_buffer(buffers: dict, node: Node, nr: int, grad: Tensor) -> None:

@@ -25,8 +25,13 @@
                     column at a time; gradients from the standard formulas)
 ``blas.py``         addmm addmv baddbmm addbmm addr mv vdot addcmul addcdiv
 ``einsum.py``       einsum (diagonal views, sums and one bmm per pair of operands)
-``views.py``        reshape view permute transpose swapaxes expand squeeze unsqueeze flatten
-                    contiguous
+``views.py``        reshape view permute transpose swapaxes movedim moveaxis expand squeeze
+                    unsqueeze flatten contiguous
+``splitting.py``    select tensor_split hsplit vsplit dsplit ravel (basic slices: views)
+``creation_like.py``
+                    new_zeros new_ones new_full new_empty new_tensor (x's dtype and device)
+``metadata.py``     is_signed is_complex is_floating_point is_nonzero is_same_size
+                    is_inference get_device data_ptr
 ``indexing.py``     x[key], x[key] = v, gather scatter index_select cat stack split unbind
 ``index_ops.py``    index_add index_copy index_fill masked_select take take_along_dim
                     scatter_reduce (gather/scatter with checks done once)
@@ -44,12 +49,23 @@
                     composite rank-and-scatter; gradients scatter back through the indices)
 ``searching.py``    unique bincount searchsorted bucketize (sort, compare, count)
 ``norms.py``        vector_norm (``linalg.vector_norm``) norm cdist
+``pointwise_more.py``
+                    negative positive sgn absolute logical_xor logaddexp logaddexp2 fmax fmin
+                    float_power deg2rad rad2deg isposinf isneginf isreal
+``float_parts.py``  frexp ldexp fmod (power-of-two scaling and Dekker's exact products)
+``integer.py``      gcd lcm (Euclid, masked by where, a bounded loop)
+``linalg_more.py``  inner dist renorm matrix_power linalg.matrix_norm linalg.norm cov corrcoef
+``quantiles.py``    quantile nanquantile nanmedian (one sort, then gather)
+``scatter_views.py``
+                    select_scatter slice_scatter diagonal_scatter diagflat
 ``inplace.py``      add_ mul_ fill_ copy_ index_add_ scatter_ index_put_ round_ atan_ ...,
                     in-place views (t_ transpose_ squeeze_ unsqueeze_), device/dtype
                     conversion
 ``inplace_random.py``
                     uniform_ normal_ bernoulli_ exponential_ geometric_ log_normal_ cauchy_
                     random_ (Philox draws, inverse cdfs, written by copy_)
+``inplace_more.py`` eq_ ne_ lt_ le_ gt_ ge_ logical_and_/or_/xor_/not_ (in the tensor's dtype),
+                    divide_ multiply_ subtract_ square_ rsqrt_ fmod_ float_power_ gcd_ ...
 ==================  =====================================================================
 """
 
@@ -81,6 +97,7 @@ from .composite import (
     square,
     tensordot,
 )
+from .creation_like import new_empty, new_full, new_ones, new_tensor, new_zeros
 from .diagonal import diag, diag_embed, diagonal, trace, tril, triu
 from .einsum import einsum
 from .elementwise import (
@@ -127,6 +144,7 @@ from .elementwise import (
     where,
 )
 from .errorfunc import erfc, erfcx, erfinv, log_ndtr, ndtr, ndtri
+from .float_parts import fmod, frexp, ldexp
 from .gamma import digamma, lgamma, mvlgamma, polygamma, zeta
 from .igamma import gammainc, gammaincc, igamma, igammac
 from .index_ops import (
@@ -256,6 +274,42 @@ from .inplace import (
     xlogy_,
     zero_,
 )
+from .inplace_more import (
+    absolute_,
+    deg2rad_,
+    divide_,
+    eq_,
+    float_power_,
+    floor_divide_,
+    fmod_,
+    gcd_,
+    ge_,
+    greater_,
+    greater_equal_,
+    gt_,
+    lcm_,
+    ldexp_,
+    le_,
+    less_,
+    less_equal_,
+    logical_and_,
+    logical_not_,
+    logical_or_,
+    logical_xor_,
+    lt_,
+    multiply_,
+    ne_,
+    negative_,
+    not_equal_,
+    rad2deg_,
+    reciprocal_,
+    remainder_,
+    rsqrt_,
+    sgn_,
+    square_,
+    subtract_,
+    true_divide_,
+)
 from .inplace_random import (
     bernoulli_,
     cauchy_,
@@ -266,8 +320,29 @@ from .inplace_random import (
     random_,
     uniform_,
 )
+from .integer import gcd, lcm
 from .linalg import bmm, cross, dot, matmul, mm, outer
+from .linalg_more import (
+    corrcoef,
+    cov,
+    dist,
+    inner,
+    linalg_norm,
+    matrix_norm,
+    matrix_power,
+    renorm,
+)
 from .lu import det, inv, inverse, logdet, slogdet, solve
+from .metadata import (
+    data_ptr,
+    get_device,
+    is_complex,
+    is_floating_point,
+    is_inference,
+    is_nonzero,
+    is_same_size,
+    is_signed,
+)
 from .norms import cdist, norm, vector_norm
 from .pointwise import (
     ceil,
@@ -288,6 +363,24 @@ from .pointwise import (
     trunc,
     xlogy,
 )
+from .pointwise_more import (
+    absolute,
+    deg2rad,
+    float_power,
+    fmax,
+    fmin,
+    isneginf,
+    isposinf,
+    isreal,
+    logaddexp,
+    logaddexp2,
+    logical_xor,
+    negative,
+    positive,
+    rad2deg,
+    sgn,
+)
+from .quantiles import nanmedian, nanquantile, quantile
 from .rearrange import (
     flip,
     fliplr,
@@ -317,9 +410,11 @@ from .reduction import (
     var,
 )
 from .scan import cummax, cummin, cumprod, cumsum, diff, logcumsumexp, trapezoid
+from .scatter_views import diagflat, diagonal_scatter, select_scatter, slice_scatter
 from .searching import bincount, bucketize, searchsorted, unique
 from .sorting import argsort, kthvalue, median, msort, sort, topk
 from .special import entr, sinc, xlog1py
+from .splitting import dsplit, hsplit, ravel, select, tensor_split, vsplit
 from .stacking import (
     atleast_1d,
     atleast_2d,
@@ -361,6 +456,7 @@ from .views import (
     expand,
     expand_as,
     flatten,
+    moveaxis,
     movedim,
     permute,
     reshape,
@@ -442,6 +538,25 @@ TENSOR_METHODS = (
     "t_", "transpose_", "unsqueeze_", "squeeze_", "swapaxes_", "swapdims_",
     "uniform_", "normal_", "bernoulli_", "exponential_", "geometric_", "log_normal_",
     "cauchy_", "random_",
+    # creation_like.py, metadata.py, splitting.py
+    "new_zeros", "new_ones", "new_full", "new_empty", "new_tensor",
+    "data_ptr", "get_device", "is_complex", "is_inference", "is_nonzero", "is_same_size",
+    "is_signed",
+    "moveaxis", "ravel", "select", "tensor_split", "hsplit", "vsplit", "dsplit",
+    # pointwise_more.py, float_parts.py, integer.py, inplace_more.py, linalg_more.py,
+    # quantiles.py, scatter_views.py
+    "greater", "greater_equal", "less", "less_equal", "not_equal",
+    "negative", "positive", "sgn", "absolute", "logical_xor", "logaddexp", "logaddexp2",
+    "fmax", "fmin", "float_power", "deg2rad", "rad2deg", "isposinf", "isneginf", "isreal",
+    "frexp", "ldexp", "fmod", "gcd", "lcm",
+    "eq_", "ne_", "lt_", "le_", "gt_", "ge_", "greater_", "greater_equal_", "less_",
+    "less_equal_", "not_equal_", "logical_and_", "logical_or_", "logical_xor_",
+    "logical_not_", "negative_", "absolute_", "sgn_", "divide_", "true_divide_", "multiply_",
+    "subtract_", "square_", "rsqrt_", "reciprocal_", "floor_divide_", "remainder_", "fmod_",
+    "ldexp_", "float_power_", "deg2rad_", "rad2deg_", "gcd_", "lcm_",
+    "inner", "dist", "renorm", "matrix_power", "cov", "corrcoef",
+    "quantile", "nanquantile", "nanmedian",
+    "select_scatter", "slice_scatter", "diagonal_scatter", "diagflat",
     # ../sampling.py (imported below, after every op it builds on)
     "multinomial", "bernoulli",
 )

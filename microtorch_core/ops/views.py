@@ -218,11 +218,27 @@ def t(x: Tensor) -> Tensor:
     return transpose(x, 0, -1) if x.dim() == 2 else x
 
 
-def movedim(x: Tensor, source: int, destination: int) -> Tensor:
-    dims = list(range(x.dim()))
-    s = dims.pop(_wrap_dim(source, x.dim()))
-    dims.insert(_wrap_dim(destination, x.dim()), s)
-    return permute(x, tuple(dims))
+def movedim(x: Tensor, source: int | Sequence[int], destination: int | Sequence[int]
+            ) -> Tensor:
+    """``x`` with the dims ``source`` moved to positions ``destination`` (ints or sequences
+    of equal length), the others keeping their order: a view, as ``torch.movedim``."""
+    src = [source] if isinstance(source, int) else list(source)
+    dst = [destination] if isinstance(destination, int) else list(destination)
+    if len(src) != len(dst):
+        raise RuntimeError(f"movedim: Invalid source or destination dims: source ({src} dims) "
+                           f"should contain the same number of dims as destination ({dst} "
+                           "dims)")
+    src = [_wrap_dim(d, x.dim()) for d in src]
+    dst = [_wrap_dim(d, x.dim()) for d in dst]
+    for name, given in (("source", src), ("destination", dst)):
+        if len(set(given)) != len(given):
+            raise RuntimeError(f"movedim: repeated dim in `{name}` ({given})")
+    rest = iter(d for d in range(x.dim()) if d not in src)
+    placed = dict(zip(dst, src))
+    return permute(x, tuple(placed[i] if i in placed else next(rest) for i in range(x.dim())))
+
+
+moveaxis = movedim
 
 
 class Expand(Function):
