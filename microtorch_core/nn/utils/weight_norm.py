@@ -21,7 +21,7 @@ raw weight until the first forward.
 PyTorch now recommends ``nn.utils.parametrizations.weight_norm`` (here too, in
 ``parametrizations.py``). Its ``load_state_dict`` hooks that convert old checkpoints
 (``weight_g``/``weight_v`` into ``original0``/``original1``; spectral_norm's version 0 files)
-are not reproduced: MicroTorch modules have no state-dict hooks.
+are not reproduced (modules now have PyTorch's load-state-dict hooks, so they could be).
 """
 
 from __future__ import annotations
