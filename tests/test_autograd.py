@@ -195,6 +195,14 @@ def test_tensor_hook_can_replace_gradient():
     np.testing.assert_allclose(x.grad.numpy(), [10.0, 10.0])
 
 
+def test_leaf_hook_also_changes_what_autograd_grad_returns():
+    x = mt.ones(2, requires_grad=True)
+    x.register_hook(lambda g: g * 10)
+    (grad,) = mt.autograd.grad((x * 2).sum(), x)
+    assert grad.tolist() == [20.0, 20.0]  # as PyTorch: the hook runs before the capture
+    assert x.grad is None
+
+
 def test_hook_on_intermediate_sees_its_gradient():
     x = mt.ones(2, requires_grad=True)
     y = x * 3

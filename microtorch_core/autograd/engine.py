@@ -64,14 +64,21 @@ def _call_hooks(node: Node, grads: list[Tensor | None]) -> None:
             t.grad = g if t.grad is None else t.grad + g
 
 
+def _leaf_hooks(node: AccumulateGrad, grad: Tensor) -> Tensor:
+    """The leaf's ``register_hook`` hooks, in order, each free to replace the gradient; they
+    run before ``.grad`` is accumulated or ``autograd.grad`` captures it, as in PyTorch."""
+    leaf = node.variable
+    for hook in (leaf._hooks or ()) if leaf is not None else ():
+        new = hook(grad)
+        if new is not None:
+            grad = new
+    return grad
+
+
 def _accumulate(node: AccumulateGrad, grad: Tensor, create_graph: bool) -> None:
     leaf = node.variable
     if leaf is None:  # the leaf is gone: nobody can read its gradient
         return
-    for hook in leaf._hooks or ():
-        new = hook(grad)
-        if new is not None:
-            grad = new
     if not create_graph:
         grad = grad.detach()
     if leaf.grad is None:
@@ -127,6 +134,8 @@ def run_backward(roots: Sequence[Tensor], grad_roots: Sequence[Tensor], retain_g
             grads = buffers.pop(node, None) or [None] * node.num_outputs
             if node.pre_hooks or node.retained:
                 _call_hooks(node, grads)
+            if isinstance(node, AccumulateGrad) and grads[0] is not None:
+                grads[0] = _leaf_hooks(node, grads[0])
             if captured:  # autograd.grad(): keep the gradients that reach its inputs
                 for nr, g in enumerate(grads):
                     slot = captured.get((node, nr))
