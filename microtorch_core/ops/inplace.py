@@ -96,8 +96,10 @@ def mul_(x: Tensor, other) -> Tensor:
     return _inplace_binary("mul", ew.mul, x, other, "mul_")
 
 
-def div_(x: Tensor, other) -> Tensor:
-    """x /= other, in place."""
+def div_(x: Tensor, other, *, rounding_mode: str | None = None) -> Tensor:
+    """x /= other, in place (with ``rounding_mode``, as ``div``)."""
+    if rounding_mode is not None:
+        return _div_rounded_(x, other, rounding_mode=rounding_mode)
     return _inplace_binary("div", ew.div, x, other, "div_")
 
 
@@ -189,6 +191,7 @@ clip_ = clamp_
 
 
 floor_ = _inplace_of("floor")
+_div_rounded_ = _inplace_of("div")  # div_(other, rounding_mode=...)
 
 # BLAS-style, index and pointwise ops (ops/blas.py, index_ops.py, pointwise.py)
 addmm_, addmv_, addr_, baddbmm_, addbmm_, addcmul_, addcdiv_ = (

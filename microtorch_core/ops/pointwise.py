@@ -16,8 +16,9 @@ from .. import dtypes
 from ..autograd.function import Function
 from ..dtypes import DType
 from ..tensor import Tensor
-from .composite import clamp, floor, isinf
-from .elementwise import _float_type, maximum, minimum, where
+from .composite import _detached, _division_dtype, clamp, floor, floor_divide, isinf
+from .elementwise import _float_type, dispatch_binary, maximum, minimum, where
+from .elementwise import div as _true_div
 from .views import clone
 
 Scalar = bool | int | float
@@ -48,6 +49,27 @@ def trunc(x: Tensor) -> Tensor:
 
 
 fix = trunc
+
+
+def div(a, b, *, rounding_mode: str | None = None) -> Tensor:
+    """a / b, as ``torch.div``: true division (integers give floats), or with
+    ``rounding_mode='trunc'`` (toward zero, C's integer division) or ``'floor'`` (toward minus
+    infinity, Python's ``//``) a quotient in the promoted dtype. The rounded forms record no
+    graph, as ``floor``."""
+    if rounding_mode is None:
+        return _true_div(a, b)
+    if rounding_mode == "floor":
+        return floor_divide(a, b)
+    if rounding_mode == "trunc":
+        dtype = _division_dtype(a, b)
+        compute = dtype if dtype.is_floating_point else dtypes.float64
+        q = dispatch_binary("div", _detached(a), _detached(b), compute_dtype=compute)
+        return trunc(q).to(dtype)
+    raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but "
+                       f"found '{rounding_mode}'")
+
+
+divide = div
 
 
 def ceil(x: Tensor) -> Tensor:

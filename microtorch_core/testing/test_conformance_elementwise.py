@@ -397,6 +397,19 @@ def test_floor_keeps_nan_infinities_and_huge_values(device):
     assert_close(mt.floor(mt.tensor(a, device=device)), np.floor(a))
 
 
+@pytest.mark.parametrize("dtype", ["int64", "float64"])
+def test_div_rounding_modes_match_numpy(device, dtype):
+    a_np = np.array([7, -7, 7, -7, 9, 0], dtype)
+    b_np = np.array([2, 2, -2, -2, 3, 5], dtype)
+    a, b = mt.tensor(a_np, device=device), mt.tensor(b_np, device=device)
+    true_dtype = "float64" if dtype == "float64" else "float32"  # ints divide to the default
+    assert_close(mt.div(a, b), (a_np / b_np).astype(true_dtype))
+    assert_close(mt.div(a, b, rounding_mode="floor"), np.floor_divide(a_np, b_np))
+    assert_close(a.div(b, rounding_mode="trunc"), np.trunc(a_np / b_np).astype(dtype))
+    with pytest.raises(RuntimeError, match="found 'round'"):
+        mt.div(a, b, rounding_mode="round")
+
+
 def test_floor_divide_of_infinity_is_nan(device):
     out = mt.tensor([math.inf, -math.inf], device=device) // 3
     assert np.isnan(out.cpu().numpy()).all()
