@@ -28,7 +28,11 @@ from .views import broadcast_shapes, broadcast_view, contiguous, permute, reshap
 # ``index_select_unchecked``) without one.
 def index_range(index: Tensor) -> tuple[int, int]:
     """(smallest, largest) value of a non-empty integer tensor, read in one device-to-host
-    copy."""
+    copy (a backend whose memory is the host's is read in place)."""
+    host_view = getattr(index._kernels.backend, "numpy_view", None)
+    if host_view is not None:
+        values = host_view(index)
+        return int(values.min()), int(values.max())
     both = cat((reshape(index.amin(), (1,)), reshape(index.amax(), (1,))))
     lo, hi = both.tolist()
     return lo, hi

@@ -101,14 +101,14 @@ def test_unique_with_inverse_and_counts(device):
     assert_close(counts, ref[2])
 
 
-def test_cummax_reads_nothing_and_scatter_reduce_reads_once(device, host_reads):
+def test_cummax_reads_nothing_and_scatter_reduce_reads_at_most_once(device, host_reads):
     t = mt.randn(3, 6, device=device, dtype=mt.float64, requires_grad=True)
     index = mt.tensor([[0, 2, 2], [1, 1, 0], [2, 0, 0]], device=device)
     host_reads.clear()
     mt.cummax(t, 1).values.sum().backward()
     assert host_reads == []
     t.scatter_reduce(1, index, t[:, :3] * 2, "amax").sum().backward()
-    assert len(host_reads) == 1  # the bounds check of the user's index
+    assert len(host_reads) <= 1  # the bounds check of the user's index (in place on a host)
 
 
 GRADIENTS = {  # name: (function, input shapes, primitives exercised)
