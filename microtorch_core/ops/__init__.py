@@ -47,7 +47,8 @@
                     trapezoid
 ``sorting.py``      sort argsort msort topk kthvalue median (an optional backend kernel, or a
                     composite rank-and-scatter; gradients scatter back through the indices)
-``searching.py``    unique bincount searchsorted bucketize (sort, compare, count)
+``searching.py``    unique unique_consecutive bincount searchsorted bucketize (sort, compare,
+                    count)
 ``norms.py``        vector_norm (``linalg.vector_norm``) norm cdist
 ``pointwise_more.py``
                     negative positive sgn absolute logical_xor logaddexp logaddexp2 fmax fmin
@@ -56,6 +57,7 @@
 ``integer.py``      gcd lcm (Euclid, masked by where, a bounded loop)
 ``linalg_more.py``  inner dist renorm matrix_power linalg.matrix_norm linalg.norm cov corrcoef
 ``quantiles.py``    quantile nanquantile nanmedian (one sort, then gather)
+``histogram.py``    mode histc histogram (sort and count runs; bin, then scatter_add)
 ``scatter_views.py``
                     select_scatter slice_scatter diagonal_scatter diagflat
 ``inplace.py``      add_ mul_ fill_ copy_ index_add_ scatter_ index_put_ round_ atan_ ...,
@@ -144,6 +146,7 @@ from .elementwise import (
 from .errorfunc import erfc, erfcx, erfinv, log_ndtr, ndtr, ndtri
 from .float_parts import fmod, frexp, ldexp
 from .gamma import digamma, lgamma, mvlgamma, polygamma, zeta
+from .histogram import histc, histogram, mode
 from .igamma import gammainc, gammaincc, igamma, igammac
 from .index_ops import (
     index_add,
@@ -411,7 +414,7 @@ from .reduction import (
 )
 from .scan import cummax, cummin, cumprod, cumsum, diff, logcumsumexp, trapezoid
 from .scatter_views import diagflat, diagonal_scatter, select_scatter, slice_scatter
-from .searching import bincount, bucketize, searchsorted, unique
+from .searching import bincount, bucketize, searchsorted, unique, unique_consecutive
 from .sorting import argsort, kthvalue, median, msort, sort, topk
 from .special import entr, sinc, xlog1py
 from .splitting import dsplit, hsplit, ravel, select, tensor_split, vsplit
@@ -544,7 +547,7 @@ TENSOR_METHODS = (
     "is_signed",
     "moveaxis", "ravel", "select", "tensor_split", "hsplit", "vsplit", "dsplit",
     # pointwise_more.py, float_parts.py, integer.py, inplace_more.py, linalg_more.py,
-    # quantiles.py, scatter_views.py
+    # quantiles.py, histogram.py, searching.py, scatter_views.py
     "greater", "greater_equal", "less", "less_equal", "not_equal",
     "negative", "positive", "sgn", "absolute", "logical_xor", "logaddexp", "logaddexp2",
     "fmax", "fmin", "float_power", "deg2rad", "rad2deg", "isposinf", "isneginf", "isreal",
@@ -555,7 +558,7 @@ TENSOR_METHODS = (
     "subtract_", "square_", "rsqrt_", "reciprocal_", "floor_divide_", "remainder_", "fmod_",
     "ldexp_", "float_power_", "deg2rad_", "rad2deg_", "gcd_", "lcm_",
     "inner", "dist", "renorm", "matrix_power", "cov", "corrcoef",
-    "quantile", "nanquantile", "nanmedian",
+    "quantile", "nanquantile", "nanmedian", "mode", "histc", "histogram", "unique_consecutive",
     "select_scatter", "slice_scatter", "diagonal_scatter", "diagflat",
     # ../sampling.py (imported below, after every op it builds on)
     "multinomial", "bernoulli",

@@ -500,13 +500,32 @@ def logical_not(x: Tensor) -> Tensor:
     return eq(x, False) if x.dtype is dtypes.bool_ else eq(x, 0)
 
 
-def logical_and(a: Tensor, b: Tensor | Scalar) -> Tensor:
-    """True where both are non-zero."""
+def logical_and(a: Tensor, b: Tensor) -> Tensor:
+    """True where both are non-zero. Both operands are tensors, as in PyTorch (``a & True``
+    takes a number)."""
+    _check_tensors("logical_and", a, b)
+    return _logical_and(a, b)
+
+
+def logical_or(a: Tensor, b: Tensor) -> Tensor:
+    """True where either is non-zero. Both operands are tensors, as in PyTorch (``a | True``
+    takes a number)."""
+    _check_tensors("logical_or", a, b)
+    return _logical_or(a, b)
+
+
+def _check_tensors(name: str, a, b) -> None:
+    for arg, x in (("input", a), ("other", b)):
+        if not isinstance(x, Tensor):
+            raise TypeError(f"{name}(): argument '{arg}' must be Tensor, not "
+                            f"{type(x).__name__}")
+
+
+def _logical_and(a: Tensor | Scalar, b: Tensor | Scalar) -> Tensor:
     return dispatch_binary("mul", _as_bool(a), _as_bool(b), compute_dtype=dtypes.bool_)
 
 
-def logical_or(a: Tensor, b: Tensor | Scalar) -> Tensor:
-    """True where either is non-zero."""
+def _logical_or(a: Tensor | Scalar, b: Tensor | Scalar) -> Tensor:
     return dispatch_binary("maximum", _as_bool(a), _as_bool(b), compute_dtype=dtypes.bool_)
 
 
@@ -528,13 +547,13 @@ def _check_bool_operands(name: str, *operands) -> None:
 def bitwise_and(a: Tensor, b: Tensor | Scalar) -> Tensor:
     """``a & b`` for bool tensors."""
     _check_bool_operands("bitwise_and", a, b)
-    return logical_and(a, b)
+    return _logical_and(a, b)
 
 
 def bitwise_or(a: Tensor, b: Tensor | Scalar) -> Tensor:
     """``a | b`` for bool tensors."""
     _check_bool_operands("bitwise_or", a, b)
-    return logical_or(a, b)
+    return _logical_or(a, b)
 
 
 def bitwise_xor(a: Tensor, b: Tensor | Scalar) -> Tensor:

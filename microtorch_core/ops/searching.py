@@ -1,10 +1,12 @@
-"""Questions about values in sorted order: unique, bincount, searchsorted, bucketize.
+"""Questions about values in sorted order: unique, unique_consecutive, bincount, searchsorted,
+bucketize.
 
 ``unique`` sorts (``sorting.py``), marks where a new value starts, numbers the runs with a
-``cumsum`` and scatters; the number of distinct values sets the result's size, so it is read
-on the host once, as ``nonzero`` does. ``bincount`` is a ``scatter_add`` of ones (or
-weights). ``searchsorted`` counts, for each value, the boundaries that come before it: a
-broadcast comparison and a sum, with memory ``values.numel() * boundaries.size(-1)``.
+``cumsum`` and scatters (``unique_consecutive`` does the same without the sort); the number
+of distinct values sets the result's size, so it is read on the host once, as ``nonzero``
+does. ``bincount`` is a ``scatter_add`` of ones (or weights). ``searchsorted`` counts, for
+each value, the boundaries that come before it: a broadcast comparison and a sum, with memory
+``values.numel() * boundaries.size(-1)``.
 None records a graph except ``bincount``'s weights.
 """
 
@@ -62,37 +64,55 @@ def unique(x: Tensor, sorted: bool = True, return_inverse: bool = False,  # noqa
     >>> unique(tensor([3, 1, 3, 2]), return_inverse=True, return_counts=True)
     (tensor([1, 2, 3]), tensor([2, 0, 2, 1]), tensor([1, 1, 2]))
     """
+    return _unique(x, return_inverse, return_counts, dim, presorted=False)
+
+
+def unique_consecutive(x: Tensor, return_inverse: bool = False, return_counts: bool = False,
+                       dim: int | None = None):
+    """``x`` (flattened, or its slices along ``dim``) with each run of consecutive equal
+    elements collapsed to one, as ``torch.unique_consecutive``; with ``return_inverse`` also
+    the run of each element, with ``return_counts`` the length of each run. NaNs are all
+    distinct.
+
+    >>> unique_consecutive(tensor([1, 1, 2, 2, 3, 1]), return_counts=True)
+    (tensor([1, 2, 3, 1]), tensor([2, 2, 1, 1]))
+    """
+    return _unique(x, return_inverse, return_counts, dim, presorted=True)
+
+
+def _unique(x: Tensor, return_inverse: bool, return_counts: bool, dim: int | None,
+            presorted: bool):
     x = x.detach()
     if dim is None:
-        values, inverse, counts = _unique_flat(x)
+        values, inverse, counts = _unique_flat(x, presorted)
     else:
-        values, inverse, counts = _unique_dim(x, _wrap_dim(dim, x.dim()))
+        values, inverse, counts = _unique_dim(x, _wrap_dim(dim, x.dim()), presorted)
     extra = ((inverse,) if return_inverse else ()) + ((counts,) if return_counts else ())
     return (values, *extra) if extra else values
 
 
-def _unique_flat(x: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+def _unique_flat(x: Tensor, presorted: bool) -> tuple[Tensor, Tensor, Tensor]:
     flat = reshape(x, (-1,))
     n = flat.shape[0]
     if n == 0:
         empty = flat._empty_like((0,), dtypes.int64)
         return flat.clone(), reshape(empty, x.shape), empty
-    values, order = sort(flat)
+    values, order = (flat, None) if presorted else sort(flat)
     run, k = _runs(values)
     out = flat._empty_like((k,))
     x._kernels.scatter(out, 0, run, values)  # every element of a run is equal: any write wins
     return out, reshape(_inverse(order, run), x.shape), _counts(run, k)
 
 
-def _unique_dim(x: Tensor, d: int) -> tuple[Tensor, Tensor, Tensor]:
+def _unique_dim(x: Tensor, d: int, presorted: bool) -> tuple[Tensor, Tensor, Tensor]:
     n = x.shape[d]
     moved = movedim(x, d, 0)
     if n == 0:
         empty = x._empty_like((0,), dtypes.int64)
         return x.clone(), empty, empty
     rows = reshape(moved, (n, -1))
-    order = _lexicographic_order(rows)
-    sorted_rows = index_select_unchecked(rows, 0, order)
+    order = None if presorted else _lexicographic_order(rows)
+    sorted_rows = rows if order is None else index_select_unchecked(rows, 0, order)
     run, k = _runs(sorted_rows)
     out = rows._empty_like((k, rows.shape[1]))
     x._kernels.scatter(out, 0, broadcast_view(reshape(run, (n, 1)), sorted_rows.shape),
@@ -101,8 +121,10 @@ def _unique_dim(x: Tensor, d: int) -> tuple[Tensor, Tensor, Tensor]:
     return out, _inverse(order, run), _counts(run, k)
 
 
-def _inverse(order: Tensor, run: Tensor) -> Tensor:
+def _inverse(order: Tensor | None, run: Tensor) -> Tensor:
     """``inverse[order[j]] = run[j]``: the run of each element in its original place."""
+    if order is None:  # nothing was sorted: elements are in their original place
+        return run
     inverse = run._empty_like()
     run._kernels.scatter(inverse, 0, order, run)
     return inverse
