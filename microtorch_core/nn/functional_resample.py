@@ -28,6 +28,7 @@ import numpy as np
 
 from .. import dtypes
 from ..creation import arange, tensor, zeros
+from ..ops.indexing import ScatterAdd, index_select_unchecked
 from ..tensor import Tensor
 from .functional_spatial import IntOr2, _pair, _single
 
@@ -177,7 +178,8 @@ def _conv_transpose2d(x: Tensor, weight: Tensor, stride: tuple[int, int],
     index = (out_rows * frame_w + out_cols).reshape(1, 1, -1)
     index = index.expand(n, out_channels, index.shape[2])
     frame = zeros(n, out_channels, frame_h * frame_w, dtype=cols.dtype, device=x.device)
-    out = frame.scatter_add(2, index, cols).reshape(n, out_channels, frame_h, frame_w)
+    # index is in range by construction: no bounds check (a host sync on a GPU)
+    out = ScatterAdd.apply(frame, 2, index, cols).reshape(n, out_channels, frame_h, frame_w)
     return out[:, :, padding[0]:padding[0] + out_size[0], padding[1]:padding[1] + out_size[1]]
 
 
@@ -242,7 +244,7 @@ def interpolate(input: Tensor, size: int | Sequence[int] | None = None,  # noqa:
         if mode in ("nearest", "nearest-exact"):
             index = _nearest_source(n_in, n_out, scale, exact=mode == "nearest-exact",
                                     legacy_shortcuts=spatial == 2)
-            out = out.index_select(dim, tensor(index, device=input.device))
+            out = index_select_unchecked(out, dim, tensor(index, device=input.device))
         else:
             out = _linear_along(out, dim, n_out, scale, align_corners)
     return out
@@ -331,8 +333,8 @@ def _linear_along(x: Tensor, dim: int, n_out: int, scale: float | None,
     shape[dim] = n_out
     weight_hi = tensor(t, dtype=x.dtype, device=x.device).reshape(shape)
     weight_lo = tensor(real(1) - t, dtype=x.dtype, device=x.device).reshape(shape)
-    return x.index_select(dim, tensor(lo, device=x.device)) * weight_lo + \
-        x.index_select(dim, tensor(hi, device=x.device)) * weight_hi
+    return index_select_unchecked(x, dim, tensor(lo, device=x.device)) * weight_lo + \
+        index_select_unchecked(x, dim, tensor(hi, device=x.device)) * weight_hi
 
 
 # -- pixel shuffle ------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from .. import dtypes
 from ..creation import linspace
 from ..tensor import Tensor, _wrap_dim
 from .elementwise import where
-from .indexing import cat, gather, narrow, scatter_add
+from .indexing import Gather, ScatterAdd, cat, narrow
 from .reduction import argmax
 from .scan import cumsum
 from .searching import searchsorted
@@ -60,10 +60,13 @@ def mode(x: Tensor, dim: int = -1, keepdim: bool = False) -> ModeResult:
     first = keys._empty_like(keys.shape[:-1] + (1,), dtypes.bool_).fill_(True)
     starts = cat([first, narrow(keys, -1, 1, n - 1) != narrow(keys, -1, 0, n - 1)], -1)
     run = cumsum(starts, -1) - 1  # 0, 0, 1, 2, 2, ...: the run of each sorted element
-    counts = scatter_add(run._empty_like().zero_(), -1, run, run._empty_like().fill_(1))
+    last_dim = run.dim() - 1  # the runs and positions below are in range: no bounds checks
+    counts = ScatterAdd.apply(run._empty_like().zero_(), last_dim, run,
+                              run._empty_like().fill_(1))
     best = argmax(counts, -1, keepdim=True)  # the first longest run: the smallest value
-    last = gather(cumsum(counts, -1), -1, best) - 1  # where that run ends in sorted order
-    out = gather(values, -1, last).movedim(-1, d), gather(order, -1, last).movedim(-1, d)
+    last = Gather.apply(cumsum(counts, -1), last_dim, best) - 1  # where that run ends
+    out = (Gather.apply(values, last_dim, last).movedim(-1, d),
+           Gather.apply(order, last_dim, last).movedim(-1, d))
     return ModeResult(*(out if keepdim else (t.squeeze(d) for t in out)))
 
 
@@ -87,7 +90,7 @@ def _count(x: Tensor, position: Tensor, inside: Tensor, bins: int,
     """Add 1 (or the weight) into bin ``position`` for each element ``inside`` the range."""
     add = inside.to(x.dtype) if weight is None else where(inside, weight.detach(), 0.0)
     index = where(inside, position, 0).reshape(-1)
-    return scatter_add(x._empty_like((bins,)).zero_(), 0, index, add.reshape(-1))
+    return ScatterAdd.apply(x._empty_like((bins,)).zero_(), 0, index, add.reshape(-1))
 
 
 def histc(x: Tensor, bins: int = 100, min: float = 0, max: float = 0  # noqa: A002

@@ -34,7 +34,7 @@ from ..creation import arange, eye, full
 from ..tensor import Tensor
 from .diagonal import diagonal
 from .elementwise import where
-from .indexing import gather
+from .indexing import Gather
 from .triangular import check_matrices, check_same, first_failure, raise_for_info, substitute
 from .views import broadcast_shapes
 
@@ -62,8 +62,9 @@ def lu_factor(a: Tensor) -> tuple[Tensor, Tensor, Tensor]:
     for j in range(n - 1):  # the last column has nothing below its diagonal
         pivot_row = lu[..., j:, j].abs().argmax(-1, keepdim=True) + j  # (..., 1)
         swap = where(rows == j, pivot_row, where(rows == pivot_row, j, rows))  # (..., n)
-        lu = gather(lu, -2, swap.unsqueeze(-1).expand(lu.shape))
-        perm = gather(perm, -1, swap)
+        # permutations built here are in range: no bounds check (a host sync per column)
+        lu = Gather.apply(lu, lu.dim() - 2, swap.unsqueeze(-1).expand(lu.shape))
+        perm = Gather.apply(perm, perm.dim() - 1, swap)
         sign = where(pivot_row.squeeze(-1) == j, sign, -sign)
         pivot = lu[..., j : j + 1, j : j + 1]
         # a zero pivot has zeros below it: multipliers 0 leave the column as it is
@@ -79,7 +80,8 @@ def lu_solve(lu: Tensor, perm: Tensor, b: Tensor) -> Tensor:
     dims broadcast. No autograd."""
     n, k = b.shape[-2:]
     batch = broadcast_shapes(lu.shape[:-2], b.shape[:-2])
-    permuted = gather(b.expand(batch + (n, k)), -2, perm.unsqueeze(-1).expand(batch + (n, k)))
+    permuted = Gather.apply(b.expand(batch + (n, k)), len(batch),
+                            perm.unsqueeze(-1).expand(batch + (n, k)))
     y = substitute(lu, permuted, upper=False, unitriangular=True)
     return substitute(lu, y, upper=True, unitriangular=False)
 

@@ -16,7 +16,7 @@ from .. import dtypes
 from ..tensor import Tensor, _wrap_dim
 from .composite import isnan
 from .elementwise import where
-from .indexing import gather
+from .indexing import Gather
 from .pointwise import round as _round
 from .sorting import MedianResult, sort
 
@@ -68,9 +68,10 @@ def _quantile(name: str, x: Tensor, q: Tensor | float, dim: int | None, keepdim:
     elif interpolation == "nearest":
         ranks = _round(ranks)
     lo = ranks.floor()
-    below = gather(values, -1, lo.to(dtypes.int64))
+    last = values.dim() - 1  # ranks computed here are in range: no bounds check
+    below = Gather.apply(values, last, lo.to(dtypes.int64))
     if interpolation in ("linear", "midpoint"):
-        above = gather(values, -1, ranks.ceil().to(dtypes.int64))
+        above = Gather.apply(values, last, ranks.ceil().to(dtypes.int64))
         weight = 0.5 if interpolation == "midpoint" else ranks - lo
         below = below + weight * (above - below)
     undefined = (count == 0) if ignore_nan else nans.any(-1, keepdim=True)
@@ -119,7 +120,7 @@ def nanmedian(x: Tensor, dim: int | None = None, keepdim: bool = False
     position = ((count - 1) // 2).clamp(min=0) if isinstance(count, Tensor) else \
         values._empty_like(values.shape[:d] + (1,) + values.shape[d + 1:],
                            dtypes.int64).fill_((count - 1) // 2)
-    values, indices = gather(values, d, position), gather(indices, d, position)
+    values, indices = Gather.apply(values, d, position), Gather.apply(indices, d, position)
     if not keepdim:
         values, indices = values.squeeze(d), indices.squeeze(d)
     return MedianResult(values, indices)

@@ -106,6 +106,10 @@ def test_ops_that_build_their_own_indices_do_not_read_the_device(device, host_re
     pooled = mt.nn.functional.max_pool2d(mt.nn.functional.pad(x, (1, 1, 1, 1), "reflect"), 2)
     loss = pooled.sum() + x.max(dim=1).values.sum() + x.reshape(2, -1).sort(1).values[:, 0].sum()
     loss = loss + mt.nn.functional.adaptive_max_pool2d(x, 4).sum() + x.repeat_interleave(2, 1).sum()
+    w = mt.randn(3, 2, 3, 3, device=device)
+    loss = loss + mt.nn.functional.conv_transpose2d(x, w, stride=2).sum()
+    loss = loss + mt.nn.functional.interpolate(x, scale_factor=2, mode="bilinear").sum()
+    loss = loss + x.reshape(6, -1).quantile(0.3, dim=1).sum() + x.mode(-1).values.sum()
     loss.backward()
     assert host_reads == []
 
