@@ -43,7 +43,7 @@ class Adam(Optimizer):
 
     def _update(self, p: Tensor, grad: Tensor, group: dict[str, Any]) -> None:
         beta1, beta2 = group["betas"]
-        lr, eps, weight_decay = group["lr"], group["eps"], group["weight_decay"]
+        lr, eps = group["lr"], group["eps"]
         state = self.state.setdefault(p, {})
         if not state:  # lazy init: the moments get p's shape, dtype and device
             state["step"] = 0
@@ -51,22 +51,34 @@ class Adam(Optimizer):
             state["exp_avg_sq"] = zeros_like(p)
             if group["amsgrad"]:
                 state["max_exp_avg_sq"] = zeros_like(p)
-        state["step"] += 1
-        t = state["step"]
-        if weight_decay:
-            if group["decoupled_weight_decay"]:
-                p.mul_(1 - lr * weight_decay)
-            else:
-                grad = grad + weight_decay * p
+        t, _ = adam_moments(p, grad, state, group)
         m, v = state["exp_avg"], state["exp_avg_sq"]
-        m.add_((grad - m) * (1 - beta1))  # = lerp(m, grad, 1 - beta1)
-        v.mul_(beta2).add_(grad * grad, alpha=1 - beta2)
         if group["amsgrad"]:
             v = state["max_exp_avg_sq"].maximum_(v)
         bias_correction1 = 1 - beta1 ** t
         bias_correction2_sqrt = (1 - beta2 ** t) ** 0.5
         denom = v.sqrt() / bias_correction2_sqrt + eps
         p.add_(m / denom, alpha=-lr / bias_correction1)
+
+
+def adam_moments(p: Tensor, grad: Tensor, state: dict[str, Any], group: dict[str, Any]
+                 ) -> tuple[int, Tensor]:
+    """What Adam, NAdam and RAdam do alike at each step: count it, apply weight decay (an L2
+    penalty added to the gradient, or, decoupled, ``p`` shrunk by ``lr * weight_decay``),
+    and move the moments ``exp_avg`` and ``exp_avg_sq`` toward the gradient and its square.
+    Returns the step number and the gradient after weight decay."""
+    beta1, beta2 = group["betas"]
+    lr, weight_decay = group["lr"], group["weight_decay"]
+    state["step"] += 1
+    if weight_decay:
+        if group["decoupled_weight_decay"]:
+            p.mul_(1 - lr * weight_decay)
+        else:
+            grad = grad + weight_decay * p
+    m, v = state["exp_avg"], state["exp_avg_sq"]
+    m.add_((grad - m) * (1 - beta1))  # = lerp(m, grad, 1 - beta1)
+    v.mul_(beta2).add_(grad * grad, alpha=1 - beta2)
+    return state["step"], grad
 
 
 class AdamW(Adam):

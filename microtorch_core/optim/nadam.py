@@ -8,6 +8,7 @@ from typing import Any
 
 from ..creation import zeros_like
 from ..tensor import Tensor
+from .adam import adam_moments
 from .optimizer import Optimizer, check_betas, check_non_negative
 
 
@@ -47,27 +48,19 @@ class NAdam(Optimizer):
 
     def _update(self, p: Tensor, grad: Tensor, group: dict[str, Any]) -> None:
         beta1, beta2 = group["betas"]
-        lr, weight_decay, psi = group["lr"], group["weight_decay"], group["momentum_decay"]
+        lr, psi = group["lr"], group["momentum_decay"]
         state = self.state.setdefault(p, {})
         if not state:  # lazy init: the moments get p's shape, dtype and device
             state["step"] = 0
             state["mu_product"] = 1.0
             state["exp_avg"] = zeros_like(p)
             state["exp_avg_sq"] = zeros_like(p)
-        state["step"] += 1
-        t = state["step"]
-        if weight_decay:
-            if group["decoupled_weight_decay"]:
-                p.mul_(1 - lr * weight_decay)
-            else:
-                grad = grad + weight_decay * p
+        t, grad = adam_moments(p, grad, state, group)
         mu = beta1 * (1.0 - 0.5 * 0.96 ** (t * psi))
         mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * psi))
         state["mu_product"] *= mu
         mu_product = state["mu_product"]
         m, v = state["exp_avg"], state["exp_avg_sq"]
-        m.add_((grad - m) * (1 - beta1))  # = lerp(m, grad, 1 - beta1)
-        v.mul_(beta2).add_(grad * grad, alpha=1 - beta2)
         denom = (v / (1 - beta2 ** t)).sqrt() + group["eps"]
         p.add_(grad / denom, alpha=-lr * (1.0 - mu) / (1.0 - mu_product))
         p.add_(m / denom, alpha=-lr * mu_next / (1.0 - mu_product * mu_next))

@@ -8,6 +8,7 @@ from typing import Any
 
 from ..creation import zeros_like
 from ..tensor import Tensor
+from .adam import adam_moments
 from .optimizer import Optimizer, check_betas, check_non_negative
 
 
@@ -49,22 +50,14 @@ class RAdam(Optimizer):
 
     def _update(self, p: Tensor, grad: Tensor, group: dict[str, Any]) -> None:
         beta1, beta2 = group["betas"]
-        lr, weight_decay = group["lr"], group["weight_decay"]
+        lr = group["lr"]
         state = self.state.setdefault(p, {})
         if not state:  # lazy init: the moments get p's shape, dtype and device
             state["step"] = 0
             state["exp_avg"] = zeros_like(p)
             state["exp_avg_sq"] = zeros_like(p)
-        state["step"] += 1
-        t = state["step"]
-        if weight_decay:
-            if group["decoupled_weight_decay"]:
-                p.mul_(1 - lr * weight_decay)
-            else:
-                grad = grad + weight_decay * p
+        t, _ = adam_moments(p, grad, state, group)
         m, v = state["exp_avg"], state["exp_avg_sq"]
-        m.add_((grad - m) * (1 - beta1))  # = lerp(m, grad, 1 - beta1)
-        v.mul_(beta2).add_(grad * grad, alpha=1 - beta2)
         bias_correction2 = 1 - beta2 ** t
         m_hat = m / (1 - beta1 ** t)
         rho_inf = 2 / (1 - beta2) - 1
