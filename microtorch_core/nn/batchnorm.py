@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from .. import dtypes
-from ..creation import ones, tensor, zeros
 from ..device import DeviceLike
 from ..tensor import Tensor
 from . import functional as F
-from .normalization import _AffineNorm
+from .normalization import _NormBase
 
 
-class _BatchNorm(_AffineNorm):
+class _BatchNorm(_NormBase):
     """Normalises channel dim 1 with the batch's statistics in training and the running ones
     in evaluation (see ``F.batch_norm``), as ``torch.nn.BatchNorm*d``.
 
@@ -24,25 +23,8 @@ class _BatchNorm(_AffineNorm):
                  affine: bool = True, track_running_stats: bool = True,
                  device: DeviceLike | None = None, dtype: dtypes.DType | None = None, *,
                  bias: bool = True) -> None:
-        super().__init__()
-        self.num_features, self.eps, self.momentum = num_features, eps, momentum
-        self.affine, self.track_running_stats = affine, track_running_stats
-        self._init_affine((num_features,), affine, bias, device, dtype)
-        if track_running_stats:
-            self.register_buffer("running_mean", zeros(num_features, device=device, dtype=dtype))
-            self.register_buffer("running_var", ones(num_features, device=device, dtype=dtype))
-            self.register_buffer("num_batches_tracked",
-                                 tensor(0, dtype=dtypes.int64, device=device))
-        else:
-            self.register_buffer("running_mean", None)
-            self.register_buffer("running_var", None)
-            self.register_buffer("num_batches_tracked", None)
-
-    def reset_running_stats(self) -> None:
-        if self.track_running_stats:
-            self.running_mean.zero_()
-            self.running_var.fill_(1.0)
-            self.num_batches_tracked.zero_()
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device,
+                         dtype, bias)
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         if input.dim() not in self._dims:
@@ -58,11 +40,6 @@ class _BatchNorm(_AffineNorm):
         return F.batch_norm(input, self.running_mean if not use_batch or self.training else None,
                             self.running_var if not use_batch or self.training else None,
                             self.weight, self.bias, use_batch, momentum, self.eps)
-
-    def extra_repr(self) -> str:
-        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-                f"affine={self.affine}, bias={self.bias is not None}, "
-                f"track_running_stats={self.track_running_stats}")
 
 
 class BatchNorm1d(_BatchNorm):

@@ -39,6 +39,38 @@ class _AffineNorm(Module):
             init.zeros_(self.bias)
 
 
+class _NormBase(_AffineNorm):
+    """What ``BatchNorm`` and ``InstanceNorm`` share (PyTorch's ``_NormBase``): their
+    arguments, the optional ``weight`` and ``bias``, the running statistics as buffers (None
+    unless ``track_running_stats``), resetting them, and the repr."""
+
+    def __init__(self, num_features: int, eps: float, momentum: float | None, affine: bool,
+                 track_running_stats: bool, device: DeviceLike | None,
+                 dtype: dtypes.DType | None, bias: bool) -> None:
+        super().__init__()
+        self.num_features, self.eps, self.momentum = num_features, eps, momentum
+        self.affine, self.track_running_stats = affine, track_running_stats
+        self._init_affine((num_features,), affine, bias, device, dtype)
+        stats = track_running_stats
+        self.register_buffer("running_mean",
+                             zeros(num_features, device=device, dtype=dtype) if stats else None)
+        self.register_buffer("running_var",
+                             ones(num_features, device=device, dtype=dtype) if stats else None)
+        self.register_buffer("num_batches_tracked",
+                             tensor(0, dtype=dtypes.int64, device=device) if stats else None)
+
+    def reset_running_stats(self) -> None:
+        if self.track_running_stats:
+            self.running_mean.zero_()
+            self.running_var.fill_(1.0)
+            self.num_batches_tracked.zero_()
+
+    def extra_repr(self) -> str:
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+                f"affine={self.affine}, bias={self.bias is not None}, "
+                f"track_running_stats={self.track_running_stats}")
+
+
 class LayerNorm(_AffineNorm):
     """Normalise each sample over its last dims, ``normalized_shape``, then scale and shift
     by a ``weight`` and ``bias`` of that shape (ones and zeros at first), as
@@ -95,7 +127,7 @@ class GroupNorm(_AffineNorm):
                 f"affine={self.affine}, bias={self.bias is not None}")
 
 
-class _InstanceNorm(_AffineNorm):
+class _InstanceNorm(_NormBase):
     """Normalises each channel of each sample over its spatial dims (see
     ``F.instance_norm``), as ``torch.nn.InstanceNorm*d``: by default without ``weight`` and
     ``bias`` (``affine=False``) and without running statistics. With
@@ -109,17 +141,8 @@ class _InstanceNorm(_AffineNorm):
                  affine: bool = False, track_running_stats: bool = False,
                  device: DeviceLike | None = None, dtype: dtypes.DType | None = None, *,
                  bias: bool = True) -> None:
-        super().__init__()
-        self.num_features, self.eps, self.momentum = num_features, eps, momentum
-        self.affine, self.track_running_stats = affine, track_running_stats
-        stats = track_running_stats
-        self.register_buffer("running_mean",
-                             zeros(num_features, device=device, dtype=dtype) if stats else None)
-        self.register_buffer("running_var",
-                             ones(num_features, device=device, dtype=dtype) if stats else None)
-        self.register_buffer("num_batches_tracked",
-                             tensor(0, dtype=dtypes.int64, device=device) if stats else None)
-        self._init_affine((num_features,), affine, bias, device, dtype)
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device,
+                         dtype, bias)
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         unbatched, batched = self._dims
@@ -141,11 +164,6 @@ class _InstanceNorm(_AffineNorm):
                               self.training or not self.track_running_stats,
                               0.0 if self.momentum is None else self.momentum, self.eps)
         return out if input.dim() == batched else out.squeeze(0)
-
-    def extra_repr(self) -> str:
-        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-                f"affine={self.affine}, bias={self.bias is not None}, "
-                f"track_running_stats={self.track_running_stats}")
 
 
 class InstanceNorm1d(_InstanceNorm):
