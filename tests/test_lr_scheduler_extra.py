@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+from lr_schedule_reference import assert_state_dict_resumes, lr_sequence, two_groups
 from torch_reference import requires_torch, torch
 
 import microtorch_core as mt
@@ -19,29 +20,9 @@ from microtorch_core.optim.lr_scheduler import (
 )
 
 
-def _two_groups(lib, opt_name="SGD"):
-    """An optimizer with two param groups, at lr 0.1 and 0.02 (SGD with momentum 0.9)."""
-    extra = {"momentum": 0.9} if opt_name == "SGD" else {}
-    return getattr(lib.optim, opt_name)([{"params": [lib.zeros(1, requires_grad=True)]},
-                                         {"params": [lib.zeros(1, requires_grad=True)],
-                                          "lr": 0.02}], lr=0.1, **extra)
-
-
-def _lrs(lib, make_sched, epochs=30, opt_name="SGD", key="lr"):
-    """Each param group's ``key`` seen by each epoch's optimizer.step()."""
-    opt = _two_groups(lib, opt_name)
-    sched = make_sched(lib.optim.lr_scheduler, opt)
-    out = []
-    for _ in range(epochs):
-        out.append([group[key] for group in opt.param_groups])
-        opt.step()
-        sched.step()
-    return out
-
-
 def _lrs_at(lib, make_sched, epochs):
     """The rates after ``sched.step(epoch)`` for each of ``epochs``."""
-    opt = _two_groups(lib)
+    opt = two_groups(lib)
     sched = make_sched(lib.optim.lr_scheduler, opt)
     out = []
     for epoch in epochs:
@@ -95,17 +76,15 @@ SCHEDULES = {
 @requires_torch
 @pytest.mark.parametrize("name", SCHEDULES)
 def test_schedule_is_exactly_torchs(name):
-    assert _lrs(mt, SCHEDULES[name]) == _lrs(torch, SCHEDULES[name])
-
-
+    assert lr_sequence(mt, SCHEDULES[name]) == lr_sequence(torch, SCHEDULES[name])
 
 
 @requires_torch
 @pytest.mark.parametrize("opt_name, key", [("SGD", "momentum"), ("Adam", "betas")])
 @pytest.mark.parametrize("name", ["CyclicLR", "CyclicLR-triangular2", "CyclicLR-exp_range"])
 def test_cyclic_lr_cycles_momentum_or_beta1_as_torch(name, opt_name, key):
-    assert (_lrs(mt, SCHEDULES[name], opt_name=opt_name, key=key)
-            == _lrs(torch, SCHEDULES[name], opt_name=opt_name, key=key))
+    assert (lr_sequence(mt, SCHEDULES[name], opt_name=opt_name, key=key)
+            == lr_sequence(torch, SCHEDULES[name], opt_name=opt_name, key=key))
 
 
 @requires_torch
@@ -114,7 +93,7 @@ def test_cyclic_lr_with_custom_momentum_bounds_matches_torch():
         return s.CyclicLR(opt, base_lr=0.01, max_lr=0.1, step_size_up=2,
                           base_momentum=[0.5, 0.6], max_momentum=0.95)
 
-    assert _lrs(mt, make, key="momentum") == _lrs(torch, make, key="momentum")
+    assert lr_sequence(mt, make, key="momentum") == lr_sequence(torch, make, key="momentum")
 
 
 @requires_torch
@@ -127,7 +106,7 @@ def test_warm_restarts_at_fractional_epochs_match_torch(name):
 @requires_torch
 def test_warm_restarts_mixing_step_and_step_epoch_matches_torch():
     def lrs(lib):
-        opt = _two_groups(lib)
+        opt = two_groups(lib)
         sched = lib.optim.lr_scheduler.CosineAnnealingWarmRestarts(opt, T_0=4, T_mult=2)
         out = []
         for epoch in [None, None, 26, None, None, 2.5, None, 13.25, None]:
@@ -148,12 +127,12 @@ def _resumed_lrs(lib, name):
     ``last_epoch=2``: the rate after construction and after each of four more epochs."""
     make = {"ConstantLR": SCHEDULES["ConstantLR-half-for-4"],
             "PolynomialLR": SCHEDULES["PolynomialLR-squared"]}[name]
-    opt = _two_groups(lib)
+    opt = two_groups(lib)
     sched = make(lib.optim.lr_scheduler, opt)
     for _ in range(2):
         opt.step()
         sched.step()
-    opt2 = _two_groups(lib)
+    opt2 = two_groups(lib)
     opt2.load_state_dict(opt.state_dict())
     sched2 = RESUMED[name](lib.optim.lr_scheduler, opt2)
     out = [sched.get_last_lr(), sched2.get_last_lr()]
@@ -172,7 +151,7 @@ def test_resumed_schedule_continues_as_torchs(name):
 
 # -- hand-worked values ------------------------------------------------------------------------
 def _first_group(make, epochs=30):
-    return [lr for lr, _ in _lrs(mt, make, epochs)]
+    return [lr for lr, _ in lr_sequence(mt, make, epochs)]
 
 
 def test_constant_lr_scales_by_factor_until_total_iters():
@@ -199,7 +178,7 @@ def test_warm_restarts_periods_grow_by_t_mult():
 
 
 def test_warm_restarts_step_with_a_fractional_epoch_lands_inside_the_period():
-    opt = _two_groups(mt)
+    opt = two_groups(mt)
     sched = CosineAnnealingWarmRestarts(opt, T_0=4, T_mult=2)
     sched.step(5.5)  # periods [0, 4), [4, 12): 1.5 epochs into a period of 8
     assert (sched.T_cur, sched.T_i, sched.last_epoch) == (1.5, 8, 5)
@@ -219,13 +198,13 @@ def test_cyclic_lr_triangular2_halves_the_amplitude_every_cycle():
 
 
 def test_cyclic_lr_moves_momentum_against_the_rate():
-    momenta = [m for m, _ in _lrs(mt, SCHEDULES["CyclicLR"], epochs=9, key="momentum")]
+    momenta = [m for m, _ in lr_sequence(mt, SCHEDULES["CyclicLR"], epochs=9, key="momentum")]
     expected = [0.9, 0.875, 0.85, 0.825, 0.8, 0.825, 0.85, 0.875, 0.9]
     np.testing.assert_allclose(momenta, expected, rtol=1e-12)
 
 
 def test_cyclic_lr_sets_the_groups_lr_to_base_lr_on_construction():
-    opt = _two_groups(mt)
+    opt = two_groups(mt)
     CyclicLR(opt, base_lr=[0.003, 0.004], max_lr=0.1)
     assert [g["lr"] for g in opt.param_groups] == [0.003, 0.004]
 
@@ -252,24 +231,11 @@ def test_schedules_import_from_lr_scheduler_and_optim():
                                   "WarmRestarts-T_mult-2", "CyclicLR-triangular2",
                                   "SequentialLR-three", "ChainedScheduler-three"])
 def test_scheduler_state_dict_resumes_the_same_sequence(name):
-    def fresh():
-        opt = _two_groups(mt)
-        return opt, SCHEDULES[name](mt_sched, opt)
-
-    opt, sched = fresh()
-    for _ in range(6):
-        sched.step()
-    opt2, sched2 = fresh()
-    opt2.load_state_dict(opt.state_dict())
-    sched2.load_state_dict(sched.state_dict())
-    for _ in range(12):
-        sched.step()
-        sched2.step()
-        assert sched2.get_last_lr() == sched.get_last_lr()
+    assert_state_dict_resumes(mt, SCHEDULES[name], steps_after=12)
 
 
 def test_composite_state_dict_holds_each_schedules_state():
-    opt = _two_groups(mt)
+    opt = two_groups(mt)
     sched = SCHEDULES["SequentialLR-three"](mt_sched, opt)
     state = sched.state_dict()
     assert "optimizer" not in state and len(state["_schedulers"]) == 3
@@ -287,7 +253,7 @@ class _Decay:
 
 
 def test_cyclic_lr_state_dict_keeps_callable_objects_attributes_but_not_functions():
-    opt = _two_groups(mt)
+    opt = two_groups(mt)
     state = CyclicLR(opt, 0.01, 0.1, scale_fn=_Decay(0.5)).state_dict()
     assert state["_scale_fn_custom"] == {"rate": 0.5}
     decay = _Decay(0.1)

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+from lr_schedule_reference import assert_state_dict_resumes, lr_sequence, two_groups
 from torch_reference import requires_torch, torch
 
 import microtorch_core as mt
@@ -172,24 +173,6 @@ def test_invalid_hyperparameters_raise_naming_the_value(opt_name, kwargs, messag
 
 
 # -- learning-rate schedules -------------------------------------------------------------------
-def _two_groups(lib):
-    """An SGD with two param groups, at lr 0.1 and 0.02."""
-    return lib.optim.SGD([{"params": [lib.zeros(1, requires_grad=True)]},
-                          {"params": [lib.zeros(1, requires_grad=True)], "lr": 0.02}], lr=0.1)
-
-
-def _lrs(lib, make_sched, epochs=30):
-    """The two param groups' rates seen by each epoch's optimizer.step()."""
-    opt = _two_groups(lib)
-    sched = make_sched(lib.optim.lr_scheduler, opt)
-    out = []
-    for _ in range(epochs):
-        out.append([group["lr"] for group in opt.param_groups])
-        opt.step()
-        sched.step()
-    return out
-
-
 def _factor(epoch):
     return 1 / (1 + epoch) ** 0.5
 
@@ -213,7 +196,7 @@ SCHEDULES = {
 @requires_torch
 @pytest.mark.parametrize("name", SCHEDULES)
 def test_schedule_is_exactly_torchs(name):
-    assert _lrs(mt, SCHEDULES[name]) == _lrs(torch, SCHEDULES[name])
+    assert lr_sequence(mt, SCHEDULES[name]) == lr_sequence(torch, SCHEDULES[name])
 
 
 @requires_torch
@@ -234,30 +217,30 @@ def test_one_cycle_cycles_momentum_or_beta1_as_torch(opt_name):
 
 
 def test_exponential_lr_is_base_lr_times_gamma_to_the_epoch():
-    lrs = [lr for lr, _ in _lrs(mt, SCHEDULES["ExponentialLR"])]
+    lrs = [lr for lr, _ in lr_sequence(mt, SCHEDULES["ExponentialLR"])]
     np.testing.assert_allclose(lrs, [0.1 * 0.9 ** e for e in range(30)], rtol=1e-12)
 
 
 def test_multistep_lr_decays_at_each_milestone_twice_for_a_repeated_one():
-    lrs = [lr for lr, _ in _lrs(mt, SCHEDULES["MultiStepLR"], epochs=14)]
+    lrs = [lr for lr, _ in lr_sequence(mt, SCHEDULES["MultiStepLR"], epochs=14)]
     decays = [0] * 3 + [1] * 4 + [3] * 5 + [4] * 2  # milestones 3, 7 (twice), 12
     np.testing.assert_allclose(lrs, [0.1 * 0.3 ** d for d in decays], rtol=1e-12)
 
 
 def test_lambda_lr_multiplies_each_groups_base_lr_by_its_function():
-    lrs = _lrs(mt, SCHEDULES["LambdaLR-per-group"], epochs=5)
+    lrs = lr_sequence(mt, SCHEDULES["LambdaLR-per-group"], epochs=5)
     expected = [[0.1 * _factor(e), 0.02 * 0.95 ** e] for e in range(5)]
     np.testing.assert_allclose(lrs, expected, rtol=1e-12)
 
 
 def test_linear_lr_goes_from_start_to_end_factor_then_stays():
-    lrs = [lr for lr, _ in _lrs(mt, SCHEDULES["LinearLR"], epochs=8)]
+    lrs = [lr for lr, _ in lr_sequence(mt, SCHEDULES["LinearLR"], epochs=8)]
     factors = [1 / 3 + (2 / 3) * min(e, 5) / 5 for e in range(8)]
     np.testing.assert_allclose(lrs, [0.1 * f for f in factors], rtol=1e-12)
 
 
 def test_one_cycle_rises_to_max_lr_then_anneals_to_min_lr():
-    lrs = [lr for lr, _ in _lrs(mt, SCHEDULES["OneCycleLR"])]
+    lrs = [lr for lr, _ in lr_sequence(mt, SCHEDULES["OneCycleLR"])]
     assert lrs[0] == pytest.approx(1.0 / 25)
     assert max(lrs) == pytest.approx(1.0) and lrs.index(max(lrs)) == 8  # 0.3 * 30 - 1
     assert lrs[-1] == pytest.approx(1.0 / 25 / 1e4)
@@ -282,20 +265,7 @@ def test_get_last_lr_is_what_step_wrote_into_the_groups():
 @pytest.mark.parametrize("name", ["ExponentialLR", "MultiStepLR", "LinearLR-decay",
                                   "OneCycleLR"])
 def test_scheduler_state_dict_resumes_the_same_sequence(name):
-    def fresh():
-        opt = _two_groups(mt)
-        return opt, SCHEDULES[name](mt_sched, opt)
-
-    opt, sched = fresh()
-    for _ in range(6):
-        sched.step()
-    opt2, sched2 = fresh()
-    opt2.load_state_dict(opt.state_dict())
-    sched2.load_state_dict(sched.state_dict())
-    for _ in range(6):
-        sched.step()
-        sched2.step()
-        assert sched2.get_last_lr() == sched.get_last_lr()
+    assert_state_dict_resumes(mt, SCHEDULES[name], steps_after=6)
 
 
 RESUMED = {"ExponentialLR": lambda s, opt: s.ExponentialLR(opt, 0.9, last_epoch=3),
@@ -305,12 +275,12 @@ RESUMED = {"ExponentialLR": lambda s, opt: s.ExponentialLR(opt, 0.9, last_epoch=
 def _resumed_lrs(lib, name):
     """Three epochs of a schedule, then a new optimizer and scheduler resumed from them with
     ``last_epoch=3``: the rate after construction and after each of three more epochs."""
-    opt = _two_groups(lib)
+    opt = two_groups(lib)
     sched = SCHEDULES[name](lib.optim.lr_scheduler, opt)
     for _ in range(3):
         opt.step()
         sched.step()
-    opt2 = _two_groups(lib)
+    opt2 = two_groups(lib)
     opt2.load_state_dict(opt.state_dict())
     sched2 = RESUMED[name](lib.optim.lr_scheduler, opt2)
     out = [sched.get_last_lr(), sched2.get_last_lr()]
@@ -371,7 +341,7 @@ PLATEAUS = {
 
 
 def _plateau_lrs(lib, kwargs, metrics=METRICS):
-    opt = _two_groups(lib)
+    opt = two_groups(lib)
     sched = lib.optim.lr_scheduler.ReduceLROnPlateau(opt, **kwargs)
     out = []
     for metric in metrics:
