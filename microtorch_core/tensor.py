@@ -334,6 +334,13 @@ class Tensor:
 
         return format_tensor(self)
 
+    def __format__(self, format_spec: str) -> str:
+        """``f"{loss:.4f}"``: a 0-d tensor formats as its Python number; any other tensor
+        only with an empty spec (its ``str``), as PyTorch."""
+        if self.dim() == 0:
+            return format(self.detach().item(), format_spec)
+        return object.__format__(self, format_spec)
+
     @property
     def __cuda_array_interface__(self) -> dict:
         hook = getattr(self._kernels.backend, "cuda_array_interface", None)

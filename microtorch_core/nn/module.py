@@ -171,9 +171,15 @@ class Module(ModuleStateMixin, ModulePathsMixin):
                 # e.g. a parametrized weight (nn.utils.parametrize): the property would hide
                 # the new parameter, so PyTorch refuses
                 raise KeyError(f"attribute '{name}' already exists")
+            target = params if isinstance(value, Parameter) else modules
+            # Clear the name from the other tables only: a reassigned parameter or child
+            # keeps its place in its own (ordered) table, so parameters(), state_dict()
+            # and anything that pairs parameters by position stay as they were (PyTorch).
             for table in (self.__dict__, params, buffers, modules):
-                table.pop(name, None)
-            (params if isinstance(value, Parameter) else modules)[name] = value
+                if table is not target:
+                    table.pop(name, None)
+            self._non_persistent.discard(name)
+            target[name] = value
             if isinstance(value, Parameter) and value._name is None:
                 value._name = name  # for graph pictures; named_parameters() qualifies it
         elif name in params or name in modules:
