@@ -4,15 +4,29 @@
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class _State:
-    enabled = True  # a class attribute: reading it is one lookup on the hot path
-    inference = False  # inside inference_mode(): only is_inference_mode_enabled() reads it
+class _GradState(threading.local):
+    """Grad mode is per thread, as in PyTorch: a ``no_grad()`` block in one thread (say an
+    evaluation loop) must not stop another thread's training from recording its graph.
+
+    ``threading.local`` gives every thread its own attributes, set by ``__init__`` the first
+    time the thread touches them: a new thread starts with grad on and outside inference mode,
+    as PyTorch's threads do. Reading ``_State.enabled`` costs about 30 ns more than the class
+    attribute it replaces (measured: 0.5% of a no-grad ``a + b`` of 16 floats)."""
+
+    def __init__(self) -> None:
+        self.enabled = True
+        self.inference = False  # inside inference_mode(): is_inference_mode_enabled() reads it
+
+
+#: This thread's grad mode. Read on the hot path (``Function.apply``) as ``_State.enabled``.
+_State = _GradState()
 
 
 def is_grad_enabled() -> bool:
