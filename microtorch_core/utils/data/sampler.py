@@ -16,13 +16,15 @@ import numpy as np
 
 from ... import dtypes
 from ...creation import rand, randint, randperm, tensor
-from ...random import Generator
+from ...random import Generator, default_generator
 from ...tensor import Tensor
 
 __all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler",
            "WeightedRandomSampler", "BatchSampler"]
 
 T_co = TypeVar("T_co", covariant=True)
+
+_REPLACEMENT_CHUNK = 32  # indices RandomSampler(replacement=True) draws at a time (PyTorch's)
 
 
 def _check_positive_int(name: str, value: object) -> None:
@@ -87,7 +89,17 @@ class RandomSampler(Sampler[int]):
             raise ValueError(f"RandomSampler cannot draw {count} samples from an empty "
                              "data_source")
         if self.replacement:
-            yield from randint(n, size=(count,), generator=self.generator).tolist()
+            # Drawn lazily, a chunk at a time as PyTorch does, so that num_samples=10**10
+            # (an "infinite" loader) never builds the whole list. Philox is counter based:
+            # reserving the epoch's counters now (randint takes one per index) and reading
+            # them chunk by chunk from a private stream gives the numbers one
+            # randint(size=(count,)) would, whatever else draws from the generator meanwhile.
+            gen = self.generator or default_generator
+            stream = Generator(gen.seed)
+            stream.offset = gen.next_offset(count)
+            for start in range(0, count, _REPLACEMENT_CHUNK):
+                size = min(_REPLACEMENT_CHUNK, count - start)
+                yield from randint(n, size=(size,), generator=stream).tolist()
             return
         for _ in range(count // n):
             yield from randperm(n, generator=self.generator).tolist()
