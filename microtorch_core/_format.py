@@ -34,8 +34,10 @@ def _formatter(values: np.ndarray):
     shown = values[np.isfinite(values) & (values != 0)]  # PyTorch sizes by these only
     nonzero = np.abs(shown).astype(np.float64)  # max / min may overflow float32
     int_mode = bool(np.all(nonzero == np.round(nonzero)))
-    sci = bool(nonzero.size) and (nonzero.max() / nonzero.min() > 1000 or nonzero.max() > 1e8
-                                  or (not int_mode and nonzero.min() < 1e-4))
+    with np.errstate(over="ignore"):  # [1e300, 1e-300]: the ratio is inf, still > 1000
+        sci = bool(nonzero.size) and (nonzero.max() / nonzero.min() > 1000
+                                      or nonzero.max() > 1e8
+                                      or (not int_mode and nonzero.min() < 1e-4))
 
     def fmt(v) -> str:
         if sci:
