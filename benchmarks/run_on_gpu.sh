@@ -20,7 +20,7 @@ step() {
 # The limits add up to 540 s, under the device tool's 600 s per call; the steps whose numbers
 # matter most run first, the long conformance suite last.
 step compile 90 python3 -m microtorch_cuda compile
-step kernels 90 python3 -m pytest -q -p no:cacheprovider tests/test_cuda_kernels.py -k gpu
+step kernels 90 python3 -m pytest -q -p no:cacheprovider backends/microtorch_cuda/tests/test_cuda_kernels.py -k gpu
 step demo 30 python3 demo.py --device cuda
 step bench 120 python3 benchmarks/bench_cuda.py
 step conformance 210 python3 -m pytest -q -p no:cacheprovider -x --pyargs microtorch_core.testing --backend cuda

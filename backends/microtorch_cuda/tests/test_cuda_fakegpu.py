@@ -21,6 +21,8 @@ from pathlib import Path
 import pytest
 from microtorch_cuda.emulator import find_cxx
 
+BENCHMARKS = Path(__file__).resolve().parents[3] / "benchmarks"  # the repository's
+
 pytestmark = [
     pytest.mark.skipif(importlib.util.find_spec("pycuda") is None,
                        reason="PyCUDA is not installed (the fake GPU runs the real PyCUDA)"),
@@ -120,7 +122,7 @@ def test_process_exit_releases_the_context_without_pycuda_warnings(fake_env):
 
 
 def test_gpu_benchmark_script_runs_on_the_fake_gpu(fake_env):
-    script = Path(__file__).parents[1] / "benchmarks" / "bench_cuda.py"
+    script = BENCHMARKS / "bench_cuda.py"
     result = subprocess.run([sys.executable, str(script), "--small"], env=fake_env,
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
@@ -129,7 +131,7 @@ def test_gpu_benchmark_script_runs_on_the_fake_gpu(fake_env):
 
 
 def test_host_cost_benchmark_runs_and_compares_launch_paths():
-    script = Path(__file__).parents[1] / "benchmarks" / "bench_cuda_host.py"
+    script = BENCHMARKS / "bench_cuda_host.py"
     result = subprocess.run([sys.executable, str(script), "--quick"], capture_output=True,
                             text=True, timeout=300)
     assert result.returncode == 0, result.stderr

@@ -23,7 +23,8 @@ import microtorch_core as mt
 from microtorch_core.backend import missing_primitives
 from microtorch_core.registry import BackendRegistry, registry
 
-BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_cuda.py"
+REPOSITORY = Path(__file__).resolve().parents[3]  # backends/microtorch_cuda/tests/..
+BENCH = REPOSITORY / "benchmarks" / "bench_cuda.py"
 
 
 # -- import and availability -------------------------------------------------------------------
