@@ -12,9 +12,25 @@ Backends (``microtorch-cpu``, ``microtorch-cuda``, third parties) are found thro
 
 from __future__ import annotations
 
-from . import autograd, backend, dtypes, linalg, ops, optim, random, special
+from . import (
+    accelerator,
+    amp,
+    autograd,
+    backend,
+    backends,
+    distributed,
+    dtypes,
+    linalg,
+    onnx,
+    ops,
+    optim,
+    random,
+    special,
+)
+from .amp import autocast, is_autocast_enabled
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .autograd.grad_mode import inference_mode, is_inference_mode_enabled
+from .backends.cuda import get_float32_matmul_precision, set_float32_matmul_precision
 from .creation import (
     arange,
     as_tensor,

@@ -51,7 +51,7 @@
 ====================  ===================================================================
 """
 
-from . import functional, init, utils
+from . import functional, init, parallel, utils
 from .activation import (
     CELU,
     ELU,
@@ -132,6 +132,7 @@ from .padding import (
     ZeroPad1d,
     ZeroPad2d,
 )
+from .parallel import DataParallel
 from .parameter import Parameter
 from .pooling import (
     AdaptiveAvgPool1d,
@@ -185,5 +186,5 @@ __all__ = [
     "BCEWithLogitsLoss", "KLDivLoss", "PoissonNLLLoss", "GaussianNLLLoss", "MarginRankingLoss",
     "HingeEmbeddingLoss", "CosineEmbeddingLoss", "TripletMarginLoss", "SoftMarginLoss",
     "MultiLabelSoftMarginLoss", "MultiMarginLoss", "MultiLabelMarginLoss",
-    "Bilinear", "Unfold", "Fold",
+    "Bilinear", "Unfold", "Fold", "DataParallel",
 ]

@@ -3,7 +3,9 @@
 These work whether or not a CUDA backend is installed: the core never imports one by name, it
 asks the registry for device type ``"cuda"``. Without a usable backend, ``is_available()`` is
 False, ``device_count()`` is 0, the memory functions report 0 (as PyTorch's do before CUDA is
-initialised), and the functions that need a GPU raise a ``RuntimeError`` that says why.
+initialised), the seeding functions do nothing (as PyTorch's without a GPU), and the functions
+that need a GPU raise a ``RuntimeError`` that says why. ``cuda.amp`` holds the deprecated
+spellings of ``microtorch_core.amp``'s ``autocast`` and ``GradScaler``.
 
 >>> import microtorch_core as mt
 >>> if mt.cuda.is_available():
@@ -16,7 +18,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .device import device as _device
+from ..device import device as _device
+from . import amp
 
 NOT_INSTALLED = "no CUDA backend is installed (pip install microtorch-cuda)"
 
@@ -24,14 +27,14 @@ DeviceLike = Any  # None, an int index, "cuda", "cuda:0" or a device
 
 
 def _info() -> Any:
-    from .registry import registry
+    from ..registry import registry
 
     return registry.backend_info("cuda")
 
 
 def _backend() -> Any:
     """The CUDA backend, created on first use; RuntimeError naming the reason otherwise."""
-    from .registry import registry
+    from ..registry import registry
 
     if _info() is None:
         raise RuntimeError(f"CUDA is not available: {NOT_INSTALLED}")
@@ -128,3 +131,28 @@ def empty_cache() -> None:
     backend = _running_backend()
     if backend is not None:
         backend.allocator.empty_cache()
+
+
+def manual_seed(seed: int) -> None:
+    """Seed CUDA's random numbers; does nothing when CUDA is unavailable, as in PyTorch.
+
+    MicroTorch has one Philox generator for every device (``microtorch_core/random.py``: the
+    same seed gives the same numbers on every backend), so with a usable CUDA backend this
+    seeds that shared generator, like ``manual_seed``. Unlike PyTorch, where the CPU and each
+    GPU have their own generator, the CPU's random numbers restart from ``seed`` too.
+    """
+    seed = int(seed)  # a bad seed fails here, GPU or not, as in PyTorch
+    if is_available():
+        from ..random import manual_seed as seed_generator
+
+        seed_generator(seed)
+
+
+def manual_seed_all(seed: int) -> None:
+    """Seed every GPU's random numbers: :func:`manual_seed` (the backend uses device 0 only)."""
+    manual_seed(seed)
+
+
+def is_bf16_supported(including_emulation: bool = True) -> bool:
+    """False: MicroTorch has no bfloat16 dtype yet, on any device."""
+    return False
