@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
+import time
 import types
 import warnings
 from collections.abc import Callable
@@ -21,7 +23,13 @@ from microtorch_cpu import CPUBackend
 import microtorch_core as mt
 from microtorch_core.backend import Availability
 from microtorch_core.hookspecs import ENTRY_POINT_GROUP, hookimpl
-from microtorch_core.registry import AUTOLOAD_ENV, BLOCK_ENV, PluginWarning, registry
+from microtorch_core.registry import (
+    AUTOLOAD_ENV,
+    BLOCK_ENV,
+    BackendRegistry,
+    PluginWarning,
+    registry,
+)
 
 registry_module = sys.modules["microtorch_core.registry"]
 
@@ -117,17 +125,92 @@ def test_exception_in_the_hook_names_the_distribution(entry_points):
     assert mt.zeros(1).device.type == "cpu"
 
 
-def test_duplicate_device_name_first_wins_and_the_warning_names_both(entry_points):
+def add_duplicate_providers(entry_points: list[FakeEntryPoint], name: str) -> tuple[type, type]:
+    """Two distributions, first-dist and second-dist, that both register device ``name``."""
+    first, second = backend_class(name), backend_class(name)
+    entry_points.append(FakeEntryPoint(
+        "one", "first-dist", lambda: make_plugin("one", lambda r: r.add(name, first))))
+    entry_points.append(FakeEntryPoint(
+        "two", "second-dist", lambda: make_plugin("two", lambda r: r.add(name, second))))
+    return first, second
+
+
+def test_duplicate_device_name_is_an_error_naming_both_distributions(entry_points):
+    add_duplicate_providers(entry_points, "dup")
+    (warning,) = load_quietly()
+    assert "device type 'dup': provided by 2 distributions, 'first-dist' and 'second-dist'" \
+        in str(warning.message)
+    with pytest.raises(RuntimeError, match="device type 'dup' is provided by 2 distributions, "
+                                           "'first-dist' and 'second-dist'; choose one with "
+                                           "MICROTORCH_BACKEND_DUP=first-dist or "
+                                           "MICROTORCH_BACKEND_DUP=second-dist"):
+        mt.zeros(1, device="dup")
+    assert registry.backend_info("dup") is None
+    assert mt.ones(2).sum().item() == 2.0  # the other devices keep working
+
+
+def test_a_package_registering_cpu_cannot_take_over_the_cpu(monkeypatch, fresh_registry):
+    class ZerosAdd(CPUBackend):  # found before microtorch-cpu, as a package on PYTHONPATH was
+        def add(self, out, a, b):
+            self.fill(out, 0)
+
+    fake = FakeEntryPoint("cpu", "shadow-dist",
+                          lambda: make_plugin("shadow", lambda r: r.add("cpu", ZerosAdd)))
+    monkeypatch.setattr(registry_module, "metadata", types.SimpleNamespace(
+        entry_points=lambda group: [fake, *metadata.entry_points(group=group)]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PluginWarning)
+        with pytest.raises(RuntimeError, match="device type 'cpu' is provided by 2 "
+                                               "distributions, 'shadow-dist' and "
+                                               "'microtorch-cpu'"):
+            mt.ones(3) + mt.ones(3)
+    assert [b.source for b in registry.broken] == ["device type 'cpu'"]
+
+
+@pytest.mark.parametrize("chosen", ["second-dist", "Second_Dist"])
+def test_the_environment_chooses_which_distribution_provides_a_device(
+        monkeypatch, entry_points, chosen):
+    _, second = add_duplicate_providers(entry_points, "dup")
+    monkeypatch.setenv("MICROTORCH_BACKEND_DUP", chosen)
+    assert load_quietly() == []
+    assert type(registry.get_backend("dup")) is second
+
+
+def test_blocking_one_distribution_settles_a_duplicate(monkeypatch, entry_points):
+    first, _ = add_duplicate_providers(entry_points, "dup")
+    monkeypatch.setenv(BLOCK_ENV, "second-dist")
+    assert load_quietly() == []
+    assert type(registry.get_backend("dup")) is first
+
+
+def test_choosing_a_distribution_that_does_not_provide_the_device_is_reported(
+        monkeypatch, entry_points):
+    add_duplicate_providers(entry_points, "dup")
+    monkeypatch.setenv("MICROTORCH_BACKEND_DUP", "third-dist")
+    (warning,) = load_quietly()
+    assert "MICROTORCH_BACKEND_DUP='third-dist' names no distribution that provides it; it is " \
+           "provided by 'first-dist', 'second-dist'" in str(warning.message)
+    with pytest.raises(RuntimeError, match="MICROTORCH_BACKEND_DUP='third-dist' names no"):
+        registry.get_backend("dup")
+
+
+def test_an_in_process_backend_wins_over_installed_ones_quietly(entry_points):
+    add_duplicate_providers(entry_points, "dup")
+    mine = backend_class("dup")
+    registry.register_backend("dup", mine)
+    assert load_quietly() == []
+    assert type(registry.get_backend("dup")) is mine
+
+
+def test_a_plugin_cannot_override_another_distribution(entry_points):
     first, second = backend_class("dup"), backend_class("dup")
     entry_points.append(FakeEntryPoint(
         "one", "first-dist", lambda: make_plugin("one", lambda r: r.add("dup", first))))
-    entry_points.append(FakeEntryPoint(
-        "two", "second-dist", lambda: make_plugin("two", lambda r: r.add("dup", second))))
+    entry_points.append(FakeEntryPoint("two", "second-dist", lambda: make_plugin(
+        "two", lambda r: r.add("dup", second, override=True))))
     (warning,) = load_quietly()
-    message = str(warning.message)
-    assert "'second-dist'" in message and "'first-dist'" in message
-    assert "device type 'dup' is already provided by" in message
-    assert type(registry.get_backend("dup")) is first
+    assert "provided by 2 distributions" in str(warning.message)
+    assert registry.backend_info("dup") is None
 
 
 def test_autoload_off_loads_no_entry_points(monkeypatch, fresh_registry):
@@ -158,6 +241,79 @@ def test_same_distribution_found_twice_registers_once(entry_points):
     entry_points.append(FakeEntryPoint("twice", "twice-dist", lambda: plugin))
     assert load_quietly() == []
     assert calls == [1] and registry.broken == []
+
+
+# -- threads ---------------------------------------------------------------------------------------
+def test_first_use_from_eight_threads_at_once_loads_the_plugins_once(entry_points):
+    imports = []
+
+    def slow_import():  # a plugin that takes a while to import widens the window of the race
+        imports.append(1)
+        time.sleep(0.05)
+        return make_plugin("slow", lambda r: r.add("slow", backend_class("slow")))
+
+    entry_points.append(FakeEntryPoint("slow", "slow-dist", slow_import))
+    fresh = BackendRegistry()
+    start = threading.Barrier(8)
+    results, errors = [], []
+
+    def first_use():
+        start.wait()
+        try:
+            results.append((fresh.get_backend("slow").name, fresh.get_backend("cpu").name))
+        except Exception as exc:  # collected: the assertion below shows them
+            errors.append(repr(exc))
+
+    threads = [threading.Thread(target=first_use) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert results == [("slow", "cpu")] * 8 and imports == [1]
+
+
+# -- plugins that end the process ------------------------------------------------------------------
+def test_sys_exit_at_import_is_reported_and_the_process_goes_on(entry_points):
+    def exit_at_import():
+        sys.exit(3)
+
+    entry_points.append(FakeEntryPoint("quits", "quits-dist", exit_at_import))
+    (warning,) = load_quietly()
+    assert "'quits-dist'" in str(warning.message)
+    assert "import failed: SystemExit: the plugin called sys.exit(3)" in str(warning.message)
+    assert mt.ones(2).sum().item() == 2.0
+
+
+def test_sys_exit_in_the_hook_is_reported_and_the_process_goes_on(entry_points):
+    def register(reg):
+        sys.exit("no GPU, bye")
+
+    entry_points.append(FakeEntryPoint("quits", "quits-dist",
+                                       lambda: make_plugin("quits", register)))
+    (warning,) = load_quietly()
+    assert "'quits-dist'" in str(warning.message)
+    assert "microtorch_register_backends raised SystemExit: the plugin called " \
+           "sys.exit('no GPU, bye')" in str(warning.message)
+
+
+def test_sys_exit_in_a_backend_constructor_makes_it_unavailable(fresh_registry):
+    def factory():
+        sys.exit(1)
+
+    registry.register_backend("quitter", factory)
+    with pytest.raises(RuntimeError, match=r"failed to start: SystemExit: the plugin called "
+                                           r"sys.exit\(1\)"):
+        mt.zeros(1, device="quitter")
+
+
+def test_keyboard_interrupt_at_import_is_not_swallowed(entry_points):
+    def interrupted():
+        raise KeyboardInterrupt
+
+    entry_points.append(FakeEntryPoint("slow", "slow-dist", interrupted))
+    with pytest.raises(KeyboardInterrupt):
+        registry.list_backends()
 
 
 # -- in-process registration -----------------------------------------------------------------------
