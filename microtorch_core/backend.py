@@ -360,7 +360,9 @@ class Backend(ABC):
 
     @primitive
     def pow(self, out: Tensor, a: Operand, b: Operand) -> None:
-        """``out = a ** b``."""
+        """``out = a ** b``. For integer dtypes a negative exponent gives ``1 / a**|b|``
+        truncated toward zero, as PyTorch: 1 for a base of 1, ``(-1)**b`` for -1 and 0 for any
+        other base, 0 included (NumPy's ``power`` raises there)."""
 
     @primitive
     def maximum(self, out: Tensor, a: Operand, b: Operand) -> None:
