@@ -4,12 +4,25 @@ Prints versions, every installed backend with whether it can run here (and why n
 that failed to load, a quick self-test of each available backend (a few ops against NumPy and
 a tiny backward pass), and allocator statistics. Exits with 1 when a backend fails its
 self-test or a plugin is broken, so CI can run it as a smoke test.
+
+A broken plugin must not take the doctor down with it. Exceptions, ``sys.exit()`` included,
+are caught by the registry. A plugin whose import hangs, or that ends the interpreter
+(``os._exit``, a crash in C code), is found first in a child process that loads the plugins
+under a time limit; the doctor then skips it and reports it. Each self-test runs in a thread
+under the same time limit, so a kernel that never returns is reported too.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import platform
+import queue
+import signal
+import subprocess
+import sys
+import threading
 import time
 import warnings
 from collections.abc import Callable
@@ -19,7 +32,9 @@ import numpy as np
 import pluggy
 
 from .hookspecs import ENTRY_POINT_GROUP
-from .registry import AUTOLOAD_ENV, BLOCK_ENV, PluginWarning, registry
+from .registry import AUTOLOAD_ENV, BLOCK_ENV, BackendRegistry, PluginWarning, registry
+
+DEFAULT_TIMEOUT_S = 30.0
 
 
 # -- the self-test -----------------------------------------------------------------------------
@@ -76,16 +91,22 @@ def _checks(device: str) -> list[tuple[str, Callable[[], None]]]:
     ]
 
 
-def self_test(device: str) -> tuple[list[str], list[str]]:
+def self_test(device: str, progress: list[str] | None = None) -> tuple[list[str], list[str]]:
     """Run the checks on ``device``. Returns one line per failed check (empty: all passed)
-    and the checks skipped because they need an op the backend declares unsupported."""
+    and the checks skipped because they need an op the backend declares unsupported.
+    ``progress``, when given, gets the name of each check as it starts."""
+    progress = [] if progress is None else progress
+    progress.append("starting the backend")
     try:
         checks = _checks(device)
         unsupported = type(registry.get_backend(device)).unsupported_ops
-    except Exception as exc:
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:
         return [f"backend: {type(exc).__name__}: {exc}"], []
     failures, skipped = [], []
     for name, check in checks:
+        progress.append(name)
         try:
             check()
         except NotImplementedError as exc:
@@ -94,10 +115,99 @@ def self_test(device: str) -> tuple[list[str], list[str]]:
                 skipped.append(f"{name} (needs {lacking[0]})")
             else:
                 failures.append(f"{name}: NotImplementedError: {exc}")
-        except Exception as exc:  # the doctor reports every kind of failure
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:  # the doctor reports every kind of failure, sys.exit too
             first_line = (str(exc).strip().splitlines() or [""])[0]
             failures.append(f"{name}: {type(exc).__name__}: {first_line}")
     return failures, skipped
+
+
+def self_test_with_limit(device: str, timeout: float) -> tuple[list[str], list[str]]:
+    """:func:`self_test` in a thread that may take ``timeout`` seconds: a kernel that never
+    returns is reported as a failure instead of hanging the doctor. (The thread cannot be
+    stopped; it is a daemon thread, abandoned when the doctor exits.)"""
+    progress: list[str] = []
+    result: list[tuple[list[str], list[str]]] = []
+    worker = threading.Thread(target=lambda: result.append(self_test(device, progress)),
+                              name=f"microtorch-self-test-{device}", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if not result:
+        return [f"did not finish within {timeout:g} s (hung in {progress[-1]!r})"], []
+    return result[0]
+
+
+# -- plugins that hang or end the process ------------------------------------------------------
+_CHILD = "from microtorch_core.doctor import _load_plugins_child; _load_plugins_child()"
+
+
+def _load_plugins_child() -> None:
+    """In a child process: load each plugin, saying on stdout when each starts and ends, so
+    that the parent can tell which one hangs or ends the process. argv[1]: the plugins to
+    skip, as JSON [[distribution, entry point], ...]."""
+    skip = [tuple(key) for key in json.loads(sys.argv[1])]
+    protocol = os.fdopen(os.dup(1), "w", buffering=1)
+    os.dup2(2, 1)  # what a plugin prints goes to stderr, not into the protocol
+    scratch = BackendRegistry()
+    warnings.simplefilter("ignore", PluginWarning)  # the parent reports them
+    for ep, dist in scratch._entry_points():
+        if (dist, ep.name) in skip:
+            continue
+        protocol.write(json.dumps(["start", dist, ep.name]) + "\n")
+        scratch._load_entry_point(ep, dist)
+        protocol.write(json.dumps(["done", dist, ep.name]) + "\n")
+
+
+def _run_child(skip: list[tuple[str, str]], timeout: float) -> tuple[tuple[str, str], str] | None:
+    """Load the plugins in a child process; the first one that hangs for ``timeout`` seconds
+    or ends the process, and why, or None when the child loaded them all."""
+    child = subprocess.Popen([sys.executable, "-c", _CHILD, json.dumps(skip)],
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def read() -> None:
+        assert child.stdout is not None
+        for line in child.stdout:
+            lines.put(line)
+        lines.put(None)
+
+    threading.Thread(target=read, daemon=True).start()
+    current: tuple[str, str] | None = None
+    # the child's own start (importing MicroTorch) gets a time limit too
+    deadline = time.monotonic() + max(timeout, 10.0)
+    while True:
+        try:
+            line = lines.get(timeout=max(deadline - time.monotonic(), 0.0))
+        except queue.Empty:
+            child.kill()
+            child.wait()
+            if current is None:
+                return None  # the child hung outside any plugin: nothing to blame
+            return current, (f"loading did not finish within {timeout:g} s (its import or its "
+                             f"microtorch_register_backends hook hangs)")
+        if line is None:
+            code = child.wait()
+            if current is None:
+                return None
+            how = (f"killed by signal {signal.Signals(-code).name}" if code < 0
+                   else f"exit code {code}")
+            return current, f"loading it ended the Python process ({how})"
+        if line.startswith("["):
+            event, dist, name = json.loads(line)
+            current = (dist, name) if event == "start" else None
+            deadline = time.monotonic() + timeout
+
+
+def find_plugins_that_hang(timeout: float) -> dict[tuple[str, str], str]:
+    """(distribution, entry point) -> why, for each plugin that hangs for ``timeout`` seconds
+    or ends the process while loading, found in child processes (one more per culprit)."""
+    found: dict[tuple[str, str], str] = {}
+    while True:
+        culprit = _run_child(list(found), timeout)
+        if culprit is None or culprit[0] in found:
+            return found
+        found[culprit[0]] = culprit[1]
 
 
 # -- the report ------------------------------------------------------------------------------
@@ -118,8 +228,12 @@ def _size(n: int) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Print the report; return the exit code (0: every available backend passed)."""
-    argparse.ArgumentParser(prog="python -m microtorch_core", description=__doc__).parse_args(
-        argv)
+    parser = argparse.ArgumentParser(prog="python -m microtorch_core", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S, metavar="SECONDS",
+                        help="time a plugin may take to load, and a backend to pass its "
+                             f"self-test (default {DEFAULT_TIMEOUT_S:g})")
+    args = parser.parse_args(argv)
     from . import __version__
 
     print("MicroTorch doctor\n\nversions")
@@ -132,6 +246,8 @@ def main(argv: list[str] | None = None) -> int:
         label = f"{dist.name} {dist.version}" if dist is not None else ep.value
         print(f"  {label:<30} entry point {ep.name!r} -> {ep.value}")
 
+    for (dist, name), reason in find_plugins_that_hang(args.timeout).items():
+        registry.skip_entry_point(dist, name, reason)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PluginWarning)  # printed below, once
         backends = registry.list_backends()
@@ -156,7 +272,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {info.name:<10} skipped (unavailable)")
             continue
         start = time.perf_counter()
-        failures, skipped = self_test(info.name)
+        failures, skipped = self_test_with_limit(info.name, args.timeout)
         ms = (time.perf_counter() - start) * 1e3
         print(f"  {info.name:<10} {'FAIL' if failures else 'PASS'} ({ms:.0f} ms)")
         for line in failures:
