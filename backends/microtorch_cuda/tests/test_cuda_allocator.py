@@ -10,6 +10,7 @@ import gc
 
 import numpy as np
 import pytest
+
 from microtorch_cuda.allocator import (
     LARGE_ROUND,
     SMALL_LIMIT,

@@ -12,16 +12,16 @@ import subprocess
 import sys
 from pathlib import Path
 
-import microtorch_cuda.plugin
+import microtorch_core as mt
 import numpy as np
 import pytest
+from microtorch_core.backend import missing_primitives
+from microtorch_core.registry import BackendRegistry, registry
+
+import microtorch_cuda.plugin
 from microtorch_cuda import CUDABackend
 from microtorch_cuda.driver import probe_availability
 from microtorch_cuda.emulator import find_cxx
-
-import microtorch_core as mt
-from microtorch_core.backend import missing_primitives
-from microtorch_core.registry import BackendRegistry, registry
 
 REPOSITORY = Path(__file__).resolve().parents[3]  # backends/microtorch_cuda/tests/..
 BENCH = REPOSITORY / "benchmarks" / "bench_cuda.py"

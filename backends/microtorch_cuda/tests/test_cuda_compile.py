@@ -21,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+
 from microtorch_cuda.compiler import FAMILIES, OPS, all_sources, entry_points
 from microtorch_cuda.launch import THREADS
 from microtorch_cuda.ops_matmul import MATMUL_BLOCK

@@ -19,6 +19,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+
 from microtorch_cuda.emulator import find_cxx
 
 BENCHMARKS = Path(__file__).resolve().parents[3] / "benchmarks"  # the repository's

@@ -19,13 +19,13 @@ import math
 
 import numpy as np
 import pytest
+from microtorch_core import dtypes
+from microtorch_core.random import normal_from_words, philox_words, uniform_from_words
+
 from microtorch_cuda.backend import CUDABackend
 from microtorch_cuda.compiler import OPS
 from microtorch_cuda.emulator import EmulatedDriver, find_cxx
 from microtorch_cuda.launch import DeviceArray
-
-from microtorch_core import dtypes
-from microtorch_core.random import normal_from_words, philox_words, uniform_from_words
 
 ALL = ["float32", "float64", "int64", "int32", "bool"]
 rng = np.random.default_rng(0)
@@ -486,9 +486,9 @@ def emulated_cuda_device():
     """Device ``cuda`` served by the CUDA backend on the CPU emulator, for one core test."""
     if find_cxx() is None:
         pytest.skip("the CUDA emulator needs a C++20 compiler (g++)")
-    from microtorch_cuda.emulator.backend import EmulatedCUDABackend
-
     from microtorch_core.registry import registry
+
+    from microtorch_cuda.emulator.backend import EmulatedCUDABackend
 
     registry.list_backends()  # load the entry points first, so ours is not shadowed later
     registry.register_backend("cuda", type("EmulatedAsCuda", (EmulatedCUDABackend,),

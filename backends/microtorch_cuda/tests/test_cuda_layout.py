@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from microtorch_cuda.layout import (
     MAX_DIMS,
     MAX_OPERANDS,
@@ -89,7 +90,7 @@ def test_collapsed_packed_layout_addresses_every_element_like_numpy(ndim):
         assert len(packed) == MAX_DIMS * (1 + MAX_OPERANDS)
         for i in range(int(np.prod(shape))):
             offs = kernel_offsets(i, packed, len(cshape), 3)
-            for v, f, off in zip(views, flat, offs):
+            for v, f, off in zip(views, flat, offs, strict=True):
                 base = v
                 while base.base is not None:
                     base = base.base

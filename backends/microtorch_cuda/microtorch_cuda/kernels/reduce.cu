@@ -1,6 +1,6 @@
 // reduce.cu: sum, prod, amax, amin over any set of dims, and argmax/argmin over one dim.
 //
-// Python (reductions.py) views the input as a 2-D problem without moving data: M outputs
+// Python (ops_reduce.py) views the input as a 2-D problem without moving data: M outputs
 // ("outer", the kept dims) times N reduced elements ("inner", the reduced dims, which the
 // stride arithmetic puts innermost whatever their position in memory). Two strategies:
 //   NAME_rows: one block per output; its threads stride over the N elements together, then
