@@ -5,7 +5,7 @@
 #
 # PyCUDA links against libcuda.so. We link it against a stub holding only the driver API's
 # function names (taken from cuda.h); at run time the fake libcuda.so.1, or NVIDIA's real one
-# on a GPU machine, is loaded in its place. Same method as shared/gpu/build-pycuda-wheel.sh.
+# on a GPU machine, is loaded in its place.
 set -euo pipefail
 py=${1:?python interpreter}; outdir=$(realpath -m "${2:?output folder}")
 cuda=${CUDA_ROOT:-/usr/local/cuda}
