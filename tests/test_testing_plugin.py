@@ -103,10 +103,18 @@ def test_unavailable_backend_skips_with_its_reason(run):
                                  "*backend 'frob' is unavailable: no frobnicator found*"])
 
 
-def test_unknown_backend_skips_naming_the_installed_ones(run):
-    result = run("--backend", "nosuchdev", "test_fake.py")
-    result.assert_outcomes(passed=1, skipped=4)
-    result.stdout.fnmatch_lines(["*no backend provides device 'nosuchdev'; installed backends:*"])
+def test_a_mistyped_backend_is_a_usage_error_naming_the_installed_ones(run):
+    result = run("--backend", "mdev", "test_fake.py")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: cannot test on MicroTorch backend 'mdev': unknown "
+                                 "device type 'mdev': no backend provides it; installed "
+                                 "backends: *nomatmul*cpu*"])
+
+
+def test_the_namespaced_option_chooses_backends_too(run):
+    result = run("--microtorch-backend", "nomatmul", "test_fake.py", "-v")
+    result.assert_outcomes(passed=2, xfailed=2, failed=1)
+    assert "[cpu]" not in result.stdout.str()
 
 
 def test_conformance_module_on_a_partial_backend(run):
@@ -130,3 +138,124 @@ def test_a_project_with_its_own_device_fixture_is_left_alone(pytester):
     result = pytester.runpytest("-v")
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(["*test_it PASSED*"])
+
+
+# -- a well-behaved guest in other projects --------------------------------------------------------
+BROKEN_PLUGIN = '''
+import types
+
+from microtorch_core import hookimpl
+from microtorch_core.registry import registry
+
+plugin = types.ModuleType("mydev_plugin")
+
+
+@hookimpl
+def microtorch_register_backends(registry):
+    raise ImportError("No module named 'mydev_driver'")
+
+
+plugin.microtorch_register_backends = microtorch_register_backends
+registry.register_plugin(plugin)
+'''
+
+
+@pytest.fixture
+def broken_plugin(pytester):
+    """A ``-p broken_plugin`` module whose hook fails before it registers device 'mydev'."""
+    pytester.makepyfile(broken_plugin=BROKEN_PLUGIN)
+    pytester.syspathinsert()
+    yield ("-p", "broken_plugin", "-W", "ignore::UserWarning")
+    registry.reload()
+
+
+def test_a_test_that_parametrizes_device_itself_is_left_alone(pytester):
+    pytester.makepyfile(test_theirs="""
+        import sys
+        import pytest
+
+        @pytest.mark.parametrize("device", ["gpu0", "gpu1"])
+        def test_it(device):
+            assert device.startswith("gpu")
+
+        def test_no_backend_was_loaded():
+            assert "microtorch_cpu" not in sys.modules
+    """)
+    result = pytester.runpytest_subprocess("-v")
+    result.assert_outcomes(passed=3)
+    result.stdout.fnmatch_lines(["*test_it?gpu0? PASSED*", "*test_it?gpu1? PASSED*"])
+    assert "microtorch backend" not in result.stdout.str()
+
+
+def test_a_test_module_that_generates_device_itself_is_left_alone(pytester):
+    pytester.makepyfile(test_theirs="""
+        def pytest_generate_tests(metafunc):
+            if "device" in metafunc.fixturenames:
+                metafunc.parametrize("device", ["tpu"])
+
+        def test_it(device):
+            assert device == "tpu"
+    """)
+    result = pytester.runpytest()
+    result.assert_outcomes(passed=1)
+    assert "microtorch backend" not in result.stdout.str()  # no report on backends it skipped
+
+
+def test_a_project_with_its_own_backend_option_keeps_it(pytester):
+    pytester.makeconftest("""
+        def pytest_addoption(parser):
+            parser.addoption("--backend", default="sqlite", help="the database to test")
+    """)
+    pytester.makepyfile(test_theirs="""
+        def test_their_option(request):
+            assert request.config.getoption("backend") == "postgres"
+
+        def test_ours_still_works(device):
+            assert device == "cpu"
+    """)
+    result = pytester.runpytest("--backend", "postgres", "--microtorch-backend", "cpu")
+    result.assert_outcomes(passed=2)
+
+
+def test_a_backend_whose_plugin_is_broken_is_a_usage_error_with_its_error(pytester,
+                                                                           broken_plugin):
+    pytester.makepyfile(test_fake=TESTS)
+    result = pytester.runpytest(*broken_plugin, "--backend", "mydev", "test_fake.py")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([
+        "ERROR: cannot test on MicroTorch backend 'mydev': unknown device type 'mydev'*",
+        "broken MicroTorch backend plugins:",
+        "  mydev_plugin: microtorch_register_backends raised ImportError: No module named "
+        "'mydev_driver'"])
+
+
+def test_a_broken_plugin_fails_a_run_that_tests_every_backend(pytester, broken_plugin):
+    pytester.makepyfile(test_fake=TESTS)
+    result = pytester.runpytest(*broken_plugin, "test_fake.py")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: broken MicroTorch backend plugins, whose devices would "
+                                 "not be tested:", "  mydev_plugin: *'mydev_driver'",
+                                 "*MICROTORCH_BLOCK_PLUGINS*"])
+
+
+def test_a_broken_plugin_does_not_fail_tests_that_do_not_use_a_device(pytester, broken_plugin):
+    pytester.makepyfile(test_plain="def test_it():\n    pass\n")
+    pytester.runpytest(*broken_plugin).assert_outcomes(passed=1)
+
+
+def test_the_plugin_can_be_turned_off(pytester):
+    pytester.makepyfile(test_theirs="""
+        import pytest
+
+        @pytest.fixture
+        def device():
+            return "theirs"
+
+        def test_it(device, pytestconfig):
+            assert device == "theirs"
+            assert not pytestconfig.pluginmanager.has_plugin("microtorch")
+    """)
+    result = pytester.runpytest("-p", "no:microtorch")
+    result.assert_outcomes(passed=1)
+    assert "--microtorch-backend" not in pytester.runpytest("-p", "no:microtorch",
+                                                            "--help").stdout.str()
