@@ -35,6 +35,10 @@ class BackendHookSpecs:
         backend is instantiated lazily, on first use of the device, so this hook must not
         touch hardware.
 
+        A device type that another installed distribution also registers is usable only once
+        the user has chosen one of the two (``MICROTORCH_BACKEND_<NAME>=<distribution>``); an
+        exception here, ``sys.exit()`` included, reports the plugin as broken.
+
         Example (``my_backend/plugin.py``)::
 
             from microtorch_core import hookimpl
