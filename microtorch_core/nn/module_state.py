@@ -31,6 +31,9 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+import numpy as np
+
+from .. import dtypes
 from ..autograd.grad_mode import no_grad
 from ..tensor import Tensor
 from .hooks import RemovableHandle
@@ -207,6 +210,9 @@ class ModuleStateMixin:
                         assign: bool = False) -> _IncompatibleKeys:
         """Copy values from ``state_dict`` into this module's parameters and buffers (and
         call ``set_extra_state``). Returns the ``(missing_keys, unexpected_keys)`` found.
+        Values are MicroTorch tensors or, read through NumPy, PyTorch tensors, NumPy arrays
+        and anything with ``__array__`` or ``__dlpack__`` (``model.load_state_dict(
+        torch_model.state_dict())`` works).
 
         With ``strict`` a missing or unexpected key is an error; a shape mismatch always is.
         With ``assign`` the module keeps the given tensors themselves instead of copying them
@@ -259,8 +265,15 @@ class ModuleStateMixin:
                 continue
             value = state_dict[key]
             if not isinstance(value, Tensor):
+                try:
+                    value = _from_foreign(value, target)
+                except (TypeError, ValueError, RuntimeError, BufferError) as e:
+                    error_msgs.append(f'While copying the parameter named "{key}", its '
+                                      f"{_type_name(value)} could not be read as a tensor: {e}")
+                    continue
+            if value is None:
                 error_msgs.append(f'While copying the parameter named "{key}", expected a '
-                                  f"Tensor in the state dict, got {type(value).__name__}.")
+                                  f"Tensor in the state dict, got {_type_name(state_dict[key])}.")
             elif value.shape != target.shape:
                 error_msgs.append(f"size mismatch for {key}: copying a param with shape "
                                   f"{tuple(value.shape)} from checkpoint, the shape in current "
@@ -292,6 +305,34 @@ class ModuleStateMixin:
                 first, dot, _ = key[len(prefix):].partition(".")
                 if (first not in self._modules) if dot else (first not in own):
                     unexpected_keys.append(key)
+
+
+def _type_name(value: Any) -> str:
+    kind = type(value)
+    return kind.__qualname__ if kind.__module__ == "builtins" \
+        else f"{kind.__module__}.{kind.__qualname__}"
+
+
+def _from_foreign(value: Any, target: Tensor) -> Tensor | None:
+    """A state-dict entry that is not a MicroTorch tensor (a PyTorch tensor, a NumPy array,
+    anything with ``__array__`` or ``__dlpack__``) as one on ``target``'s device, through
+    NumPy; None for anything else. Its dtype is kept when MicroTorch has it, else the values
+    are cast to ``target``'s (``copy_`` casts anyway)."""
+    if callable(getattr(value, "detach", None)) and callable(getattr(value, "cpu", None)):
+        value = value.detach().cpu()  # PyTorch's __array__ refuses a tensor that requires grad
+    if hasattr(value, "__array__"):
+        array = np.asarray(value)
+    elif hasattr(value, "__dlpack__"):
+        array = np.from_dlpack(value)
+    else:
+        return None
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"its dtype {array.dtype} is not a number type")
+    try:
+        dtype = dtypes.from_numpy(array.dtype)
+    except TypeError:  # float16, uint8, ...: MicroTorch lacks them
+        dtype = target.dtype
+    return Tensor._from_numpy(array, target.device, dtype)
 
 
 def _assignable(target: Tensor, value: Tensor) -> Tensor:
