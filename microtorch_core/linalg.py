@@ -19,15 +19,9 @@ Matrix products are top-level functions, as in PyTorch: ``matmul``, ``mm``, ``bm
 >>> mt.linalg.solve(A, mt.tensor([6.0, 5.0]))
 tensor([1., 1.])
 """
+from .ops.declare import FUNCTIONS
+from .ops.linalg.triangular import LinAlgError  # noqa: F401 (torch.linalg.LinAlgError)
 
-from .ops.cholesky import cholesky_ex
-from .ops.cholesky import linalg_cholesky as cholesky
-from .ops.linalg import linalg_cross as cross
-from .ops.linalg_more import linalg_norm as norm
-from .ops.linalg_more import matrix_norm, matrix_power
-from .ops.lu import det, inv, slogdet, solve
-from .ops.norms import vector_norm
-from .ops.triangular import LinAlgError, solve_triangular
-
-__all__ = ["LinAlgError", "cholesky", "cholesky_ex", "cross", "det", "inv", "matrix_norm",
-           "matrix_power", "norm", "slogdet", "solve", "solve_triangular", "vector_norm"]
+# Every op declared with namespace="linalg" or a "linalg.<name>" alias (ops/declare.py)
+globals().update(FUNCTIONS["linalg"])
+__all__ = sorted(FUNCTIONS["linalg"]) + ["LinAlgError"]

@@ -126,7 +126,7 @@ class Tensor:
 
     def _ones_like_detached(self) -> Tensor:
         out = self._empty_like()
-        out._kernels.fill(out, dtypes.cast_scalar(1, out.dtype))
+        fill_into(out, 1)
         return out
 
     # -- metadata ---------------------------------------------------------------------------
@@ -560,9 +560,10 @@ def _wrap_dim(dim: int, ndim: int) -> int:
 def _zeros_like_meta(meta: tuple) -> Tensor:
     shape, dtype, dev = meta
     out = Tensor._empty(shape, dtype, dev)
-    out._kernels.fill(out, dtypes.cast_scalar(0, dtype))
+    fill_into(out, 0)
     return out
 
 
 from . import ops  # noqa: E402  (ops needs the Tensor class above; methods use ops lazily)
-from .ops import elementwise as ew  # noqa: E402
+from .ops.primitive import elementwise as ew  # noqa: E402
+from .ops.primitive.copy import fill_into  # noqa: E402

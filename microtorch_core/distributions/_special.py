@@ -8,7 +8,7 @@ Everything else comes from core: ``lgamma`` and ``digamma`` (``ops/gamma.py``), 
 
 from __future__ import annotations
 
-from ..ops.gamma import lgamma
+from ..ops.special.gamma import lgamma
 from ..tensor import Tensor
 
 __all__ = ["betaln"]

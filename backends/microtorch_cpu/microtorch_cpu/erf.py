@@ -19,7 +19,7 @@ import math
 
 import numpy as np
 
-from microtorch_core.ops.errorfunc import _ERFC_P, _ERFC_Q, _ERFC_R, _ERFC_S
+from microtorch_core.ops.special.errorfunc import _ERFC_P, _ERFC_Q, _ERFC_R, _ERFC_S
 
 # erf(x) = x T(x^2) / U(x^2) for |x| < 1 (U monic, its leading 1 left out, as Cephes' p1evl)
 _ERF_T = (9.60497373987051638749e0, 9.00260197203842689217e1, 2.23200534594684319226e3,
