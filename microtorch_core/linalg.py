@@ -1,18 +1,21 @@
 """``microtorch_core.linalg``: the part of ``torch.linalg`` MicroTorch has.
 
-* ``vector_norm`` (``ops/norms.py``) and ``cross`` (``ops/linalg.py``);
-* ``matrix_power`` (repeated squaring), ``matrix_norm`` and ``norm`` (``'fro'``, 1, -1, inf,
-  -inf; not ``'nuc'``, 2 or -2, which need an SVD) in ``ops/linalg_more.py``;
-* ``solve_triangular`` (``ops/triangular.py``), ``cholesky`` and ``cholesky_ex``
-  (``ops/cholesky.py``), and from an LU factorisation with partial pivoting ``solve``, ``inv``,
-  ``det`` and ``slogdet`` (``ops/lu.py``): composites written a column at a time, so they run
-  on every backend, with hand-written gradients. They raise ``LinAlgError`` for a singular or
-  not positive-definite matrix.
+Its functions are the ops declared with ``namespace="linalg"`` (or a ``"linalg.<name>"``
+alias), written in ``ops/linalg/``:
 
-Matrix products are top-level functions, as in PyTorch: ``matmul``, ``mm``, ``bmm``, ``dot``
-(``ops/linalg.py``), ``addmm`` and friends (``ops/blas.py``) and ``tensordot``
-(``ops/composite.py``); so are ``inverse``, ``det``, ``logdet``, ``slogdet``, ``cholesky`` and
-``cholesky_solve``.
+* ``vector_norm``, ``matrix_norm`` and ``norm`` (``'fro'``, 1, -1, inf, -inf; not ``'nuc'``, 2
+  or -2, which need an SVD) in ``norms.py``; ``cross`` and ``matrix_power`` (repeated
+  squaring) in ``products.py``;
+* ``solve_triangular`` (``triangular.py``), ``cholesky`` and ``cholesky_ex``
+  (``cholesky.py``), and from an LU factorisation with partial pivoting ``solve``, ``inv``,
+  ``det`` and ``slogdet`` (``lu.py``): composites written a column at a time, so they run on
+  every backend, with hand-written gradients. They raise ``LinAlgError`` for a singular or not
+  positive-definite matrix.
+
+Matrix products are top-level functions, as in PyTorch: ``matmul``, ``mm``, ``bmm``
+(``ops/primitive/matmul.py``), ``dot``, ``tensordot`` (``ops/linalg/products.py``) and
+``addmm`` and friends (``ops/linalg/blas.py``); so are ``inverse``, ``det``, ``logdet``,
+``slogdet``, ``cholesky`` and ``cholesky_solve``.
 
 >>> import microtorch_core as mt
 >>> A = mt.tensor([[4.0, 2.0], [2.0, 3.0]])

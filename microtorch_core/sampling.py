@@ -5,7 +5,7 @@ Every random number comes from MicroTorch's Philox generator (the default one, s
 ``manual_seed``, or a ``Generator`` passed as ``generator=``); the rest is Tensor ops, so
 every backend runs them. Samples record no graph: PyTorch's gradient for them is zero (for a
 differentiable normal sample, write ``mean + std * randn_like(mean)``). The in-place fills
-these build on (``bernoulli_``, ``random_``...) are in ``ops/inplace_random.py``.
+these build on (``bernoulli_``, ``random_``...) are in ``ops/composite/inplace_random.py``.
 """
 
 from __future__ import annotations

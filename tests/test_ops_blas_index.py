@@ -1,5 +1,5 @@
-"""addmm/addmv/baddbmm/addbmm/addr/mv/vdot/addcmul/addcdiv (ops/blas.py) and index_add/
-index_copy/index_fill/masked_select/take/take_along_dim/scatter_reduce (ops/index_ops.py):
+"""addmm/addmv/baddbmm/addbmm/addr/mv/vdot/addcmul/addcdiv (ops/linalg/blas.py) and index_add/
+index_copy/index_fill/masked_select/take/take_along_dim/scatter_reduce (ops/composite/index_ops.py):
 values against NumPy, values and gradients against PyTorch when installed, gradients against
 finite differences (float64), in-place forms, and error messages."""
 

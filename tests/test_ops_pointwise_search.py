@@ -1,6 +1,6 @@
 """trunc/fix/ceil/round/frac/signbit/copysign/heaviside/sinh/cosh/log2/log10/exp2/logit/
-xlogy/hypot/nan_to_num (ops/pointwise.py), unique/bincount/searchsorted/bucketize
-(ops/searching.py), cdist and cross: values against NumPy, values and gradients against
+xlogy/hypot/nan_to_num (ops/composite/pointwise.py), unique/bincount/searchsorted/bucketize
+(ops/composite/searching.py), cdist and cross: values against NumPy, values and gradients against
 PyTorch when installed, gradients against finite differences (float64), and error messages."""
 
 import math

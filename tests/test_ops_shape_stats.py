@@ -1,8 +1,9 @@
 """atleast_Nd/hstack/vstack/dstack/column_stack/row_stack/broadcast_tensors/block_diag/kron/
-cartesian_prod (ops/stacking.py), swapaxes/swapdims/rot90, var_mean/std_mean/aminmax/nansum/
-nanmean/count_nonzero (ops/stats.py), cummax/cummin/diff/trapezoid (ops/scan.py), and
-is_tensor/numel/inference_mode/finfo/iinfo: values against NumPy, values and gradients
-against PyTorch when installed, gradients against finite differences, and error messages."""
+cartesian_prod (ops/composite/stacking.py), swapaxes/swapdims/rot90,
+var_mean/std_mean/aminmax/nansum/ nanmean/count_nonzero (ops/composite/stats.py),
+cummax/cummin/diff/trapezoid (ops/composite/scan.py), and
+is_tensor/numel/inference_mode/finfo/iinfo: values against NumPy, values and gradients against
+PyTorch when installed, gradients against finite differences, and error messages."""
 
 import math
 

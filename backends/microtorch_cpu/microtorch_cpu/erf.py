@@ -4,7 +4,7 @@
 * |x| < 1: erf(x) = x T(x^2) / U(x^2), T and U of degree 4 and 5.
 * |x| >= 1: erf(x) = sign(x) (1 - erfc(|x|)), with erfc(x) = exp(-x^2) P(x) / Q(x) below 8 and
   exp(-x^2) R(x) / S(x) from 8 on (the tables core's ``erfc`` uses too,
-  ``microtorch_core.ops.errorfunc``). There erf is within 1 - 1.6e-1 of +-1, so erfc's own
+  ``microtorch_core.ops.special.errorfunc``). There erf is within 1 - 1.6e-1 of +-1, so erfc's own
   rounding (that of x^2 in the exponential) moves erf by less than an ulp.
 
 Relative error below 5e-16 against ``math.erf`` over the whole line. Each of its few dozen

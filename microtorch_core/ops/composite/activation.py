@@ -1,4 +1,10 @@
-""""""
+"""Activations with a top-level name in PyTorch: ``relu``, ``softmax``, ``log_softmax``.
+
+``relu`` is ``maximum(x, 0)`` with PyTorch's gradient at 0 (zero). ``softmax`` and
+``log_softmax`` use the backend's fused kernel when it has one (``primitive/softmax.py``),
+else the stable composite: subtract the row's maximum before ``exp``, so nothing overflows.
+(The modules and the other activations are in ``nn/``.)
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,11 @@
-""""""
+"""Comparisons beyond the six kernels: ``clamp`` (and ``clip``, ``clamp_min``,
+``clamp_max``), NaN-ignoring extremes ``fmax``/``fmin``, the predicates ``isnan``, ``isinf``,
+``isfinite``, ``isposinf``, ``isneginf``, ``isreal``, closeness (``isclose``, ``allclose``,
+``equal``) and ``logical_xor``.
+
+All are ``where`` over the comparison kernels, so they run on every backend; ``clamp``'s
+gradient passes where ``min <= x <= max``, as PyTorch's.
+"""
 
 from __future__ import annotations
 

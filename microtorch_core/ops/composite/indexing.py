@@ -1,4 +1,12 @@
-""""""
+"""Indexing: ``x[key]``, ``x[key] = v``, and joining and splitting: ``cat``, ``stack``,
+``split``, ``chunk``, ``unbind``, ``narrow``, ``nonzero``, ``masked_fill``.
+
+Basic indexing (ints, slices with steps, ``None``, ``...``) is a view. Advanced indexing
+(integer tensors or lists, boolean masks) moves the indexed dims to the front, flattens them,
+and selects rows with ``Gather`` (``primitive/indexing.py``); its backward is a scatter-add.
+``x[key] = v`` writes through the same views, or scatters rows. In-place writes that must be
+recorded for autograd use ``check_inplace`` and ``rebase_history``, as PyTorch does.
+"""
 
 from __future__ import annotations
 

@@ -1,11 +1,13 @@
-"""Elementwise math built from the primitive kernels: rounding (trunc fix ceil round frac),
-signs (signbit copysign heaviside), hyperbolic (sinh cosh), logarithms and powers (log2 log10
-exp2 logit xlogy), hypot and nan_to_num.
+"""Elementwise math built from the primitive kernels: powers and roots (square rsqrt
+reciprocal float_power), accurate ``log1p``/``expm1``, hyperbolic (sinh cosh), logarithms
+(log2 log10 exp2 logit xlogy logaddexp logaddexp2), signs (signbit copysign heaviside sgn),
+angles (deg2rad rad2deg), ``hypot``, ``lerp``, ``nan_to_num`` and PyTorch's aliases
+(negative positive absolute).
 
 Most are plain composites whose gradients come from their parts. Where a composite picks one
 of two formulas with ``where`` (sinh, cosh, hypot, xlogy), the formula not picked may hold an
 inf or NaN that would poison the gradient, so those are Functions with the derivative written
-out. Rounding records no graph, as ``floor`` (its gradient is zero almost everywhere).
+out.
 """
 
 from __future__ import annotations

@@ -1,4 +1,10 @@
-""""""
+"""Reductions composed from the reduction kernels: ``max``/``min`` (values and indices
+along a dim, or the elementwise form ``max(a, b)``), ``mean``, ``var``, ``std``,
+``logsumexp`` and ``sum_to_size``.
+
+``var`` centres first (two passes, as PyTorch) and divides by ``n - correction``; ``std`` is a
+small Function over it whose gradient is 0 where the deviation is 0, as PyTorch's.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,12 @@
-""""""
+"""Rounding and rounded division: ``floor``, ``ceil``, ``trunc`` (``fix``), ``round``
+(half to even, with ``decimals``), ``frac``, ``div`` with ``rounding_mode``, ``floor_divide``
+and ``remainder``.
+
+There is no rounding kernel: a float below 2**52 in magnitude rounds through an int64 round
+trip (exact there), and larger values are integers already. Rounding records no graph (its
+gradient is zero almost everywhere). Integer ``//`` and ``%`` divide in float64, exact while
+``|a| < 2**53``, and refuse a zero divisor as PyTorch does.
+"""
 
 from __future__ import annotations
 

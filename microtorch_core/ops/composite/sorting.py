@@ -1,4 +1,10 @@
-""""""
+"""Selections by order, over ``sort`` (``primitive/sort.py``): ``msort``, ``topk``,
+``kthvalue`` and ``median``.
+
+Each sorts along the dim, then picks positions from the sorted values and indices; the
+gradient goes back through the gather of the picked values. ``median`` of an even count is the
+lower of the two middle values, as PyTorch's.
+"""
 
 from __future__ import annotations
 

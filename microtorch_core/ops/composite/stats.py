@@ -1,7 +1,8 @@
-"""Statistics built on the reductions: var_mean std_mean aminmax nansum nanmean count_nonzero.
+"""Statistics built on the reductions: var_mean std_mean aminmax nansum nanmean
+count_nonzero, and the covariance ``cov`` and correlation ``corrcoef`` of variables in rows.
 
-Composites of ``reduction.py``'s ops: each runs on every backend and differentiates through
-them. ``var_mean`` computes the mean once and returns it with the variance.
+Composites of the reductions: each runs on every backend and differentiates through them.
+``var_mean`` computes the mean once and returns it with the variance.
 """
 
 from __future__ import annotations

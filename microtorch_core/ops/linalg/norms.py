@@ -1,9 +1,11 @@
-"""Vector norms: ``linalg.vector_norm`` and ``norm``, composites of ``abs``, ``pow`` and the
-reductions; and ``cdist``, the norms of all pairwise differences.
+"""Norms: ``linalg.vector_norm`` and ``norm``, composites of ``abs``, ``pow`` and the
+reductions; ``linalg.matrix_norm`` and ``linalg.norm``; ``dist``, ``renorm`` and ``cdist``,
+the norms of all pairwise differences.
 
 ``||x||_p = (sum |x_i|^p)^(1/p)``; ``p = inf`` is ``max |x_i|``, ``-inf`` ``min |x_i|`` and
 ``0`` counts the non-zeros. The root is a small Function so that the gradient at the zero
-vector is 0, as in PyTorch, instead of ``inf * 0 = nan``.
+vector is 0, as in PyTorch, instead of ``inf * 0 = nan``. The matrix 2-norm and nuclear norm
+(``ord`` 2, -2, ``'nuc'``) need singular values: MicroTorch has no SVD yet, so they raise.
 """
 
 from __future__ import annotations

@@ -1,4 +1,10 @@
-""""""
+"""Products over ``matmul``: ``dot``, ``outer``, ``inner``, ``cross`` (and
+``linalg.cross``), ``tensordot`` and ``matrix_power``.
+
+``tensordot`` moves the contracted dims together and makes one ``mm``; ``matrix_power``
+multiplies by repeated squaring (about 2 log2(n) products), and a negative power inverts first
+(``linalg.inv``).
+"""
 
 from __future__ import annotations
 

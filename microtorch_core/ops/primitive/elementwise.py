@@ -1,7 +1,9 @@
-"""Elementwise ops: forward dispatches to one backend kernel, backward uses Tensor ops.
+"""Elementwise ops: each Function's forward is one elementwise kernel, reached
+through ``dispatch.py``; its backward, right below, is written with Tensor ops.
 
-``dispatch_binary`` is the path of ``a + b``: promote dtypes (PyTorch rules), broadcast
-(a stride-0 view), allocate ``out`` on the operands' device, call ``kernels.add(out, a, b)``.
+``a + b`` is ``Add.apply(a, b)``: ``Add.forward`` calls ``dispatch_binary("add", a, b)``, which
+promotes, broadcasts, allocates ``out`` and calls ``kernels.add(out, a, b)``; ``Add.backward``
+returns ``grad, grad`` (the engine sums a broadcast gradient back to each input's shape).
 """
 
 from __future__ import annotations

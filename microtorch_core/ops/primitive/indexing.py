@@ -1,8 +1,10 @@
-"""Indexing: ``x[key]``, ``x[key] = v``, gather/scatter, cat/stack, split.
+"""Index kernels: ``gather``, ``scatter``, ``scatter_add`` and ``index_select``.
 
-Basic indexing (ints, slices with steps, ``None``, ``...``) is a view. Advanced indexing
-(integer tensors or lists, boolean masks) moves the indexed dims to the front, flattens them,
-and selects rows with the ``gather`` kernel; its backward is ``scatter_add``.
+:class:`Gather`, :class:`Scatter` and :class:`ScatterAdd` are the Functions over the three
+kernels; gather's backward is a scatter-add and the other way round. A bounds check reads the
+smallest and largest index on the host: on a GPU that is a synchronisation, so it is done once,
+where the user hands indices in (``index_range``). ``scatter_into`` and ``scatter_add_into``
+are the raw writes composites use on buffers they have just allocated.
 """
 
 from __future__ import annotations

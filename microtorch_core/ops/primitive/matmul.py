@@ -1,5 +1,6 @@
-"""Matrix products: ``matmul`` (``@``) for 1-D, 2-D and batched inputs, with broadcasting;
-``dot``, ``outer`` and the 3-D ``cross`` product."""
+"""Matrix products: ``matmul`` (``@``) for 1-D, 2-D and batched inputs with
+broadcasting, ``mm`` and ``bmm``, all one :class:`MatMul` over the batched ``matmul`` kernel.
+"""
 
 from __future__ import annotations
 

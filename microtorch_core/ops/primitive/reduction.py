@@ -1,8 +1,9 @@
-"""Reductions over one dim, several dims or all: sum, prod, amax/amin, max/min, argmax/argmin,
-and the composites mean, var, std, logsumexp, all, any.
+"""The reduction kernels: ``sum``, ``prod``, ``amax``, ``amin`` over any dims, ``argmax``
+and ``argmin`` along one, and ``all``/``any`` (amin/amax of a bool tensor).
 
 Kernels write a *keepdim*-shaped output (reduced dims of size 1); dropping those dims is a
-view taken here, so backends implement one signature.
+view taken here, so backends implement one signature. The composites over these (``mean``,
+``var``, ``max(dim)``...) are in ``composite/reduction.py``.
 """
 
 from __future__ import annotations

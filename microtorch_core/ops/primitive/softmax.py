@@ -1,4 +1,9 @@
-""""""
+"""softmax and log_softmax by a backend's fused kernel (``OPTIONAL_KERNELS``).
+
+A backend may provide ``softmax``/``log_softmax`` kernels; ``composite/activation.py`` uses
+:class:`FusedSoftmax` when it does and its own composite (max, exp, sum) otherwise. The
+gradient is the same either way, written here with Tensor ops.
+"""
 
 from __future__ import annotations
 

@@ -1,18 +1,18 @@
-"""Sorting along a dim: sort, argsort, msort, topk, kthvalue, median.
+"""Sorting along a dim: ``sort`` and ``argsort``.
 
 Everything here is one op, :class:`Sort`, plus views and ``gather``:
 
 * **forward**: the backend's ``sort`` kernel when it has one (an optional kernel,
   ``OPTIONAL_KERNELS`` in ``backend.py``; the CPU's is NumPy's stable argsort), else
-  :func:`sort_composite`, the same contract written with Tensor ops so that it runs on every
-  device;
+  :func:`sort_composite`, the same contract written with the primitive kernels so that it runs
+  on every device;
 * **backward**: the sorted values are ``x`` gathered at the indices, so their gradient is
   gather's backward, a ``scatter_add`` of the incoming gradient to where each value came from.
   The indices are int64 and get no gradient.
 
 The order is always *stable* (equal elements keep their order, PyTorch's ``stable=True``) and
 NaN counts as the largest value: last ascending, first descending, as in PyTorch.
-``topk``, ``kthvalue`` and ``median`` sort, then select.
+``topk``, ``kthvalue`` and ``median`` (``composite/sorting.py``) sort, then select.
 """
 
 from __future__ import annotations
