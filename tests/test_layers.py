@@ -45,6 +45,23 @@ def test_only_the_primitive_layer_and_dispatch_call_kernels():
     assert not offenders, "\n".join(offenders)
 
 
+def test_only_the_primitive_layer_runs_ops_through_dispatch():
+    # composites build on the primitive Functions; dispatch's shared helpers (cast,
+    # broadcast_view, same_device...) are for everyone
+    runners = {"dispatch_binary", "dispatch_unary", "dispatch_where", "dispatch_binary_inplace"}
+    offenders = []
+    for path in sorted(CORE.rglob("*.py")):
+        rel = path.relative_to(CORE).as_posix()
+        if rel.startswith(KERNEL_CALLERS):
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module and \
+                    node.module.endswith("dispatch"):
+                offenders += [f"{rel}:{node.lineno} imports {a.name}" for a in node.names
+                              if a.name in runners]
+    assert not offenders, "\n".join(offenders)
+
+
 def test_the_kernel_scan_sees_a_kernel_call():
     tree = ast.parse("x._kernels.add(out, a, b)\ngetattr(t._kernels, op)(out)\n"
                      "x._kernels.allocator.allocate(8)")

@@ -1,6 +1,7 @@
-"""Activations with a top-level name in PyTorch: ``relu``, ``softmax``, ``log_softmax``.
+"""``softmax`` and ``log_softmax``, which PyTorch has at the top level (``relu``, one kernel,
+is in ``primitive/elementwise.py``).
 
-``relu`` is ``maximum(x, 0)`` with PyTorch's gradient at 0 (zero). ``softmax`` and
+``softmax`` and
 ``log_softmax`` use the backend's fused kernel when it has one (``primitive/softmax.py``),
 else the stable composite: subtract the row's maximum before ``exp``, so nothing overflows.
 (The modules and the other activations are in ``nn/``.)
@@ -11,8 +12,7 @@ from __future__ import annotations
 import math
 
 from ... import dtypes
-from ...autograd.function import Function
-from ...dispatch import dispatch_binary, has_kernel
+from ...dispatch import has_kernel
 from ...tensor import Tensor, _wrap_dim
 from ..declare import op
 from ..primitive.elementwise import where
@@ -20,29 +20,6 @@ from ..primitive.reduction import amax
 from ..primitive.reduction import sum as _sum
 from ..primitive.softmax import FusedSoftmax
 from .reduction import logsumexp
-
-
-class ReLU(Function):
-    """out = max(x, 0); the gradient at 0 is 0, as in PyTorch"""
-
-    @staticmethod
-    def forward(ctx, x):
-        out = dispatch_binary("maximum", x, 0)  # NaN stays NaN, as torch.relu
-        ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        (out,) = ctx.saved_tensors
-        return where(out > 0, grad, 0.0)
-
-
-@op(variants="function, method", inplace=True)
-def relu(x: Tensor) -> Tensor:
-    """max(x, 0), elementwise."""
-    if x.dtype is dtypes.bool_:
-        raise RuntimeError("relu is not implemented for bool tensors")
-    return ReLU.apply(x)
 
 
 def _softmax_input(x: Tensor, dim: int | None, dtype: dtypes.DType | None

@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 from ... import dtypes
 from ...autograd.function import Function
-from ...dispatch import Scalar, cast, dispatch_binary
+from ...dispatch import Scalar, cast
 from ...tensor import Tensor
 from ..declare import op
 from ..primitive.elementwise import where
@@ -137,7 +137,7 @@ class FMod(Function):
             return _fmod_float(a, b)
         if (b == 0).any().item():
             raise RuntimeError("ZeroDivisionError: fmod of integers by zero")
-        q = trunc(dispatch_binary("div", a, b, compute_dtype=dtypes.float64))
+        q = trunc(a.to(dtypes.float64) / b.to(dtypes.float64))
         return (a - q.to(dtype) * b).to(dtype)
 
     @staticmethod

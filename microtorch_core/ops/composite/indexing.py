@@ -16,13 +16,13 @@ import numpy as np
 
 from ... import dtypes
 from ...autograd.function import Function
-from ...autograd.grad_mode import _State
 from ...dispatch import broadcast_shapes, broadcast_view, cast, same_device
 from ...tensor import Tensor, _numel, _wrap_dim
 from ..declare import op
 from ..primitive.copy import contiguous, copy_into, fill_into
 from ..primitive.elementwise import where
 from ..primitive.indexing import index_range, index_select_unchecked, scatter_into
+from ..primitive.inplace import check_inplace, rebase_history
 from ..primitive.views import permute, reshape
 
 
@@ -299,32 +299,6 @@ def _result_in_place(positions: list[int]) -> bool:
     indices after the first dim), False when it goes to the front."""
     adjacent = positions == list(range(positions[0], positions[0] + len(positions)))
     return adjacent and positions[0] > 0
-
-
-def check_inplace(x: Tensor, *others) -> bool:
-    """Validate an in-place op on ``x``; return True when it must be recorded for autograd."""
-    if not _State.enabled:
-        return False
-    needs = x.requires_grad or any(isinstance(o, Tensor) and o.requires_grad for o in others)
-    if not needs:
-        return False
-    if x.grad_fn is None and x.requires_grad:
-        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
-                           "operation. Wrap it in `with microtorch_core.no_grad():` (e.g. in "
-                           "an optimizer step) or use an out-of-place op.")
-    if x._base is not None:
-        raise RuntimeError("MicroTorch's autograd does not support in-place operations on a "
-                           "view of a tensor that is part of the graph; use the out-of-place "
-                           "form (e.g. torch.where or x = x + y) instead.")
-    return True
-
-
-def rebase_history(x: Tensor, new: Tensor) -> Tensor:
-    """Make ``x`` hold ``new``'s values and take over its place in the graph."""
-    copy_into(x, new)
-    x._storage.version += 1
-    x.grad_fn, x._output_nr, x.requires_grad = new.grad_fn, new._output_nr, new.requires_grad
-    return x
 
 
 def setitem(x: Tensor, key, value) -> None:

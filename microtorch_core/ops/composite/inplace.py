@@ -1,11 +1,13 @@
-"""In-place ops (``add_``, ``mul_``, ``fill_``, ``copy_``...) and device/dtype conversion.
+"""The in-place form of every op (``x.sqrt_()``, ``x.index_add_(...)``), in-place views
+(``t_``, ``unsqueeze_``...), comparisons written back in the tensor's own dtype (``eq_``...),
+and the in-place ops with arguments of their own (``div_`` with ``rounding_mode``,
+``scatter_``, ``masked_fill_``, ``float_power_``).
 
-An in-place op writes into the tensor's own storage and bumps the storage's version counter,
-so autograd notices if a tensor saved for backward was changed. When the graph must record
-the op (the tensor requires grad), it is computed out of place and ``rebase_history`` copies
-the result back and moves the tensor to the new node, as PyTorch does for non-leaf tensors.
-In-place views (``t_``, ``unsqueeze_``...) write nothing: the tensor takes the view's shape
-and strides, and its node.
+``inplace_of`` builds the in-place form of an op declared with ``@op(inplace=True)``: compute
+the op out of place, check the result fits, and write it into the tensor (or, when autograd
+must record it, ``rebase_history``). The elementwise kernels that write in place directly
+(``add_``, ``mul_``, ``fill_``, ``copy_``...) are in ``primitive/inplace.py``. In-place views
+write nothing: the tensor takes the view's shape and strides, and its node.
 """
 
 from __future__ import annotations
@@ -13,18 +15,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ... import dtypes
-from ...autograd.grad_mode import _State
-from ...dispatch import (
-    broadcast_shapes,
-    dispatch_binary,
-    dispatch_binary_inplace,
-)
-from ...dtypes import result_type
 from ...tensor import Tensor
 from ..declare import op
-from ..primitive.copy import copy_into, fill_into
+from ..primitive.copy import copy_into
 from ..primitive.elementwise import (
-    add,
     div,
     eq,
     ge,
@@ -34,82 +28,14 @@ from ..primitive.elementwise import (
     logical_not,
     logical_or,
     lt,
-    mul,
     ne,
-    sub,
     where,
 )
+from ..primitive.inplace import _check_shape, _inplace_binary, check_inplace, copy_, rebase_history
 from .comparison import logical_xor
 from .index_put import fill_diagonal, scatter_with_reduce
-from .indexing import check_inplace, rebase_history
 from .pointwise import float_power
 from .rounding import div as div_with_rounding
-
-
-def _check_castable(x: Tensor, other, name: str) -> None:
-    dtype = result_type(x, other)
-    if dtype.category > x.dtype.category:
-        raise RuntimeError(f"{name}: result type {dtype.name} can't be cast to the desired "
-                           f"output type {x.dtype.name}")
-
-
-def _check_shape(x: Tensor, other, name: str) -> None:
-    if isinstance(other, Tensor) and other.shape != x.shape:
-        if broadcast_shapes(x.shape, other.shape) != x.shape:
-            raise RuntimeError(f"{name}: output with shape {list(x.shape)} doesn't match the "
-                               f"broadcast shape {list(broadcast_shapes(x.shape, other.shape))}")
-
-
-def _inplace_binary(op: str, fn, x: Tensor, other, name: str) -> Tensor:
-    if (isinstance(other, Tensor) and other.dtype is x.dtype and other.shape == x.shape
-            and other.device is x.device and not (_State.enabled and (
-                x.requires_grad or other.requires_grad))
-            and (op != "div" or x.dtype.is_floating_point)):
-        # the common case in optimizer steps: nothing to promote, broadcast or record
-        return dispatch_binary_inplace(op, x, other)
-    _check_shape(x, other, name)
-    if op == "div" and not x.dtype.is_floating_point:
-        raise RuntimeError(f"{name}: result type {dtypes.get_default_dtype().name} can't be "
-                           f"cast to the desired output type {x.dtype.name}")
-    _check_castable(x, other, name)
-    if check_inplace(x, other):
-        # on a clone: the op may save its input for backward, and we overwrite x's storage
-        return rebase_history(x, fn(x.clone(), other))
-    return dispatch_binary_inplace(op, x, other)
-
-
-def _times_alpha(other, alpha):
-    """``other * alpha`` for ``add_``/``sub_``.
-
-    An optimizer step does this for every parameter (``p.add_(g, alpha=-lr)``); when there is
-    no graph to record, the product goes straight to ``dispatch_binary`` instead of through
-    ``Mul.apply``.
-    """
-    if isinstance(other, Tensor) and not (_State.enabled and other.requires_grad):
-        return dispatch_binary("mul", other, alpha)
-    return other * alpha
-
-
-@op(variants="method")
-def add_(x: Tensor, other, *, alpha=1) -> Tensor:
-    """x += alpha * other, in place."""
-    if alpha != 1:
-        other = _times_alpha(other, alpha)
-    return _inplace_binary("add", add, x, other, "add_")
-
-
-@op(variants="method", aliases=("subtract_",))
-def sub_(x: Tensor, other, *, alpha=1) -> Tensor:
-    """x -= alpha * other, in place."""
-    if alpha != 1:
-        other = _times_alpha(other, alpha)
-    return _inplace_binary("sub", sub, x, other, "sub_")
-
-
-@op(variants="method", aliases=("multiply_",))
-def mul_(x: Tensor, other) -> Tensor:
-    """x *= other, in place."""
-    return _inplace_binary("mul", mul, x, other, "mul_")
 
 
 @op(variants="method", aliases=("divide_", "true_divide_"))
@@ -118,53 +44,6 @@ def div_(x: Tensor, other, *, rounding_mode: str | None = None) -> Tensor:
     if rounding_mode is not None:
         return _div_rounded_(x, other, rounding_mode=rounding_mode)
     return _inplace_binary("div", div, x, other, "div_")
-
-
-@op(variants="method")
-def pow_(x: Tensor, other) -> Tensor:
-    """x **= other, in place."""
-    return _inplace_binary("pow", pow, x, other, "pow_")
-
-
-@op(variants="method")
-def fill_(x: Tensor, value) -> Tensor:
-    """Set every element to ``value``, in place."""
-    if isinstance(value, Tensor):
-        value = value.item()
-    if check_inplace(x):
-        return rebase_history(x, _overwritten(x, value))
-    fill_into(x, value)
-    x._storage.version += 1
-    return x
-
-
-def _overwritten(x: Tensor, value) -> Tensor:
-    """``value`` in ``x``'s shape, computed as ``where(True, value, x)`` so that ``x``'s old
-    history stays in the graph and gets a zero gradient, as PyTorch's ``fill_``/``copy_``
-    backward gives (``x * 0 + value`` would turn an inf or NaN in ``x`` into NaN)."""
-    everywhere = x._empty_like(dtype=dtypes.bool_).fill_(True)
-    return where(everywhere, value, x)
-
-
-@op(variants="method")
-def zero_(x: Tensor) -> Tensor:
-    """Set every element to zero, in place."""
-    return fill_(x, 0)
-
-
-@op(variants="method")
-def copy_(x: Tensor, src: Tensor) -> Tensor:
-    """Copy ``src`` (broadcast, cast, and moved across devices as needed) into ``x``."""
-    if not isinstance(src, Tensor):
-        raise TypeError(f"copy_(): argument 'src' must be Tensor, not {type(src).__name__}")
-    _check_shape(x, src, "copy_")
-    if check_inplace(x, src):
-        return rebase_history(x, _overwritten(x, src.to(x.device, x.dtype)))
-    if src.device != x.device:
-        src = src.to(x.device)
-    copy_into(x, src)
-    x._storage.version += 1
-    return x
 
 
 def inplace_of(name: str, fn: Callable[..., Tensor]) -> Callable[..., Tensor]:

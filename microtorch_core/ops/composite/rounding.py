@@ -13,7 +13,6 @@ from __future__ import annotations
 import math
 
 from ... import dtypes
-from ...dispatch import dispatch_binary
 from ...dtypes import DType
 from ...tensor import Tensor
 from ..declare import op
@@ -60,7 +59,7 @@ def floor_divide(a, b) -> Tensor:
     Integers are divided in float64, so they are exact while ``|a|`` stays below 2**53."""
     dtype = _division_dtype(a, b)
     compute = dtype if dtype.is_floating_point else dtypes.float64
-    q = floor(dispatch_binary("div", _detached(a), _detached(b), compute_dtype=compute))
+    q = floor(_quotient(a, b, compute))
     if dtype.is_floating_point and isinstance(a, Tensor):
         q = where(isinf(a.detach()), math.nan, q)  # inf // b is nan, as in Python and PyTorch
     return q.to(dtype)
@@ -74,8 +73,12 @@ def remainder(a, b) -> Tensor:
     return a - q * b if dtype.is_floating_point else (a - q * b).to(dtype)
 
 
-def _detached(x):
-    return x.detach() if isinstance(x, Tensor) else x
+def _quotient(a, b, dtype: dtypes.DType) -> Tensor:
+    """``a / b`` computed in ``dtype``, recording no graph (the rounded quotient's gradient is
+    zero almost everywhere)."""
+    a = a.detach().to(dtype) if isinstance(a, Tensor) else a
+    b = b.detach().to(dtype) if isinstance(b, Tensor) else b
+    return _true_div(a, b)
 
 
 # -- rounding ------------------------------------------------------------------------------
@@ -114,7 +117,7 @@ def div(a, b, *, rounding_mode: str | None = None) -> Tensor:
     if rounding_mode == "trunc":
         dtype = _division_dtype(a, b)
         compute = dtype if dtype.is_floating_point else dtypes.float64
-        q = dispatch_binary("div", _detached(a), _detached(b), compute_dtype=compute)
+        q = _quotient(a, b, compute)
         return trunc(q).to(dtype)
     raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but "
                        f"found '{rounding_mode}'")

@@ -541,3 +541,26 @@ def _where_method(self: Tensor, condition: Tensor, other: Tensor | Scalar) -> Te
     """``x.where(condition, y)``: ``x`` where ``condition`` is True, else ``y`` (PyTorch's
     order: the tensor itself is the value, not the condition)."""
     return where(condition, self, other)
+
+
+class ReLU(Function):
+    """out = max(x, 0); the gradient at 0 is 0, as in PyTorch"""
+
+    @staticmethod
+    def forward(ctx, x):
+        out = dispatch_binary("maximum", x, 0)  # NaN stays NaN, as torch.relu
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return where(out > 0, grad, 0.0)
+
+
+@op(variants="function, method", inplace=True)
+def relu(x: Tensor) -> Tensor:
+    """max(x, 0), elementwise."""
+    if x.dtype is dtypes.bool_:
+        raise RuntimeError("relu is not implemented for bool tensors")
+    return ReLU.apply(x)
