@@ -15,6 +15,8 @@ import numpy as np
 from . import dtypes
 from .device import DeviceLike, as_device
 from .dtypes import DType
+from .ops.primitive.copy import fill_into
+from .ops.primitive.random import random_into
 from .random import default_generator
 from .tensor import Tensor
 
@@ -114,7 +116,7 @@ def full(size: Sequence[int], fill_value: bool | int | float, *, dtype: DType | 
     out = Tensor._empty(_shape((size,) if isinstance(size, int) else tuple(size)), dtype,
                         as_device(device))
     if out.numel():
-        out._kernels.fill(out, dtypes.cast_scalar(fill_value, dtype))
+        fill_into(out, fill_value)
     return _finish(out, requires_grad)
 
 
@@ -256,7 +258,7 @@ def _random(kind: str, size: tuple, dtype, device, requires_grad, generator=None
     out = Tensor._empty(_shape(size), dtype, as_device(device))
     n = out.numel()
     if n:
-        getattr(out._kernels, "random_" + kind)(out, gen.seed, gen.next_offset(n))
+        random_into(out, kind, gen.seed, gen.next_offset(n))
     return _finish(out, requires_grad)
 
 

@@ -5,7 +5,7 @@ Every random number comes from MicroTorch's Philox generator (the default one, s
 ``manual_seed``, or a ``Generator`` passed as ``generator=``); the rest is Tensor ops, so
 every backend runs them. Samples record no graph: PyTorch's gradient for them is zero (for a
 differentiable normal sample, write ``mean + std * randn_like(mean)``). The in-place fills
-these build on (``bernoulli_``, ``random_``...) are in ``ops/inplace_random.py``.
+these build on (``bernoulli_``, ``random_``...) are in ``ops/composite/inplace_random.py``.
 """
 
 from __future__ import annotations
@@ -16,16 +16,20 @@ from . import dtypes
 from .autograd.grad_mode import no_grad
 from .creation import empty, full, rand, randn, zeros
 from .device import DeviceLike
+from .dispatch import broadcast_shapes, cast, same_device
 from .dtypes import DType
-from .ops.composite import floor, isfinite, log1p
-from .ops.elementwise import cast, exp, log, same_device, sqrt, where
-from .ops.gamma import lgamma
-from .ops.indexing import narrow, nonzero, stack
-from .ops.inplace_random import bernoulli_, first_bad_value, random_
-from .ops.scan import cummax, cumsum
-from .ops.searching import searchsorted
-from .ops.sorting import topk
-from .ops.views import broadcast_shapes, reshape
+from .ops.composite.comparison import isfinite
+from .ops.composite.indexing import narrow, nonzero, stack
+from .ops.composite.inplace_random import bernoulli_, first_bad_value, random_
+from .ops.composite.pointwise import log1p
+from .ops.composite.rounding import floor
+from .ops.composite.scan import cummax, cumsum
+from .ops.composite.searching import searchsorted
+from .ops.composite.sorting import topk
+from .ops.declare import op
+from .ops.primitive.elementwise import exp, log, sqrt, where
+from .ops.primitive.views import reshape
+from .ops.special.gamma import lgamma
 from .random import Generator
 from .tensor import Tensor
 
@@ -34,6 +38,7 @@ __all__ = ["multinomial", "bernoulli", "poisson", "normal", "rand_like", "randn_
 
 
 # -- multinomial --------------------------------------------------------------------------------
+@op(variants="function, method")
 def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,  # noqa: A002
                 generator: Generator | None = None) -> Tensor:
     """``num_samples`` category indices (int64) drawn from the weights ``input``: 1-D, one
@@ -111,6 +116,7 @@ def _without_replacement(weights: Tensor, n: int, generator: Generator | None) -
 
 
 # -- bernoulli and poisson -------------------------------------------------------------------
+@op(variants="function, method")
 def bernoulli(input: Tensor, p: float | None = None, *,  # noqa: A002
               generator: Generator | None = None) -> Tensor:
     """0/1 draws in ``input``'s shape and dtype: 1 with probability ``input`` (elementwise,

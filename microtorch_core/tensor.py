@@ -1,9 +1,14 @@
 """``Tensor``: storage + shape + strides + offset + dtype + device, plus autograd fields.
 
-A tensor does no arithmetic itself. ``a + b`` calls ``ops.add`` (``ops/elementwise.py``), whose
-``Add`` function asks the device's kernel table for ``add`` and lets the backend write the
-result into a freshly allocated output. Views (reshape, permute, slicing, expand...) share the
-storage and change only shape, strides and offset (``ops/views.py``).
+A tensor does no arithmetic itself. ``a + b`` is ``Add.apply(a, b)``
+(``ops/primitive/elementwise.py``), whose forward asks the device's kernel table for ``add``
+(through ``dispatch.py``) and lets the backend write the result into a freshly allocated
+output. Views (reshape, permute, slicing, expand...) share the storage and change only shape,
+strides and offset (``ops/primitive/views.py``).
+
+Most methods (``x.softmax(dim)``, ``x.add_(y)``...) are not written here: each op declares
+its variants where it is written (``@op(variants="function, method")``), and
+``ops/__init__.py`` attaches the methods to this class in one place (``ops/declare.py``).
 """
 
 from __future__ import annotations
@@ -126,7 +131,7 @@ class Tensor:
 
     def _ones_like_detached(self) -> Tensor:
         out = self._empty_like()
-        out._kernels.fill(out, dtypes.cast_scalar(1, out.dtype))
+        fill_into(out, 1)
         return out
 
     # -- metadata ---------------------------------------------------------------------------
@@ -482,7 +487,7 @@ class Tensor:
                 raise RuntimeError("Tensor post accumulate grad hooks should return None.")
 
     # -- operators: each is one call into ops/ -------------------------------------------
-    # The arithmetic ones go straight to their Function (ops/elementwise.py): ``a + b`` is
+    # The arithmetic ones go straight to their Function (ops/primitive/elementwise.py): ``a + b`` is
     # ``Add.apply(a, b)``, whose forward calls the backend's ``add`` kernel.
     def __add__(self, other): return ew.Add.apply(self, other)
     def __radd__(self, other): return ew.Add.apply(other, self)
@@ -567,9 +572,10 @@ def _wrap_dim(dim: int, ndim: int) -> int:
 def _zeros_like_meta(meta: tuple) -> Tensor:
     shape, dtype, dev = meta
     out = Tensor._empty(shape, dtype, dev)
-    out._kernels.fill(out, dtypes.cast_scalar(0, dtype))
+    fill_into(out, 0)
     return out
 
 
 from . import ops  # noqa: E402  (ops needs the Tensor class above; methods use ops lazily)
-from .ops import elementwise as ew  # noqa: E402
+from .ops.primitive import elementwise as ew  # noqa: E402
+from .ops.primitive.copy import fill_into  # noqa: E402

@@ -1,8 +1,8 @@
-"""In-place random fills (ops/inplace_random.py) and the in-place methods of ops/inplace.py and
-ops/index_put.py: scatter_, scatter_add_, index_put_, put_, masked_scatter_, fill_diagonal_,
-tril_/triu_/lerp_/cumsum_/cumprod_/clamp_min_/clamp_max_, and the in-place views t_,
-transpose_, unsqueeze_, squeeze_. Values against NumPy and PyTorch, version counters,
-gradients through non-leaf tensors against PyTorch's (float64), and the errors."""
+"""In-place random fills (ops/composite/inplace_random.py) and the in-place methods of
+ops/composite/inplace.py and ops/composite/index_put.py: scatter_, scatter_add_, index_put_, put_,
+masked_scatter_, fill_diagonal_, tril_/triu_/lerp_/cumsum_/cumprod_/clamp_min_/clamp_max_, and the
+in-place views t_, transpose_, unsqueeze_, squeeze_. Values against NumPy and PyTorch, version
+counters, gradients through non-leaf tensors against PyTorch's (float64), and the errors."""
 
 import math
 

@@ -1,5 +1,5 @@
-"""addmm/addmv/baddbmm/addbmm/addr/mv/vdot/addcmul/addcdiv (ops/blas.py) and index_add/
-index_copy/index_fill/masked_select/take/take_along_dim/scatter_reduce (ops/index_ops.py):
+"""addmm/addmv/baddbmm/addbmm/addr/mv/vdot/addcmul/addcdiv (ops/linalg/blas.py) and index_add/
+index_copy/index_fill/masked_select/take/take_along_dim/scatter_reduce (ops/composite/index_ops.py):
 values against NumPy, values and gradients against PyTorch when installed, gradients against
 finite differences (float64), in-place forms, and error messages."""
 
@@ -346,21 +346,3 @@ def test_bad_arguments_raise_clear_errors(name):
     fn, exc, message = ERRORS[name]
     with pytest.raises(exc, match=message):
         fn()
-
-
-# -- registration -----------------------------------------------------------------------------
-TOP_LEVEL = ["addmm", "addmv", "baddbmm", "addbmm", "addr", "mv", "vdot", "addcmul", "addcdiv",
-             "index_add", "index_copy", "index_fill", "masked_select", "take", "take_along_dim",
-             "scatter_reduce"]
-METHODS = TOP_LEVEL + ["addmm_", "addmv_", "baddbmm_", "addbmm_", "addr_", "addcmul_",
-                       "addcdiv_", "index_add_", "index_copy_", "index_fill_",
-                       "scatter_reduce_"]
-
-
-def test_ops_are_exported_where_pytorch_has_them():
-    missing = [n for n in TOP_LEVEL if not callable(getattr(mt, n, None))]
-    missing += [f"Tensor.{n}" for n in METHODS if not callable(getattr(mt.Tensor, n, None))]
-    assert not missing
-    if torch is not None:  # and nowhere PyTorch does not
-        assert all(hasattr(torch, n) for n in TOP_LEVEL)
-        assert all(hasattr(torch.Tensor, n) for n in METHODS)

@@ -1,6 +1,6 @@
-"""mode, histc, histogram (ops/histogram.py), unique_consecutive (ops/searching.py) and
-logical_and/logical_or's tensor-only operands: values against PyTorch and NumPy, and
-PyTorch's errors."""
+"""mode, histc, histogram (ops/composite/histogram.py), unique_consecutive
+(ops/composite/searching.py) and logical_and/logical_or's tensor-only operands: values against
+PyTorch and NumPy, and PyTorch's errors."""
 
 import math
 

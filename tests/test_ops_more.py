@@ -363,24 +363,6 @@ def test_bad_arguments_raise_clear_errors(name):
         fn()
 
 
-# -- registration -------------------------------------------------------------------------------
-TOP_LEVEL = ["flip", "fliplr", "flipud", "roll", "tile", "repeat_interleave", "tril", "triu",
-             "diagonal", "diag", "diag_embed", "trace", "cumsum", "cumprod", "logcumsumexp",
-             "isclose", "allclose", "equal", "clamp_min", "clamp_max", "norm", "meshgrid",
-             "tensordot", "logspace", "tril_indices", "triu_indices"]
-METHODS = ["flip", "fliplr", "flipud", "roll", "repeat", "tile", "repeat_interleave", "tril",
-           "triu", "diagonal", "diag", "diag_embed", "trace", "cumsum", "cumprod",
-           "logcumsumexp", "isclose", "allclose", "equal", "clamp_min", "clamp_max", "norm"]
-
-
-def test_ops_are_exported_where_pytorch_has_them():
-    missing = [n for n in TOP_LEVEL if not callable(getattr(mt, n, None))]
-    missing += [f"Tensor.{n}" for n in METHODS if not callable(getattr(mt.Tensor, n, None))]
-    assert not missing and callable(mt.linalg.vector_norm)
-    if torch is not None:  # and nowhere PyTorch does not
-        assert all(hasattr(torch, n) for n in TOP_LEVEL)
-        assert all(hasattr(torch.Tensor, n) for n in METHODS)
-
 
 # -- unbind and split: views, with one backward for all the pieces --------------------------
 def test_unbind_gives_views_without_the_dim():

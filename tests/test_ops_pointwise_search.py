@@ -1,6 +1,6 @@
 """trunc/fix/ceil/round/frac/signbit/copysign/heaviside/sinh/cosh/log2/log10/exp2/logit/
-xlogy/hypot/nan_to_num (ops/pointwise.py), unique/bincount/searchsorted/bucketize
-(ops/searching.py), cdist and cross: values against NumPy, values and gradients against
+xlogy/hypot/nan_to_num (ops/composite/pointwise.py), unique/bincount/searchsorted/bucketize
+(ops/composite/searching.py), cdist and cross: values against NumPy, values and gradients against
 PyTorch when installed, gradients against finite differences (float64), and error messages."""
 
 import math
@@ -364,23 +364,3 @@ def test_bad_arguments_raise_clear_errors(name):
     fn, exc, message = ERRORS[name]
     with pytest.raises(exc, match=message):
         fn()
-
-
-# -- registration -----------------------------------------------------------------------------
-TOP_LEVEL = ["trunc", "fix", "ceil", "round", "frac", "signbit", "copysign", "heaviside",
-             "sinh", "cosh", "log2", "log10", "exp2", "logit", "xlogy", "hypot", "nan_to_num",
-             "unique", "bincount", "searchsorted", "bucketize", "cdist", "cross"]
-METHODS = ["trunc", "fix", "ceil", "round", "frac", "signbit", "copysign", "heaviside", "sinh",
-           "cosh", "log2", "log10", "exp2", "logit", "xlogy", "hypot", "nan_to_num", "unique",
-           "bincount", "cross", "trunc_", "fix_", "ceil_", "round_", "frac_", "copysign_",
-           "heaviside_", "sinh_", "cosh_", "log2_", "log10_", "exp2_", "logit_", "xlogy_",
-           "hypot_", "nan_to_num_"]
-
-
-def test_ops_are_exported_where_pytorch_has_them():
-    missing = [n for n in TOP_LEVEL if not callable(getattr(mt, n, None))]
-    missing += [f"Tensor.{n}" for n in METHODS if not callable(getattr(mt.Tensor, n, None))]
-    assert not missing and callable(mt.linalg.cross)
-    if torch is not None:  # and nowhere PyTorch does not
-        assert all(hasattr(torch, n) for n in TOP_LEVEL)
-        assert all(hasattr(torch.Tensor, n) for n in METHODS)

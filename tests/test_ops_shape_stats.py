@@ -1,8 +1,9 @@
 """atleast_Nd/hstack/vstack/dstack/column_stack/row_stack/broadcast_tensors/block_diag/kron/
-cartesian_prod (ops/stacking.py), swapaxes/swapdims/rot90, var_mean/std_mean/aminmax/nansum/
-nanmean/count_nonzero (ops/stats.py), cummax/cummin/diff/trapezoid (ops/scan.py), and
-is_tensor/numel/inference_mode/finfo/iinfo: values against NumPy, values and gradients
-against PyTorch when installed, gradients against finite differences, and error messages."""
+cartesian_prod (ops/composite/stacking.py), swapaxes/swapdims/rot90,
+var_mean/std_mean/aminmax/nansum/ nanmean/count_nonzero (ops/composite/stats.py),
+cummax/cummin/diff/trapezoid (ops/composite/scan.py), and
+is_tensor/numel/inference_mode/finfo/iinfo: values against NumPy, values and gradients against
+PyTorch when installed, gradients against finite differences, and error messages."""
 
 import math
 
@@ -345,22 +346,3 @@ def test_bad_arguments_raise_clear_errors(name):
     fn, exc, message = ERRORS[name]
     with pytest.raises(exc, match=message):
         fn()
-
-
-# -- registration -----------------------------------------------------------------------------
-TOP_LEVEL = ["hstack", "vstack", "dstack", "column_stack", "row_stack", "atleast_1d",
-             "atleast_2d", "atleast_3d", "swapaxes", "swapdims", "rot90", "broadcast_tensors",
-             "block_diag", "kron", "cartesian_prod", "var_mean", "std_mean", "aminmax", "nansum",
-             "nanmean", "count_nonzero", "diff", "cummax", "cummin", "trapezoid", "is_tensor",
-             "numel", "inference_mode", "is_inference_mode_enabled", "finfo", "iinfo"]
-METHODS = ["swapaxes", "swapdims", "rot90", "kron", "aminmax", "nansum", "nanmean",
-           "count_nonzero", "diff", "cummax", "cummin"]
-
-
-def test_ops_are_exported_where_pytorch_has_them():
-    missing = [n for n in TOP_LEVEL if not callable(getattr(mt, n, None))]
-    missing += [f"Tensor.{n}" for n in METHODS if not callable(getattr(mt.Tensor, n, None))]
-    assert not missing
-    if torch is not None:  # and nowhere PyTorch does not
-        assert all(hasattr(torch, n) for n in TOP_LEVEL)
-        assert all(hasattr(torch.Tensor, n) for n in METHODS)

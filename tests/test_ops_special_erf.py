@@ -1,6 +1,6 @@
-"""erfc/erfcx/erfinv and the normal distribution's ndtr/ndtri/log_ndtr (ops/errorfunc.py): values
-against SciPy on dense grids in float64 and float32, relative accuracy in the far tails, round
-trips of the inverses, special values, gradients against finite differences (float64) and
+"""erfc/erfcx/erfinv and the normal distribution's ndtr/ndtri/log_ndtr (ops/special/errorfunc.py):
+values against SciPy on dense grids in float64 and float32, relative accuracy in the far tails,
+round trips of the inverses, special values, gradients against finite differences (float64) and
 against PyTorch when installed."""
 
 import math

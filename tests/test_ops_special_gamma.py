@@ -1,7 +1,7 @@
-"""lgamma/digamma/polygamma/mvlgamma/zeta (ops/gamma.py): values against SciPy on dense grids
-in float64 and float32, accuracy next to the zeros against Taylor series, poles and other
-special values, gradients against finite differences (float64) and against PyTorch when
-installed, and error messages."""
+"""lgamma/digamma/polygamma/mvlgamma/zeta (ops/special/gamma.py): values against SciPy on dense
+grids in float64 and float32, accuracy next to the zeros against Taylor series, poles and other
+special values, gradients against finite differences (float64) and against PyTorch when installed,
+and error messages."""
 
 import math
 

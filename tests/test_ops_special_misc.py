@@ -1,6 +1,6 @@
-"""i0/i0e/i1/i1e (ops/bessel.py), sinc/entr/xlog1py (ops/special.py) and the ``mt.special``
-namespace: values against SciPy and NumPy in float64 and float32, special values, gradients
-against finite differences (float64) and against PyTorch when installed."""
+"""i0/i0e/i1/i1e (ops/special/bessel.py), sinc/entr/xlog1py (ops/special/elementary.py) and the
+``mt.special`` namespace: values against SciPy and NumPy in float64 and float32, special values,
+gradients against finite differences (float64) and against PyTorch when installed."""
 
 import math
 import warnings

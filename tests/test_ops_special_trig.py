@@ -1,7 +1,7 @@
-"""atan/atan2/asin/acos/tan/asinh/acosh/atanh (ops/trig.py): values against NumPy on dense grids
-in float64 and float32, IEEE special values (signed zeros, infinities, domain errors), gradients
-against finite differences (float64) and against PyTorch when installed, aliases and in-place
-forms."""
+"""atan/atan2/asin/acos/tan/asinh/acosh/atanh (ops/special/trig.py): values against NumPy on dense
+grids in float64 and float32, IEEE special values (signed zeros, infinities, domain errors),
+gradients against finite differences (float64) and against PyTorch when installed, aliases and
+in-place forms."""
 
 import math
 import warnings

@@ -13,8 +13,8 @@ import microtorch_core as mt
 from microtorch_core.autograd.gradcheck import gradcheck
 from microtorch_core.backend import Backend, missing_primitives
 from microtorch_core.dispatch import KernelTable
-from microtorch_core.ops import sorting
-from microtorch_core.ops.sorting import sort_composite
+from microtorch_core.ops.primitive import sort as sorting
+from microtorch_core.ops.primitive.sort import sort_composite
 from microtorch_core.testing import assert_close
 from microtorch_core.testing.layouts import make_layout
 

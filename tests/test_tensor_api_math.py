@@ -1,5 +1,5 @@
 """The elementwise ops, in-place forms, integer ops, linear algebra, statistics and view
-scatters added with the PyTorch-API catch-up (ops/pointwise_more.py, float_parts.py,
+scatters added with the PyTorch-API catch-up (ops/composite/pointwise.py, float_parts.py,
 integer.py, inplace_more.py, linalg_more.py, quantiles.py, scatter_views.py): values against
 PyTorch and NumPy, gradients against finite differences, and PyTorch's errors."""
 

@@ -1,8 +1,8 @@
-"""new_zeros/new_ones/new_full/new_empty/new_tensor (ops/creation_like.py), select/ravel/
-tensor_split/hsplit/vsplit/dsplit/moveaxis (ops/splitting.py, ops/views.py), the metadata
-questions (ops/metadata.py and Tensor's properties) and
-Tensor.register_post_accumulate_grad_hook: values against PyTorch and NumPy, gradients by
-finite differences, and PyTorch's errors."""
+"""new_zeros/new_ones/new_full/new_empty/new_tensor (ops/composite/creation_like.py), select/ravel/
+tensor_split/hsplit/vsplit/dsplit/moveaxis (ops/composite/splitting.py, ops/primitive/views.py), the
+metadata questions (ops/composite/metadata.py and Tensor's properties) and
+Tensor.register_post_accumulate_grad_hook: values against PyTorch and NumPy, gradients by finite
+differences, and PyTorch's errors."""
 
 import warnings
 

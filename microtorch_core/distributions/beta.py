@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from numbers import Number
 
 from .. import dtypes, ops
-from ..ops.gamma import digamma
+from ..ops.special.gamma import digamma
 from ..tensor import Tensor
 from . import constraints
 from ._special import betaln

@@ -9,7 +9,7 @@ from numbers import Number
 from .. import ops
 from ..autograd import no_grad
 from ..creation import arange, rand, zeros_like
-from ..ops.gamma import lgamma
+from ..ops.special.gamma import lgamma
 from ..tensor import Tensor
 from . import constraints
 from .distribution import Distribution

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from .. import dtypes, ops
 from ..creation import arange
-from ..ops.gamma import digamma, lgamma
+from ..ops.special.gamma import digamma, lgamma
 from ..tensor import Tensor
 from . import constraints
 from .distribution import Distribution

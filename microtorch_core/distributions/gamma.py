@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from numbers import Number
 
 from .. import dtypes, ops
-from ..ops.gamma import digamma, lgamma
-from ..ops.igamma import gammainc
+from ..ops.special.gamma import digamma, lgamma
+from ..ops.special.igamma import gammainc
 from ..tensor import Tensor
 from . import constraints
 from .distribution import Distribution

@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 from .. import ops
 from ..linalg import solve_triangular
-from ..ops.gamma import digamma, lgamma
+from ..ops.special.gamma import digamma, lgamma
 from ..tensor import Tensor
 from ._special import betaln
 from .bernoulli import Bernoulli

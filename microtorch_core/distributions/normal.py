@@ -9,7 +9,7 @@ from numbers import Number
 
 from .. import ops
 from ..creation import randn
-from ..ops.errorfunc import ndtri
+from ..ops.special.errorfunc import ndtri
 from ..tensor import Tensor
 from . import constraints
 from .distribution import Distribution

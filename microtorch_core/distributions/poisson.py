@@ -8,7 +8,7 @@ from numbers import Number
 
 from .. import ops
 from ..autograd import no_grad
-from ..ops.gamma import lgamma
+from ..ops.special.gamma import lgamma
 from ..sampling import poisson
 from ..tensor import Tensor
 from . import constraints

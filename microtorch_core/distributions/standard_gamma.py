@@ -19,7 +19,7 @@ from __future__ import annotations
 from .. import dtypes, ops
 from ..autograd import Function
 from ..creation import full_like, ones_like, rand, randn, zeros_like
-from ..ops.gamma import digamma
+from ..ops.special.gamma import digamma
 from ..tensor import Tensor
 
 _MAX_TERMS = 1000  # both expansions converge in O(sqrt(alpha)) terms; this bounds the loop

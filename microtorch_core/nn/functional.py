@@ -40,7 +40,7 @@ import warnings
 from .. import dtypes, ops
 from ..autograd.grad_mode import no_grad
 from ..creation import arange, rand, tensor
-from ..ops.indexing import index_range, index_select_unchecked
+from ..ops.primitive.indexing import index_range, index_select_unchecked
 from ..tensor import Tensor
 from .functional_activation import (
     _SELU_ALPHA,

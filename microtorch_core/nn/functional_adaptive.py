@@ -25,7 +25,7 @@ from collections.abc import Sequence
 
 from .. import dtypes
 from ..creation import tensor
-from ..ops.indexing import Gather, index_select_unchecked
+from ..ops.primitive.indexing import Gather, index_select_unchecked
 from ..tensor import Tensor
 
 __all__ = ["adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d",

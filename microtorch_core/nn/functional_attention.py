@@ -22,7 +22,7 @@ import warnings
 
 from .. import dtypes, ops
 from ..creation import ones, zeros
-from ..ops.views import broadcast_shapes
+from ..dispatch import broadcast_shapes
 from ..tensor import Tensor
 
 # functional.py re-exports this module, so it is still being imported when this line runs;

@@ -15,7 +15,7 @@ import warnings
 
 from .. import dtypes, ops
 from ..autograd.function import Function
-from ..ops.indexing import Gather, index_range, index_select_unchecked
+from ..ops.primitive.indexing import Gather, index_range, index_select_unchecked
 from ..tensor import Tensor
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from .. import dtypes, ops
 from ..creation import arange, ones_like
-from ..ops.indexing import Gather, index_range, index_select_unchecked
+from ..ops.primitive.indexing import Gather, index_range, index_select_unchecked
 from ..tensor import Tensor
 from .functional_distance import pairwise_distance
 from .functional_loss import (

@@ -28,7 +28,7 @@ import numpy as np
 
 from .. import dtypes
 from ..creation import arange, tensor, zeros
-from ..ops.indexing import ScatterAdd, index_select_unchecked
+from ..ops.primitive.indexing import ScatterAdd, index_select_unchecked
 from ..tensor import Tensor
 from .functional_spatial import IntOr2, _pair, _single
 

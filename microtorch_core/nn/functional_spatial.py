@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 from .. import dtypes, ops
 from ..creation import arange, full, tensor
-from ..ops.indexing import Gather, index_select_unchecked
+from ..ops.primitive.indexing import Gather, index_select_unchecked
 from ..tensor import Tensor
 
 __all__ = ["pad", "conv1d", "conv2d", "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d"]

@@ -32,7 +32,7 @@ from .. import dtypes
 from ..creation import empty, zeros
 from ..device import DeviceLike
 from ..ops import cat, stack
-from ..ops.indexing import unbind
+from ..ops.composite.indexing import unbind
 from ..tensor import Tensor
 from . import functional as F
 from . import init

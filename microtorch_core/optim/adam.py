@@ -54,7 +54,7 @@ class Adam(Optimizer):
         t, _ = adam_moments(p, grad, state, group)
         m, v = state["exp_avg"], state["exp_avg_sq"]
         if group["amsgrad"]:
-            v = state["max_exp_avg_sq"].maximum_(v)
+            v = state["max_exp_avg_sq"].copy_(v.maximum(state["max_exp_avg_sq"]))
         bias_correction1 = 1 - beta1 ** t
         bias_correction2_sqrt = (1 - beta2 ** t) ** 0.5
         denom = v.sqrt() / bias_correction2_sqrt + eps

@@ -49,6 +49,6 @@ class Adamax(Optimizer):
             grad = grad + group["weight_decay"] * p
         m, u = state["exp_avg"], state["exp_inf"]
         m.add_((grad - m) * (1 - beta1))  # = lerp(m, grad, 1 - beta1)
-        u.mul_(beta2).maximum_(grad.abs() + group["eps"])
+        u.copy_(u.mul_(beta2).maximum(grad.abs() + group["eps"]))
         clr = group["lr"] / (1 - beta1 ** state["step"])
         p.add_(m / u, alpha=-clr)

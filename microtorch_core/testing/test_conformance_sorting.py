@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import microtorch_core as mt
-from microtorch_core.ops.sorting import sort_composite
+from microtorch_core.ops.primitive.sort import sort_composite
 from microtorch_core.testing import assert_close, check_gradients, random_array
 from microtorch_core.testing.layouts import LAYOUTS, make_layout
 

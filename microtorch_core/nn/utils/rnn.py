@@ -28,7 +28,7 @@ from typing import Any, NamedTuple
 from ... import dtypes
 from ...creation import full, tensor
 from ...ops import cat, split, stack
-from ...ops.indexing import unbind
+from ...ops.composite.indexing import unbind
 from ...tensor import Tensor
 
 __all__ = ["PackedSequence", "pack_padded_sequence", "pad_packed_sequence", "pad_sequence",

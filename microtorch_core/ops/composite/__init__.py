@@ -1,0 +1,35 @@
+"""Composite ops: written once from the primitives, so they run on every backend and their
+gradients come from their parts (or from a hand-written ``backward`` in Tensor ops).
+
+======================  =======================================================================
+``pointwise.py``        square rsqrt reciprocal log1p expm1 sinh cosh log2 log10 exp2 logit
+                        xlogy hypot copysign heaviside nan_to_num logaddexp float_power lerp...
+``rounding.py``         floor ceil trunc round frac, div(rounding_mode=) floor_divide remainder
+``comparison.py``       clamp fmax fmin isnan isinf isfinite isclose allclose equal logical_xor
+``activation.py``       relu softmax log_softmax
+``reduction.py``        max min mean var std logsumexp sum_to_size
+``stats.py``            var_mean std_mean aminmax nansum nanmean count_nonzero cov corrcoef
+``indexing.py``         x[key], x[key] = v, cat stack split chunk unbind narrow nonzero
+``index_ops.py``        index_add index_copy index_fill masked_select take take_along_dim
+                        scatter_reduce
+``index_put.py``        index_put put masked_scatter fill_diagonal, scatter's reduce=
+``scatter_views.py``    select_scatter slice_scatter diagonal_scatter diagflat
+``splitting.py``        select tensor_split hsplit vsplit dsplit ravel
+``stacking.py``         atleast_nd hstack vstack dstack column_stack broadcast_tensors
+                        block_diag kron cartesian_prod
+``rearrange.py``        flip rot90 roll repeat tile repeat_interleave meshgrid
+``diagonal.py``         diagonal diag diag_embed trace tril triu
+``scan.py``             cumsum cumprod logcumsumexp cummax cummin diff trapezoid
+``sorting.py``          topk kthvalue median msort (over ``primitive/sort.py``)
+``searching.py``        unique unique_consecutive bincount searchsorted bucketize
+``quantiles.py``        quantile nanquantile nanmedian
+``histogram.py``        mode histc histogram
+``float_parts.py``      frexp ldexp fmod
+``integer.py``          gcd lcm
+``creation_like.py``    new_zeros new_ones new_full new_empty new_tensor
+``metadata.py``         is_signed is_floating_point is_nonzero get_device data_ptr...
+``inplace.py``          add_ mul_ fill_ copy_ ..., the in-place form of any op (``inplace_of``),
+                        in-place views (t_ transpose_ ...)
+``inplace_random.py``   uniform_ normal_ bernoulli_ exponential_ ... (Philox draws)
+======================  =======================================================================
+"""

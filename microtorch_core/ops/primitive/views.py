@@ -1,0 +1,384 @@
+"""Views: new shape/strides/offset over the same storage, and their backward rules.
+
+No kernel runs here except in ``contiguous`` (a strided copy). Broadcasting is a view too:
+``expand`` sets the stride of a broadcast dimension to 0, so every kernel that honours
+strides broadcasts for free.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ...autograd.function import Function
+from ...dispatch import broadcast_shapes, broadcast_view
+from ...tensor import Tensor, _numel, _wrap_dim, contiguous_strides
+from ..declare import op
+from .copy import contiguous, copy_into, fill_into
+
+
+def _infer_shape(shape: Sequence[int], numel: int, old: tuple[int, ...]) -> tuple[int, ...]:
+    shape = [int(s) for s in shape]
+    if shape.count(-1) > 1:
+        raise RuntimeError("only one dimension can be inferred (-1)")
+    known = _numel(tuple(s for s in shape if s != -1))
+    if -1 in shape:
+        if known == 0 or numel % known:
+            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+        shape[shape.index(-1)] = numel // known
+    elif known != numel or any(s < 0 for s in shape):
+        raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel} "
+                           f"(input shape {list(old)})")
+    return tuple(shape)
+
+
+def _view_strides(old_shape, old_strides, new_shape) -> tuple[int, ...] | None:
+    """Strides that let ``new_shape`` view memory laid out as (old_shape, old_strides), or
+    None when a copy is needed (PyTorch's computeStride: merge runs of contiguous dims)."""
+    if _numel(tuple(old_shape)) == 0:
+        return contiguous_strides(tuple(new_shape))
+    new_strides = [0] * len(new_shape)
+    view_d = len(new_shape) - 1
+    chunk_base = old_strides[-1] if old_strides else 1
+    tensor_numel, view_numel = 1, 1
+    for d in range(len(old_shape) - 1, -1, -1):
+        tensor_numel *= old_shape[d]
+        if d == 0 or (old_shape[d - 1] != 1 and old_strides[d - 1] != tensor_numel * chunk_base):
+            while view_d >= 0 and (view_numel < tensor_numel or new_shape[view_d] == 1):
+                new_strides[view_d] = view_numel * chunk_base
+                view_numel *= new_shape[view_d]
+                view_d -= 1
+            if view_numel != tensor_numel:
+                return None
+            if d > 0:
+                chunk_base = old_strides[d - 1]
+                tensor_numel, view_numel = 1, 1
+    if view_d != -1:
+        return None
+    return tuple(new_strides)
+
+
+class Reshape(Function):
+    """out = x with a new shape (a view when the memory layout allows, else a copy)."""
+
+    @staticmethod
+    def forward(ctx, x: Tensor, shape: tuple[int, ...]) -> Tensor:
+        strides = _view_strides(x.shape, x._strides, shape)
+        if strides is None:
+            x = contiguous(x)
+            strides = contiguous_strides(shape)
+        return x._view(shape, strides, x._offset)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.reshape(ctx.input_meta[0][0]), None
+
+
+@op(variants="function, method")
+def reshape(x: Tensor, *shape) -> Tensor:
+    """``x`` with a new shape (one dimension may be -1); a view whenever possible."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    shape = _infer_shape(shape, x.numel(), x.shape)
+    return x if shape == x.shape else Reshape.apply(x, shape)
+
+
+@op(variants="method")
+def view(x: Tensor, *shape) -> Tensor:
+    """Like ``reshape`` but never copies: errors when the strides do not allow a view."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    shape = _infer_shape(shape, x.numel(), x.shape)
+    if _view_strides(x.shape, x._strides, shape) is None:
+        raise RuntimeError(f"view size {list(shape)} is not compatible with input tensor's size "
+                           f"{list(x.shape)} and stride {list(x._strides)}; use .reshape(...) "
+                           "instead")
+    return x if shape == x.shape else Reshape.apply(x, shape)
+
+
+@op(variants="method")
+def view_as(x: Tensor, other: Tensor) -> Tensor:
+    """``x`` viewed with ``other``'s shape (never copies)."""
+    return view(x, other.shape)
+
+
+@op(variants="method")
+def reshape_as(x: Tensor, other: Tensor) -> Tensor:
+    """``x`` reshaped to ``other``'s shape (a view when the strides allow)."""
+    return reshape(x, other.shape)
+
+
+@op(variants="function, method")
+def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    """Merge dims ``start_dim..end_dim`` into one."""
+    if x.dim() == 0:
+        return reshape(x, (1,))
+    s, e = _wrap_dim(start_dim, x.dim()), _wrap_dim(end_dim, x.dim())
+    if s > e:
+        raise RuntimeError(f"flatten() has invalid args: start_dim {start_dim} cannot come "
+                           f"after end_dim {end_dim}")
+    return reshape(x, x.shape[:s] + (_numel(x.shape[s:e + 1]),) + x.shape[e + 1:])
+
+
+@op(variants="function, method")
+def unflatten(x: Tensor, dim: int, sizes: Sequence[int]) -> Tensor:
+    """Dim ``dim`` of ``x`` split into ``sizes`` (a view), the inverse of ``flatten``."""
+    d = _wrap_dim(dim, x.dim())
+    return reshape(x, x.shape[:d] + tuple(sizes) + x.shape[d + 1:])
+
+
+@op(variants="function, method")
+def squeeze(x: Tensor, dim: int | Sequence[int] | None = None) -> Tensor:
+    """Drop dims of size 1 (all, or the given ones)."""
+    if dim is None:
+        dims = {i for i, n in enumerate(x.shape) if n == 1}
+    else:
+        dims = {_wrap_dim(d, x.dim()) for d in ((dim,) if isinstance(dim, int) else dim)}
+        dims = {d for d in dims if x.dim() and x.shape[d] == 1}
+    return reshape(x, tuple(n for i, n in enumerate(x.shape) if i not in dims))
+
+
+@op(variants="function, method")
+def unsqueeze(x: Tensor, dim: int) -> Tensor:
+    """Insert a dim of size 1 at ``dim``."""
+    d = _wrap_dim(dim, x.dim() + 1)
+    return reshape(x, x.shape[:d] + (1,) + x.shape[d:])
+
+
+class Permute(Function):
+    """out = x with its dims reordered."""
+
+    @staticmethod
+    def forward(ctx, x: Tensor, dims: tuple[int, ...]) -> Tensor:
+        ctx.dims = dims
+        return x._view(tuple(x.shape[d] for d in dims), tuple(x._strides[d] for d in dims),
+                       x._offset)
+
+    @staticmethod
+    def backward(ctx, grad, *_):
+        dims = ctx.dims
+        inverse = [0] * len(dims)
+        for i, d in enumerate(dims):
+            inverse[d] = i
+        return grad.permute(tuple(inverse)), None
+
+
+@op(variants="function, method")
+def permute(x: Tensor, *dims) -> Tensor:
+    """Reorder dims: ``x.permute(2, 0, 1)``."""
+    if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
+        dims = tuple(dims[0])
+    if len(dims) != x.dim():
+        raise RuntimeError(f"permute: number of dims don't match: tensor has {x.dim()} dims "
+                           f"but {len(dims)} were given ({list(dims)})")
+    dims = tuple(_wrap_dim(d, x.dim()) for d in dims)
+    if len(set(dims)) != len(dims):
+        raise RuntimeError(f"permute: repeated dim in {list(dims)}")
+    if dims == tuple(range(x.dim())):
+        return x
+    return Permute.apply(x, dims)
+
+
+@op(variants="function, method")
+def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
+    """Swap two dims (a view)."""
+    if x.dim() < 2 and dim0 in (0, -1) and dim1 in (0, -1):
+        return x
+    dims = list(range(x.dim()))
+    a, b = _wrap_dim(dim0, x.dim()), _wrap_dim(dim1, x.dim())
+    dims[a], dims[b] = dims[b], dims[a]
+    return permute(x, tuple(dims))
+
+
+@op(variants="function, method")
+def t(x: Tensor) -> Tensor:
+    """Transpose of a tensor with at most 2 dims."""
+    if x.dim() > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {x.dim()}D")
+    return transpose(x, 0, -1) if x.dim() == 2 else x
+
+
+@op(variants="function, method", aliases=("moveaxis",))
+def movedim(x: Tensor, source: int | Sequence[int], destination: int | Sequence[int]
+            ) -> Tensor:
+    """``x`` with the dims ``source`` moved to positions ``destination`` (ints or sequences
+    of equal length), the others keeping their order: a view, as ``torch.movedim``."""
+    src = [source] if isinstance(source, int) else list(source)
+    dst = [destination] if isinstance(destination, int) else list(destination)
+    if len(src) != len(dst):
+        raise RuntimeError(f"movedim: Invalid source or destination dims: source ({src} dims) "
+                           f"should contain the same number of dims as destination ({dst} "
+                           "dims)")
+    src = [_wrap_dim(d, x.dim()) for d in src]
+    dst = [_wrap_dim(d, x.dim()) for d in dst]
+    for name, given in (("source", src), ("destination", dst)):
+        if len(set(given)) != len(given):
+            raise RuntimeError(f"movedim: repeated dim in `{name}` ({given})")
+    rest = iter(d for d in range(x.dim()) if d not in src)
+    placed = dict(zip(dst, src))
+    return permute(x, tuple(placed[i] if i in placed else next(rest) for i in range(x.dim())))
+
+
+moveaxis = movedim
+
+
+class Expand(Function):
+    """out = x broadcast to a larger shape (stride 0 on broadcast dims)."""
+
+    @staticmethod
+    def forward(ctx, x: Tensor, shape: tuple[int, ...]) -> Tensor:
+        return broadcast_view(x, shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, None  # the engine sums the gradient back to x's shape
+
+
+@op(variants="method")
+def expand(x: Tensor, *shape) -> Tensor:
+    """Broadcast to ``shape`` without copying (-1 keeps a size)."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    lead = len(shape) - x.dim()
+    if lead < 0:
+        raise RuntimeError(f"expand: the number of sizes provided ({len(shape)}) must be greater "
+                           f"or equal to the number of dimensions in the tensor ({x.dim()})")
+    shape = tuple(x.shape[i - lead] if s == -1 and i >= lead else int(s)
+                  for i, s in enumerate(shape))
+    return x if shape == x.shape else Expand.apply(x, shape)
+
+
+@op(variants="method")
+def expand_as(x: Tensor, other: Tensor) -> Tensor:
+    """``x`` expanded to ``other``'s shape (a view)."""
+    return expand(x, other.shape)
+
+
+@op(variants="function, method")
+def broadcast_to(x: Tensor, shape: Sequence[int]) -> Tensor:
+    """``x`` broadcast to ``shape`` (a view with stride 0 in the new dims), as ``expand``."""
+    return expand(x, tuple(shape))
+
+
+class Unfold(Function):
+    """out = every window of ``size`` elements, ``step`` apart, along ``dim``, as a new last dim.
+
+    A view: window ``w`` starts ``w * step`` elements along ``dim``, so the window dim gets
+    stride ``step * stride(dim)`` and the new last dim ``stride(dim)``. Windows overlap when
+    ``step < size`` (convolutions), so in backward an element collects the gradient of every
+    window that saw it.
+    """
+
+    @staticmethod
+    def forward(ctx, x: Tensor, dim: int, size: int, step: int) -> Tensor:
+        ctx.dim, ctx.size, ctx.step = dim, size, step
+        n = (x.shape[dim] - size) // step + 1
+        stride = x._strides[dim]
+        return x._view(x.shape[:dim] + (n,) + x.shape[dim + 1:] + (size,),
+                       x._strides[:dim] + (stride * step,) + x._strides[dim + 1:] + (stride,),
+                       x._offset)
+
+    @staticmethod
+    def backward(ctx, grad):
+        from ..composite.indexing import cat
+
+        dim, size, step = ctx.dim, ctx.size, ctx.step
+        length = ctx.input_meta[0][0][dim]
+        n = grad.shape[dim]
+        if step == size:  # the windows tile the dim: lay them end to end
+            tiled = reshape(movedim(grad, -1, dim + 1),
+                            grad.shape[:dim] + (n * size,) + grad.shape[dim + 1:-1])
+            return _pad_with_zeros(tiled, dim, 0, length - n * size), None, None, None
+        # Element k of every window: grad[..., k] holds the gradient of positions
+        # k, k + step, ..., so spread it out (zeros between when step > 1), shift it by k and
+        # add up the `size` results. Plain Tensor ops, so double backward works too.
+        total = None
+        for k in range(size):
+            part = grad[..., k]
+            if step > 1:
+                part = unsqueeze(part, dim + 1)  # (..., n, 1, ...) -> (..., n, step, ...)
+                part = cat([part, _zeros_like_shape(part, dim + 1, step - 1)], dim + 1)
+                part = reshape(part, part.shape[:dim] + (n * step,) + part.shape[dim + 2:])
+                part = part.narrow(dim, 0, (n - 1) * step + 1)
+            part = _pad_with_zeros(part, dim, k, length - k - part.shape[dim])
+            total = part if total is None else total + part
+        return total, None, None, None
+
+
+def _zeros_like_shape(x: Tensor, dim: int, size: int) -> Tensor:
+    """Zeros of ``x``'s shape, except ``size`` elements along ``dim``."""
+    shape = x.shape[:dim] + (size,) + x.shape[dim + 1:]
+    return x._empty_like(shape).zero_()
+
+
+def _pad_with_zeros(x: Tensor, dim: int, before: int, after: int) -> Tensor:
+    """``x`` with ``before`` and ``after`` zeros added along ``dim``."""
+    from ..composite.indexing import cat
+
+    pieces = ([_zeros_like_shape(x, dim, before)] if before else []) + [x] + \
+        ([_zeros_like_shape(x, dim, after)] if after else [])
+    return cat(pieces, dim) if len(pieces) > 1 else x
+
+
+@op(variants="method")
+def unfold(x: Tensor, dimension: int, size: int, step: int) -> Tensor:
+    """All windows of ``size`` elements, ``step`` apart, along ``dimension``, as a new last
+    dim (a view), as ``torch.Tensor.unfold``: ``arange(7).unfold(0, 3, 2)`` is
+    ``[[0, 1, 2], [2, 3, 4], [4, 5, 6]]``."""
+    d = _wrap_dim(dimension, max(x.dim(), 1))
+    length = x.shape[d] if x.dim() else 1
+    if size < 0 or size > length:
+        raise RuntimeError(f"unfold: maximum size for tensor at dimension {d} is {length} but "
+                           f"size is {size}")
+    if step <= 0:
+        raise RuntimeError(f"unfold: step is {step} but must be > 0")
+    if x.dim() == 0:
+        return reshape(x, (1,))
+    return Unfold.apply(x, d, int(size), int(step))
+
+
+@op(variants="function, method")
+def swapaxes(x: Tensor, axis0: int, axis1: int) -> Tensor:
+    """Swap two dims (a view): NumPy's name for ``transpose``."""
+    return transpose(x, axis0, axis1)
+
+
+@op(variants="function, method")
+def swapdims(x: Tensor, dim0: int, dim1: int) -> Tensor:
+    """Swap two dims (a view): another name for ``transpose``."""
+    return transpose(x, dim0, dim1)
+
+
+class Narrow(Function):
+    """out = x[..., start:start + length, ...] along dim (a view)"""
+
+    @staticmethod
+    def forward(ctx, x: Tensor, dim: int, start: int, length: int) -> Tensor:
+        ctx.dim, ctx.start = dim, start
+        shape = x.shape[:dim] + (length,) + x.shape[dim + 1:]
+        offset = x._offset + start * x._strides[dim] if length else x._offset
+        return x._view(shape, x._strides, offset)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return NarrowBackward.apply(grad, ctx.input_meta[0][0], ctx.dim, ctx.start), None, None, \
+            None
+
+
+class NarrowBackward(Function):
+    """out = zeros of ``shape`` with ``grad`` at [start:start + len] along dim (the backward
+    of ``Narrow``)"""
+
+    @staticmethod
+    def forward(ctx, grad: Tensor, shape: tuple[int, ...], dim: int, start: int) -> Tensor:
+        ctx.dim, ctx.start, ctx.length = dim, start, grad.shape[dim]
+        out = grad._empty_like(shape)
+        fill_into(out, 0)
+        copy_into(Narrow.forward(ctx, out, dim, start, grad.shape[dim]), grad)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return Narrow.apply(grad, ctx.dim, ctx.start, ctx.length), None, None, None
+
+
+op(broadcast_shapes)  # written in dispatch.py, where broadcasting happens
