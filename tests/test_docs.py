@@ -260,6 +260,30 @@ def test_tutorial_blocks_all_belong_to_the_package():
     assert {b.lang for b in guide.blocks} <= {"", "python", "pycon", "toml"}
 
 
+def reference_table(text: str, heading: str) -> set[str]:
+    """The names in the first column of the first table after ``heading``."""
+    rows = text.split(heading, 1)[1].split("\n\n| ", 1)[1].split("\n\n", 1)[0]
+    return {name for row in rows.splitlines()[2:]
+            for name in re.findall(r"`(\w+)`", row.split(" | ")[0])}
+
+
+def test_tutorial_reference_lists_every_primitive_and_optional_kernel_of_the_spec():
+    from microtorch_core import backend
+
+    text = TUTORIAL.read_text()
+    assert reference_table(text, "## Reference: the primitives") == set(backend.PRIMITIVES)
+    assert reference_table(text, "Optional kernels (`OPTIONAL_KERNELS`)") == \
+        set(backend.OPTIONAL_KERNELS)
+    assert f"has {len(backend.PRIMITIVES)} primitives" in text
+
+
+def test_readme_counts_the_primitives_of_the_spec():
+    from microtorch_core import backend
+
+    readme = (ROOT / "README.md").read_text()
+    assert f"implements {len(backend.PRIMITIVES)} primitive kernels" in readme
+
+
 def test_tutorial_starts_by_installing_the_core_the_cpu_backend_and_pytest():
     before_section_1 = TUTORIAL.read_text().split("\n## 1.", 1)[0]
     install = [line for line in before_section_1.splitlines() if "pip install" in line]
@@ -310,7 +334,8 @@ def test_tutorial_test_of_your_own_code_passes_on_the_backend(stages):
 
 # -- paths ----------------------------------------------------------------------------------------
 # A path with folders may be relative to the repository or to a package the page is about.
-BASES = [ROOT, ROOT / "microtorch_core", ROOT / "backends" / "microtorch_cuda",
+BASES = [ROOT, ROOT / "microtorch_core", ROOT / "microtorch_core" / "ops",
+         ROOT / "backends" / "microtorch_cuda",
          ROOT / "backends" / "microtorch_cuda" / "microtorch_cuda",
          ROOT / "backends" / "microtorch_cpu", ROOT / "examples" / "microtorch_trace"]
 # folders (dotted ones too: .ci), then a file or folder name, possibly a glob (test_*.py)
