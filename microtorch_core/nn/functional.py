@@ -76,13 +76,16 @@ from .functional_activation import (
 from .functional_adaptive import (
     adaptive_avg_pool1d,
     adaptive_avg_pool2d,
+    adaptive_avg_pool3d,
     adaptive_max_pool1d,
     adaptive_max_pool2d,
+    adaptive_max_pool3d,
 )
 from .functional_attention import multi_head_attention_forward, scaled_dot_product_attention
 from .functional_bilinear import bilinear
 from .functional_distance import cosine_similarity, normalize, pairwise_distance
 from .functional_fold import fold, unfold
+from .functional_interpolate import interpolate
 from .functional_likelihood_loss import gaussian_nll_loss, poisson_nll_loss
 from .functional_loss import (
     binary_cross_entropy,
@@ -113,22 +116,22 @@ from .functional_norm import (
     local_response_norm,
     rms_norm,
 )
+from .functional_pooling import (
+    avg_pool1d,
+    avg_pool2d,
+    avg_pool3d,
+    max_pool1d,
+    max_pool2d,
+    max_pool3d,
+)
 from .functional_resample import (
     conv_transpose1d,
     conv_transpose2d,
-    interpolate,
+    conv_transpose3d,
     pixel_shuffle,
     pixel_unshuffle,
 )
-from .functional_spatial import (
-    avg_pool1d,
-    avg_pool2d,
-    conv1d,
-    conv2d,
-    max_pool1d,
-    max_pool2d,
-    pad,
-)
+from .functional_spatial import conv1d, conv2d, conv3d, pad
 
 __all__ = [
     "linear", "embedding", "one_hot", "dropout", "dropout1d", "dropout2d", "alpha_dropout",
@@ -140,9 +143,12 @@ __all__ = [
     "normalize", "cosine_similarity", "pairwise_distance",
     "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "nll_loss", "cross_entropy",
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div",
-    "pad", "conv1d", "conv2d", "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d",
-    "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d",
-    "conv_transpose1d", "conv_transpose2d", "interpolate", "pixel_shuffle", "pixel_unshuffle",
+    "pad", "conv1d", "conv2d", "conv3d", "max_pool1d", "max_pool2d", "max_pool3d",
+    "avg_pool1d", "avg_pool2d", "avg_pool3d",
+    "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d", "adaptive_max_pool1d",
+    "adaptive_max_pool2d", "adaptive_max_pool3d",
+    "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "interpolate", "pixel_shuffle",
+    "pixel_unshuffle",
     "scaled_dot_product_attention", "multi_head_attention_forward",
     "margin_ranking_loss", "hinge_embedding_loss", "cosine_embedding_loss",
     "triplet_margin_loss", "soft_margin_loss", "multilabel_soft_margin_loss",

@@ -1,13 +1,14 @@
-"""Adaptive pooling, as in ``torch.nn.functional``: ``adaptive_avg_pool1d``/``2d`` and
-``adaptive_max_pool1d``/``2d``. ``nn.functional`` re-exports them.
+"""Adaptive pooling, as in ``torch.nn.functional``: ``adaptive_avg_pool1d``/``2d``/``3d`` and
+``adaptive_max_pool1d``/``2d``/``3d``. ``nn.functional`` re-exports them.
 
 The output size is given, and the windows follow from it as in PyTorch: output ``i`` of a dim
 of size ``n`` pooled to ``out`` covers the inputs ``floor(i n / out)`` to
 ``ceil((i + 1) n / out)`` (exclusive). When ``out`` divides ``n`` these are ``n / out``
 disjoint windows; otherwise neighbouring windows may overlap and differ in size by one.
 
-A mean or a max over a rectangle is a mean or max over rows of the means or maxima over
-columns, so both reduce one dim at a time (the width first, then the height):
+A mean or a max over a rectangle (or a box) is a mean or max over rows of the means or maxima
+over columns, so both reduce one dim at a time (the width first, then the height, then the
+depth):
 
 * the **mean** is a reshape and a ``mean`` when the windows are equal and disjoint, and else
   a product with an (out, n) matrix whose row ``i`` holds ``1 / size`` over window ``i``;
@@ -15,8 +16,6 @@ columns, so both reduce one dim at a time (the width first, then the height):
   one repeats its last element, which changes neither its max nor which maximum comes
   first), then takes ``argmax`` and ``gather``: the gradient goes to the first maximum in
   row-major order, as in PyTorch.
-
-The 1-d versions run the 2-d ones on a height of 1.
 """
 
 from __future__ import annotations
@@ -28,10 +27,11 @@ from ..creation import tensor
 from ..ops.primitive.indexing import Gather, index_select_unchecked
 from ..tensor import Tensor
 
-__all__ = ["adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d",
-           "adaptive_max_pool2d"]
+__all__ = ["adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d",
+           "adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_max_pool3d"]
 
-OutputSize2 = int | None | Sequence[int | None]
+OutputSize = int | None | Sequence[int | None]
+OutputSize2 = OutputSize
 
 
 def _windows(n: int, out: int) -> list[tuple[int, int]]:
@@ -40,7 +40,7 @@ def _windows(n: int, out: int) -> list[tuple[int, int]]:
 
 
 def _mean_along(x: Tensor, dim: int, out: int) -> Tensor:
-    """The mean of each adaptive window along ``dim`` (one of the last two dims)."""
+    """The mean of each adaptive window along ``dim``."""
     n = x.shape[dim]
     if out == 0:
         return x.narrow(dim, 0, 0)
@@ -49,7 +49,7 @@ def _mean_along(x: Tensor, dim: int, out: int) -> Tensor:
     rows = [[1.0 / (end - start) if start <= j < end else 0.0 for j in range(n)]
             for start, end in _windows(n, out)]
     averaging = tensor(rows, dtype=x.dtype, device=x.device)  # (out, n)
-    return x @ averaging.t() if dim == x.dim() - 1 else averaging @ x
+    return (x.movedim(dim, -1) @ averaging.t()).movedim(-1, dim)
 
 
 def _max_along(x: Tensor, dim: int, out: int) -> tuple[Tensor, Tensor]:
@@ -70,11 +70,11 @@ def _max_along(x: Tensor, dim: int, out: int) -> tuple[Tensor, Tensor]:
     return values, which.squeeze(dim + 1) + starts
 
 
-def _prepare(name: str, input: Tensor, output_size: OutputSize2,  # noqa: A002
+def _prepare(name: str, input: Tensor, output_size: OutputSize,  # noqa: A002
              spatial: int) -> tuple[Tensor, tuple[int, ...], bool]:
     """Check the input (``spatial`` trailing dims, optionally batched) and the output size;
-    return the input as 4-D (N, C, H, W), the output size as (OH, OW), and whether the input
-    had no batch dim."""
+    return the input with a batch dim, the output size (one int per spatial dim), and
+    whether the input had no batch dim."""
     if input.dim() not in (spatial + 1, spatial + 2):
         raise RuntimeError(f"{name}(): Expected {spatial + 1}D or {spatial + 2}D tensor, but "
                            f"got {list(input.shape)}")
@@ -98,34 +98,38 @@ def _prepare(name: str, input: Tensor, output_size: OutputSize2,  # noqa: A002
     if min(sizes) < 0:
         raise RuntimeError(f"{name}: elements of output_size must be greater than or equal to "
                            f"0 but received {sizes}")
-    x = input if spatial == 2 else input.unsqueeze(-2)
-    sizes = sizes if spatial == 2 else (1,) + sizes
-    unbatched = x.dim() == 3
-    return (x.unsqueeze(0) if unbatched else x), sizes, unbatched
+    unbatched = input.dim() == spatial + 1
+    return (input.unsqueeze(0) if unbatched else input), sizes, unbatched
 
 
-def _restore(out: Tensor, unbatched: bool, spatial: int) -> Tensor:
-    out = out.squeeze(0) if unbatched else out
-    return out if spatial == 2 else out.squeeze(-2)
-
-
-def _adaptive_avg(name: str, input: Tensor, output_size: OutputSize2,  # noqa: A002
+def _adaptive_avg(name: str, input: Tensor, output_size: OutputSize,  # noqa: A002
                   spatial: int) -> Tensor:
-    x, (oh, ow), unbatched = _prepare(name, input, output_size, spatial)
-    out = _mean_along(_mean_along(x, 3, ow), 2, oh)
-    return _restore(out, unbatched, spatial)
+    x, sizes, unbatched = _prepare(name, input, output_size, spatial)
+    out = x
+    for i in reversed(range(spatial)):  # the last dim first
+        out = _mean_along(out, 2 + i, sizes[i])
+    return out.squeeze(0) if unbatched else out
 
 
-def _adaptive_max(name: str, input: Tensor, output_size: OutputSize2,  # noqa: A002
+def _adaptive_max(name: str, input: Tensor, output_size: OutputSize,  # noqa: A002
                   spatial: int, return_indices: bool) -> Tensor | tuple[Tensor, Tensor]:
-    x, (oh, ow), unbatched = _prepare(name, input, output_size, spatial)
-    row_max, col_at = _max_along(x, 3, ow)  # (N, C, H, OW): each row's window maxima
-    out, row_at = _max_along(row_max, 2, oh)  # (N, C, OH, OW)
+    x, sizes, unbatched = _prepare(name, input, output_size, spatial)
+    out, found = x, {}  # found[i]: the position along dim i of each output's maximum
+    for i in reversed(range(spatial)):  # the last dim first, as in the module docstring
+        out, which = _max_along(out, 2 + i, sizes[i])
+        # the maxima found along the later dims are those of the rows ``which`` picked
+        found = {j: Gather.apply(p, 2 + i, which) for j, p in found.items()}
+        found[i] = which
     if not return_indices:
-        return _restore(out, unbatched, spatial)
-    # the flat input position h * W + w of each maximum, as PyTorch returns it
-    index = row_at * x.shape[3] + Gather.apply(col_at, 2, row_at)
-    return _restore(out, unbatched, spatial), _restore(index, unbatched, spatial)
+        return out.squeeze(0) if unbatched else out
+    # the flat input position, e.g. h * W + w, of each maximum, as PyTorch returns it
+    index, stride = found[spatial - 1], 1
+    for i in reversed(range(spatial - 1)):
+        stride *= x.shape[3 + i]
+        index = index + found[i] * stride
+    if unbatched:
+        return out.squeeze(0), index.squeeze(0)
+    return out, index
 
 
 def adaptive_avg_pool2d(input: Tensor, output_size: OutputSize2) -> Tensor:  # noqa: A002
@@ -158,3 +162,18 @@ def adaptive_max_pool1d(input: Tensor, output_size: int | Sequence[int],  # noqa
     """Max over adaptive windows of the last dim of (N, C, L) or (C, L) inputs, as
     ``torch.nn.functional.adaptive_max_pool1d``."""
     return _adaptive_max("adaptive_max_pool1d", input, output_size, 1, return_indices)
+
+
+def adaptive_avg_pool3d(input: Tensor, output_size: OutputSize) -> Tensor:  # noqa: A002
+    """Mean over adaptive windows of (N, C, D, H, W) or (C, D, H, W) inputs, giving an output
+    of ``output_size`` (an int, or (OD, OH, OW) with None keeping the input's size), as
+    ``torch.nn.functional.adaptive_avg_pool3d``."""
+    return _adaptive_avg("adaptive_avg_pool3d", input, output_size, 3)
+
+
+def adaptive_max_pool3d(input: Tensor, output_size: OutputSize,  # noqa: A002
+                        return_indices: bool = False) -> Tensor | tuple[Tensor, Tensor]:
+    """Max over adaptive windows of (N, C, D, H, W) or (C, D, H, W) inputs, as
+    ``torch.nn.functional.adaptive_max_pool3d``; with ``return_indices`` also the flat
+    positions ``(d * H + h) * W + w`` of the maxima in the input."""
+    return _adaptive_max("adaptive_max_pool3d", input, output_size, 3, return_indices)
