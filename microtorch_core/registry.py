@@ -122,19 +122,20 @@ class BackendRegistry:
         ``override=True`` replaces an earlier in-process registration. It has no effect in a
         plugin loaded from an entry point: which distribution provides a device type that
         several claim is the user's choice (see the module docstring)."""
-        source, dist = self._current_source, self._current_dist
-        try:
-            info = self._check(name, backend, source)
-        except (TypeError, ValueError) as exc:
-            if source == IN_PROCESS:
-                raise
-            self._report(source, str(exc))
-            return
-        info.distribution = dist
-        if dist is None:
-            self._add_in_process(info, override)
-        else:
-            self._add_from_distribution(info)
+        with self._lock:  # held already when a hook calls this; a direct call waits for it
+            source, dist = self._current_source, self._current_dist
+            try:
+                info = self._check(name, backend, source)
+            except (TypeError, ValueError) as exc:
+                if source == IN_PROCESS:
+                    raise
+                self._report(source, str(exc))
+                return
+            info.distribution = dist
+            if dist is None:
+                self._add_in_process(info, override)
+            else:
+                self._add_from_distribution(info)
 
     # -- called by the core and users ------------------------------------------------------
     def register_backend(self, name: str, backend: type | Callable[[], Backend], *,
