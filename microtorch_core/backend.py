@@ -48,10 +48,16 @@ if TYPE_CHECKING:
 
 #: Version of this spec. A backend declares the version it implements in ``spec_version``;
 #: the registry refuses a backend written for another version, with a message.
-SPEC_VERSION = 1
+SPEC_VERSION = 2
 
-UNARY_OPS = ("neg", "abs", "sign", "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "erf")
-BINARY_OPS = ("add", "sub", "mul", "div", "pow", "maximum", "minimum")
+UNARY_OPS = (
+    "neg", "abs", "sign", "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "erf",
+    "bitwise_not",
+)
+BINARY_OPS = (
+    "add", "sub", "mul", "div", "pow", "maximum", "minimum",
+    "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_left_shift", "bitwise_right_shift",
+)
 COMPARISON_OPS = ("eq", "ne", "lt", "le", "gt", "ge")
 REDUCTION_OPS = ("sum", "prod", "amax", "amin")
 INDEX_REDUCTION_OPS = ("argmax", "argmin")
@@ -343,6 +349,11 @@ class Backend(ABC):
         """``out = erf(x)``, the Gauss error function (floating dtypes)."""
 
     @primitive
+    def bitwise_not(self, out: Tensor, x: Tensor) -> None:
+        """``out = ~x`` (integer and bool dtypes): every bit flipped, two's complement
+        (``~5 == -6``); for bool, logical not."""
+
+    @primitive
     def add(self, out: Tensor, a: Operand, b: Operand) -> None:
         """``out = a + b``."""
 
@@ -371,6 +382,32 @@ class Backend(ABC):
     @primitive
     def minimum(self, out: Tensor, a: Operand, b: Operand) -> None:
         """``out = min(a, b)``, propagating NaN."""
+
+    # Bitwise ops take integer and bool dtypes (shifts: integers only); the core refuses
+    # floating point before the kernel. Exact in 64 bits: no detour through float arithmetic.
+    @primitive
+    def bitwise_and(self, out: Tensor, a: Operand, b: Operand) -> None:
+        """``out = a & b``, bit by bit (for bool, logical and)."""
+
+    @primitive
+    def bitwise_or(self, out: Tensor, a: Operand, b: Operand) -> None:
+        """``out = a | b``, bit by bit (for bool, logical or)."""
+
+    @primitive
+    def bitwise_xor(self, out: Tensor, a: Operand, b: Operand) -> None:
+        """``out = a ^ b``, bit by bit (for bool, logical xor)."""
+
+    @primitive
+    def bitwise_left_shift(self, out: Tensor, a: Operand, b: Operand) -> None:
+        """``out = a << b`` (integer dtypes), wrapping in two's complement: bits shifted past
+        the top are lost (int64 ``2**62 << 1`` is ``-2**63``). A count ``b`` that is negative
+        or at least the bit width (32, 64) gives 0, as PyTorch (in C it is undefined)."""
+
+    @primitive
+    def bitwise_right_shift(self, out: Tensor, a: Operand, b: Operand) -> None:
+        """``out = a >> b`` (integer dtypes), arithmetic: the sign bit fills in from the left
+        (``-7 >> 1 == -4``). A count ``b`` that is negative or at least the bit width shifts by
+        width - 1 instead, giving 0 for ``a >= 0`` and -1 for ``a < 0``, as PyTorch."""
 
     @primitive
     def eq(self, out: Tensor, a: Operand, b: Operand) -> None:

@@ -48,13 +48,17 @@ def _stable_sigmoid(x: np.ndarray, out: np.ndarray) -> None:
 
 UNARY = {
     "neg": np.negative, "abs": np.absolute, "exp": np.exp, "log": np.log, "sqrt": np.sqrt,
-    "sin": np.sin, "cos": np.cos, "tanh": np.tanh,
+    "sin": np.sin, "cos": np.cos, "tanh": np.tanh, "bitwise_not": np.invert,
 }
 BINARY = {
     "add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.true_divide,
     "maximum": np.maximum, "minimum": np.minimum,
     "eq": np.equal, "ne": np.not_equal, "lt": np.less, "le": np.less_equal,
     "gt": np.greater, "ge": np.greater_equal,
+    "bitwise_and": np.bitwise_and, "bitwise_or": np.bitwise_or, "bitwise_xor": np.bitwise_xor,
+    # NumPy's shifts already follow the spec for counts outside [0, bits): it compares the
+    # count as unsigned, so a negative count is huge, giving 0 (<<) or the sign (>>)
+    "bitwise_left_shift": np.left_shift, "bitwise_right_shift": np.right_shift,
 }
 # np.sum(x, ...) is np.add.reduce(x, ...) behind a Python wrapper (~1 us); call the ufunc.
 REDUCE = {"sum": np.add.reduce, "prod": np.multiply.reduce, "amax": np.maximum.reduce,
