@@ -23,10 +23,10 @@ def _np(t) -> np.ndarray:
     arr = t._native
     if arr is None:
         size = t.dtype.itemsize
-        if t._strides is contiguous_strides(t.shape):  # fresh outputs: the cheaper constructor
-            arr = np.ndarray(t.shape, t.dtype.np, t._storage.handle, t._offset * size)
-        elif 0 in t.shape:
+        if 0 in t.shape:  # nothing to view (a view's offset may lie past the storage's end)
             arr = np.empty(t.shape, t.dtype.np)
+        elif t._strides is contiguous_strides(t.shape):  # fresh outputs: a cheaper constructor
+            arr = np.ndarray(t.shape, t.dtype.np, t._storage.handle, t._offset * size)
         else:
             arr = np.ndarray(t.shape, t.dtype.np, t._storage.handle, t._offset * size,
                              tuple([s * size for s in t._strides]))  # list: faster than a genexpr
@@ -195,6 +195,39 @@ class CPUBackend(Backend):
             order = last - np.flip(backwards, dim)
         np.copyto(_np(indices_out), order)
         np.copyto(_np(values_out), np.take_along_axis(a, order, axis=dim))
+
+    # The factorisations: LAPACK through NumPy, batched over the leading dims.
+    def svd(self, u_out, s_out, vh_out, x, full_matrices):
+        a = _np(x)
+        # LAPACK fails on a matrix with nan or inf (for the whole batch): the spec wants nan
+        # outputs for that matrix, so factor 0 in its place, then overwrite its outputs
+        bad = ~np.isfinite(a).all(axis=(-2, -1))
+        if bad.any():
+            a = np.where(bad[..., None, None], 0, a)
+        outs = (s_out,) if u_out is None else (u_out, s_out, vh_out)
+        results = ((np.linalg.svd(a, compute_uv=False),) if u_out is None
+                   else np.linalg.svd(a, full_matrices=full_matrices))
+        for out, result in zip(outs, results):
+            np.copyto(_np(out), result)
+            if bad.any():
+                _np(out)[bad] = np.nan
+
+    def qr(self, q_out, r_out, x, mode):
+        if q_out is None:
+            np.copyto(_np(r_out), np.linalg.qr(_np(x), mode="r"))
+        else:
+            q, r = np.linalg.qr(_np(x), mode=mode)
+            np.copyto(_np(q_out), q)
+            np.copyto(_np(r_out), r)
+
+    def eigh(self, values_out, vectors_out, x, upper):
+        uplo = "U" if upper else "L"
+        if vectors_out is None:
+            np.copyto(_np(values_out), np.linalg.eigvalsh(_np(x), UPLO=uplo))
+        else:
+            values, vectors = np.linalg.eigh(_np(x), UPLO=uplo)
+            np.copyto(_np(values_out), values)
+            np.copyto(_np(vectors_out), vectors)
 
     # -- linear algebra and indexing ------------------------------------------------------
     def matmul(self, out, a, b):
