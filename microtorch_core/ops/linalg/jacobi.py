@@ -120,15 +120,17 @@ def _tolerance(x: Tensor, n: int) -> float:
 
 
 def _converged(measure: Tensor, tol: float) -> bool:
-    """Whether the worst matrix's ``measure`` is within ``tol`` (one host read). nan (from a
-    non-finite input) stops the sweeps too: it would never converge."""
-    worst = measure.amax().item() if measure.numel() else 0.0
-    return not worst > tol
+    """Whether the worst matrix's ``measure`` is within ``tol`` (one host read). A matrix with
+    a non-finite entry (a non-finite measure) is left out: it would never converge, and its
+    results are nan whatever the sweeps do."""
+    if measure.numel() == 0:
+        return True
+    return where(measure.isfinite(), measure, 0.0).amax().item() <= tol
 
 
 def _scaled(a: Tensor) -> tuple[Tensor, Tensor]:
     """``a`` divided by its largest |entry| per matrix (1 for a zero matrix), and the scale:
-    squares of the scaled entries neither overflow nor underflow."""
+    the squares of the scaled entries cannot overflow."""
     scale = a.abs().amax((-2, -1), keepdim=True)
     scale = where(scale == 0, 1.0, scale)
     return a / scale, scale
@@ -140,7 +142,7 @@ def eigh_jacobi(a: Tensor, upper: bool, compute_v: bool) -> tuple[Tensor, Tensor
     eigenvalues ascending, eigenvectors as columns (None without ``compute_v``). No autograd.
 
     >>> eigh_jacobi(tensor([[2.0, 1.0], [1.0, 2.0]]), False, False)[0]
-    tensor([1., 3.])
+    tensor([1.0000, 3.0000])
     """
     n = a.shape[-1]
     triangle = triu(a) + triu(a, 1).mT if upper else tril(a) + tril(a, -1).mT

@@ -106,7 +106,7 @@ def lstsq(A: Tensor, B: Tensor, rcond: float | None = None, *,  # noqa: N803 - P
     (default: eps * max(m, n)) count as zero, giving the minimum-norm solution.
 
     >>> lstsq(tensor([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]), tensor([1.0, 2.0, 3.0])).solution
-    tensor([1.0000, 2.0000])
+    tensor([1., 2.])
     """
     driver = _check(A, B, driver)
     vector = B.dim() == 1 or (B.dim() == A.dim() - 1 and B.shape == A.shape[:-1])

@@ -49,7 +49,7 @@ def qr_householder(a: Tensor, mode: str) -> tuple[Tensor | None, Tensor]:
 
     >>> qr_householder(tensor([[3.0, 1.0], [4.0, 2.0]]), "reduced")[1]
     tensor([[-5.0000, -2.2000],
-            [ 0.0000, -0.4000]])
+            [ 0.0000,  0.4000]])
     """
     *batch, m, n = a.shape
     k = min(m, n)

@@ -208,7 +208,7 @@ def svd(input: Tensor, some: bool = True,  # noqa: A002 - PyTorch's name
     V rather than Vh, ``some=True`` (the default) gives the reduced vectors, and with
     ``compute_uv=False`` U and V are zero-filled (..., m, m) and (..., n, n) matrices.
 
-    >>> svd(tensor([[0.0, 2.0], [1.0, 0.0]])).V
+    >>> svd(tensor([[0.0, 2.0], [1.0, 0.0]])).V.abs()
     tensor([[0., 1.],
             [1., 0.]])
     """

@@ -1,0 +1,116 @@
+"""The decompositions (svd, qr, eigh) on the CPU: MicroTorch's LAPACK kernels and its
+composites (Jacobi rotations, Householder reflections: what a backend without the kernels
+runs) against NumPy and PyTorch, in one run, reported as ratios.
+
+    python benchmarks/bench_linalg.py [--threads 1] [--repeat 5]
+
+Each case runs interleaved (MicroTorch kernel, MicroTorch composite, NumPy, PyTorch, ...) and
+keeps the best of ``--repeat`` rounds. Thread counts are pinned to the same number for
+NumPy's BLAS and PyTorch before either is imported. Inputs are float64; the eigh input is
+symmetric. PyTorch is optional: its column says "n/a" when it is not installed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from collections.abc import Callable
+
+
+def _pin_threads(n: int) -> None:
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = str(n)
+
+
+def seconds_per_call(fn: Callable[[], object], budget: float = 0.2) -> float:
+    """One timed loop of as many calls as fit in about ``budget`` seconds (at least one)."""
+    start = time.perf_counter()
+    fn()
+    once = time.perf_counter() - start
+    number = max(1, int(budget / max(once, 1e-7)))
+    start = time.perf_counter()
+    for _ in range(number):
+        fn()
+    return (time.perf_counter() - start) / number
+
+
+def interleaved(cases: dict[str, Callable[[], object] | None], repeat: int
+                ) -> dict[str, float | None]:
+    best: dict[str, float | None] = {k: (None if v is None else float("inf"))
+                                     for k, v in cases.items()}
+    for _ in range(repeat):
+        for name, fn in cases.items():
+            if fn is not None:
+                best[name] = min(best[name], seconds_per_call(fn))
+    return best
+
+
+def _fmt(seconds: float | None) -> str:
+    if seconds is None:
+        return "       n/a"
+    if seconds < 1e-3:
+        return f"{seconds * 1e6:7.1f} us"
+    return f"{seconds * 1e3:7.2f} ms"
+
+
+def report(title: str, times: dict[str, float | None]) -> None:
+    parts = [f"{title:<22}"] + [f"{k} {_fmt(v)}" for k, v in times.items()]
+    for ours in ("kernel", "composite"):
+        for peer in ("numpy", "torch"):
+            if times.get(peer):
+                parts.append(f"{ours}/{peer} {times[ours] / times[peer]:7.2f}x")
+    print("  ".join(parts))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    _pin_threads(args.threads)
+
+    import numpy as np
+
+    import microtorch_core as mt
+    from microtorch_core.ops.linalg.jacobi import eigh_jacobi, svd_jacobi
+    from microtorch_core.ops.linalg.qr import qr_householder
+
+    try:
+        import torch
+
+        torch.set_num_threads(args.threads)
+    except ImportError:
+        torch = None
+
+    rng = np.random.default_rng(0)
+    print(f"float64, {args.threads} thread(s), best of {args.repeat}; 'composite' is the "
+          f"core's fallback for backends without the kernels")
+    for shape in ((64, 64), (16, 32, 32)):
+        a = rng.standard_normal(shape)
+        s = a + np.swapaxes(a, -1, -2)
+        x, sym = mt.tensor(a), mt.tensor(s)
+        ta, ts = (torch.tensor(a), torch.tensor(s)) if torch else (None, None)
+        label = "x".join(map(str, shape))
+        report(f"svd {label}", interleaved({
+            "kernel": lambda: mt.linalg.svd(x, full_matrices=False),
+            "composite": lambda: svd_jacobi(x, False, True),
+            "numpy": lambda: np.linalg.svd(a, full_matrices=False),
+            "torch": (lambda: torch.linalg.svd(ta, full_matrices=False)) if torch else None,
+        }, args.repeat))
+        report(f"qr {label}", interleaved({
+            "kernel": lambda: mt.linalg.qr(x),
+            "composite": lambda: qr_householder(x, "reduced"),
+            "numpy": lambda: np.linalg.qr(a),
+            "torch": (lambda: torch.linalg.qr(ta)) if torch else None,
+        }, args.repeat))
+        report(f"eigh {label}", interleaved({
+            "kernel": lambda: mt.linalg.eigh(sym),
+            "composite": lambda: eigh_jacobi(sym, False, True),
+            "numpy": lambda: np.linalg.eigh(s),
+            "torch": (lambda: torch.linalg.eigh(ts)) if torch else None,
+        }, args.repeat))
+
+
+if __name__ == "__main__":
+    main()
