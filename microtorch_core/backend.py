@@ -50,10 +50,16 @@ if TYPE_CHECKING:
 
 #: Version of this spec. A backend declares the version it implements in ``spec_version``;
 #: the registry refuses a backend written for another version, with a message.
-SPEC_VERSION = 1
+SPEC_VERSION = 2
 
-UNARY_OPS = ("neg", "abs", "sign", "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "erf")
-BINARY_OPS = ("add", "sub", "mul", "div", "pow", "maximum", "minimum")
+UNARY_OPS = (
+    "neg", "abs", "sign", "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "erf",
+    "bitwise_not",
+)
+BINARY_OPS = (
+    "add", "sub", "mul", "div", "pow", "maximum", "minimum",
+    "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_left_shift", "bitwise_right_shift",
+)
 COMPARISON_OPS = ("eq", "ne", "lt", "le", "gt", "ge")
 REDUCTION_OPS = ("sum", "prod", "amax", "amin")
 INDEX_REDUCTION_OPS = ("argmax", "argmin")
@@ -68,7 +74,7 @@ PRIMITIVES: tuple[str, ...] = (
 #: Composite ops a backend may accelerate by overriding the spec method of the same name (see
 #: "optional kernels" in :class:`Backend`). The core uses the kernel when the backend has one
 #: and its own composite otherwise, so a backend without them is still complete.
-OPTIONAL_KERNELS: tuple[str, ...] = ("softmax", "log_softmax", "sort")
+OPTIONAL_KERNELS: tuple[str, ...] = ("softmax", "log_softmax", "sort", "svd", "qr", "eigh")
 
 
 class Storage:
@@ -368,6 +374,11 @@ class Backend(ABC):
         """``out = erf(x)``, the Gauss error function (floating dtypes)."""
 
     @primitive
+    def bitwise_not(self, out: Tensor, x: Tensor) -> None:
+        """``out = ~x`` (integer and bool dtypes): every bit flipped, two's complement
+        (``~5 == -6``); for bool, logical not."""
+
+    @primitive
     def add(self, out: Tensor, a: Operand, b: Operand) -> None:
         """``out = a + b``."""
 
@@ -396,6 +407,32 @@ class Backend(ABC):
     @primitive
     def minimum(self, out: Tensor, a: Operand, b: Operand) -> None:
         """``out = min(a, b)``, propagating NaN."""
+
+    # Bitwise ops take integer and bool dtypes (shifts: integers only); the core refuses
+    # floating point before the kernel. Exact in 64 bits: no detour through float arithmetic.
+    @primitive
+    def bitwise_and(self, out: Tensor, a: Operand, b: Operand) -> None:
+        """``out = a & b``, bit by bit (for bool, logical and)."""
+
+    @primitive
+    def bitwise_or(self, out: Tensor, a: Operand, b: Operand) -> None:
+        """``out = a | b``, bit by bit (for bool, logical or)."""
+
+    @primitive
+    def bitwise_xor(self, out: Tensor, a: Operand, b: Operand) -> None:
+        """``out = a ^ b``, bit by bit (for bool, logical xor)."""
+
+    @primitive
+    def bitwise_left_shift(self, out: Tensor, a: Operand, b: Operand) -> None:
+        """``out = a << b`` (integer dtypes), wrapping in two's complement: bits shifted past
+        the top are lost (int64 ``2**62 << 1`` is ``-2**63``). A count ``b`` that is negative
+        or at least the bit width (32, 64) gives 0, as PyTorch (in C it is undefined)."""
+
+    @primitive
+    def bitwise_right_shift(self, out: Tensor, a: Operand, b: Operand) -> None:
+        """``out = a >> b`` (integer dtypes), arithmetic: the sign bit fills in from the left
+        (``-7 >> 1 == -4``). A count ``b`` that is negative or at least the bit width shifts by
+        width - 1 instead, giving 0 for ``a >= 0`` and -1 for ``a < 0``, as PyTorch."""
 
     @primitive
     def eq(self, out: Tensor, a: Operand, b: Operand) -> None:
@@ -479,6 +516,46 @@ class Backend(ABC):
         order in ``x`` (``-0.0`` equals ``0.0``). NaN is the largest value, so NaNs come last
         ascending and first descending (as PyTorch). Reversing an ascending sort is not a
         descending one: it would reverse the order of equal elements.
+        """
+
+    # The factorisations below take a floating ``x`` (..., m, n) with no zero-size dim (the
+    # core handles empty inputs itself), batched over the leading dims; every output has
+    # ``x``'s dtype and is contiguous. Singular and eigenvectors are defined up to sign: a
+    # kernel gives whichever its algorithm does (LAPACK's, on the CPU), and the core's
+    # gradients do not depend on the choice.
+    @optional_kernel
+    def svd(self, u_out: Tensor | None, s_out: Tensor, vh_out: Tensor | None, x: Tensor,
+            full_matrices: bool) -> None:
+        """The singular value decomposition ``x = u_out @ diag(s_out) @ vh_out``.
+
+        ``s_out`` (..., k), with k = min(m, n), gets the singular values in descending order;
+        ``u_out`` (..., m, m) and ``vh_out`` (..., n, n) get orthonormal singular vectors with
+        ``full_matrices``, else (..., m, k) and (..., k, n). ``u_out`` and ``vh_out`` are both
+        None when only the singular values are wanted. A matrix with a non-finite entry gets
+        nan in all of its outputs (the kernel does not raise; the core reports it).
+        """
+
+    @optional_kernel
+    def qr(self, q_out: Tensor | None, r_out: Tensor, x: Tensor, mode: str) -> None:
+        """The QR factorisation ``x = q_out @ r_out`` by Householder reflections, LAPACK's
+        ``geqrf`` convention: reflector j maps column j to ``beta e_j`` with
+        ``beta = -sign(x_jj) ||x_j||``, and is the identity when the column is already zero
+        below the diagonal, so the diagonal of R may be negative.
+
+        ``mode`` is ``"reduced"`` (``q_out`` (..., m, k), ``r_out`` (..., k, n), k = min(m,
+        n)), ``"complete"`` (``q_out`` (..., m, m), ``r_out`` (..., m, n)) or ``"r"``
+        (``q_out`` is None, ``r_out`` as in ``"reduced"``). R is upper triangular, zeros
+        below the diagonal written, and Q has orthonormal columns.
+        """
+
+    @optional_kernel
+    def eigh(self, values_out: Tensor, vectors_out: Tensor | None, x: Tensor,
+             upper: bool) -> None:
+        """The eigendecomposition of symmetric ``x`` (..., n, n), read from its lower
+        triangle (the upper one with ``upper``), as LAPACK's ``syevd``: ``values_out``
+        (..., n) gets the eigenvalues in ascending order and ``vectors_out`` (..., n, n) the
+        orthonormal eigenvectors as columns, ``x = V diag(values) V^T``. ``vectors_out`` is
+        None when only the eigenvalues are wanted.
         """
 
     # -- linear algebra and indexing ------------------------------------------------------

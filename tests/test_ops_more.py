@@ -340,7 +340,6 @@ ERRORS = {
                          "Expected a floating point or complex tensor as input. Got int64"),
     "norm_inf_of_empty": (lambda: mt.linalg.vector_norm(mt.zeros(0), math.inf), RuntimeError,
                           "cannot compute the inf norm on an empty tensor"),
-    "norm_nuclear": (lambda: M.norm("nuc"), NotImplementedError, "singular value"),
     "meshgrid_2d": (lambda: mt.meshgrid(M), RuntimeError,
                     r"Expected 0D or 1D tensor .* shape \(2, 3\) at position 0"),
     "meshgrid_indexing": (lambda: mt.meshgrid(M[0], indexing="yx"), RuntimeError,

@@ -7,15 +7,15 @@
 ``hooks.py``          forward and backward hooks: ``RemovableHandle``, ``call_with_hooks``
 ``parameter.py``      ``Parameter``: a tensor a module trains
 ``linear.py``         ``Linear``, ``Bilinear``, ``Identity``
-``sparse.py``         ``Embedding``
-``conv.py``           ``Conv1d``, ``Conv2d``, ``ConvTranspose1d``, ``ConvTranspose2d``
-``pooling.py``        ``MaxPool1d``, ``MaxPool2d``, ``AvgPool1d``, ``AvgPool2d``,
-                      ``AdaptiveAvgPool1d``, ``AdaptiveAvgPool2d``, ``AdaptiveMaxPool1d``,
-                      ``AdaptiveMaxPool2d``
+``sparse.py``         ``Embedding``, ``EmbeddingBag``
+``conv.py``           ``Conv1d``/``2d``/``3d``, ``ConvTranspose1d``/``2d``/``3d``
+``pooling.py``        ``MaxPool1d``/``2d``/``3d``, ``AvgPool1d``/``2d``/``3d``,
+                      ``AdaptiveAvgPool1d``/``2d``/``3d``, ``AdaptiveMaxPool1d``/``2d``/``3d``,
+                      ``MaxUnpool1d``/``2d``/``3d``
 ``upsampling.py``     ``Upsample``, ``UpsamplingNearest2d``, ``UpsamplingBilinear2d``,
                       ``PixelShuffle``, ``PixelUnshuffle``
-``batchnorm.py``      ``BatchNorm1d``, ``BatchNorm2d``
-``normalization.py``  ``LayerNorm``, ``GroupNorm``, ``InstanceNorm1d``, ``InstanceNorm2d``,
+``batchnorm.py``      ``BatchNorm1d``, ``BatchNorm2d``, ``BatchNorm3d``
+``normalization.py``  ``LayerNorm``, ``GroupNorm``, ``InstanceNorm1d``/``2d``/``3d``,
                       ``RMSNorm``, ``LocalResponseNorm``
 ``rnn.py``            ``RNNCell``, ``LSTMCell``, ``GRUCell``, ``RNN``, ``LSTM``, ``GRU``
 ``rnn_packed.py``     the layers of ``rnn.py`` over a ``PackedSequence``
@@ -29,8 +29,9 @@
                       ``Softsign``, ``GLU``, ``Threshold``, ``Tanhshrink``, ``Hardshrink``,
                       ``Softshrink``
 ``dropout.py``        ``Dropout``, ``Dropout1d``, ``Dropout2d``, ``AlphaDropout``
-``padding.py``        ``ZeroPad1d``/``2d``, ``ConstantPad1d``/``2d``, ``ReflectionPad1d``/``2d``,
-                      ``ReplicationPad1d``/``2d``, ``CircularPad1d``/``2d``
+``padding.py``        ``ZeroPad1d``/``2d``/``3d``, ``ConstantPad1d``/``2d``/``3d``,
+                      ``ReflectionPad1d``/``2d``/``3d``, ``ReplicationPad1d``/``2d``/``3d``,
+                      ``CircularPad1d``/``2d``/``3d``
 ``distance.py``       ``CosineSimilarity``, ``PairwiseDistance``
 ``flatten.py``        ``Flatten``, ``Unflatten``
 ``fold.py``           ``Unfold`` (im2col), ``Fold`` (col2im)
@@ -40,7 +41,7 @@
                       ``PoissonNLLLoss``, ``GaussianNLLLoss``, ``MarginRankingLoss``,
                       ``HingeEmbeddingLoss``, ``CosineEmbeddingLoss``, ``TripletMarginLoss``,
                       ``SoftMarginLoss``, ``MultiLabelSoftMarginLoss``, ``MultiMarginLoss``,
-                      ``MultiLabelMarginLoss``
+                      ``MultiLabelMarginLoss``, ``CTCLoss``
 ``functional.py``     the same as functions (``F.linear``, ``F.relu``, ``F.conv2d``,
                       ``F.cross_entropy``...); the rest of the ``functional_*.py`` files,
                       written by concept, are listed in its docstring and re-exported by it
@@ -82,9 +83,9 @@ from .activation import (
     Threshold,
 )
 from .attention import MultiheadAttention
-from .batchnorm import BatchNorm1d, BatchNorm2d
+from .batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d
 from .container import ModuleDict, ModuleList, ParameterList, Sequential
-from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
+from .conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from .distance import CosineSimilarity, PairwiseDistance
 from .dropout import AlphaDropout, Dropout, Dropout1d, Dropout2d
 from .flatten import Flatten, Unflatten
@@ -95,6 +96,7 @@ from .loss import (
     BCEWithLogitsLoss,
     CosineEmbeddingLoss,
     CrossEntropyLoss,
+    CTCLoss,
     GaussianNLLLoss,
     HingeEmbeddingLoss,
     HuberLoss,
@@ -116,6 +118,7 @@ from .normalization import (
     GroupNorm,
     InstanceNorm1d,
     InstanceNorm2d,
+    InstanceNorm3d,
     LayerNorm,
     LocalResponseNorm,
     RMSNorm,
@@ -123,29 +126,41 @@ from .normalization import (
 from .padding import (
     CircularPad1d,
     CircularPad2d,
+    CircularPad3d,
     ConstantPad1d,
     ConstantPad2d,
+    ConstantPad3d,
     ReflectionPad1d,
     ReflectionPad2d,
+    ReflectionPad3d,
     ReplicationPad1d,
     ReplicationPad2d,
+    ReplicationPad3d,
     ZeroPad1d,
     ZeroPad2d,
+    ZeroPad3d,
 )
 from .parallel import DataParallel
 from .parameter import Parameter
 from .pooling import (
     AdaptiveAvgPool1d,
     AdaptiveAvgPool2d,
+    AdaptiveAvgPool3d,
     AdaptiveMaxPool1d,
     AdaptiveMaxPool2d,
+    AdaptiveMaxPool3d,
     AvgPool1d,
     AvgPool2d,
+    AvgPool3d,
     MaxPool1d,
     MaxPool2d,
+    MaxPool3d,
+    MaxUnpool1d,
+    MaxUnpool2d,
+    MaxUnpool3d,
 )
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
-from .sparse import Embedding
+from .sparse import Embedding, EmbeddingBag
 from .transformer import (
     Transformer,
     TransformerDecoder,
@@ -163,11 +178,14 @@ from .upsampling import (
 
 __all__ = [
     "functional", "init", "utils", "Module", "Parameter",
-    "Linear", "Identity", "Embedding", "Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d",
-    "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d",
-    "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d",
+    "Linear", "Identity", "Embedding", "EmbeddingBag", "Conv1d", "Conv2d", "Conv3d",
+    "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d",
+    "MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d",
+    "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d", "AdaptiveMaxPool1d",
+    "AdaptiveMaxPool2d", "AdaptiveMaxPool3d", "MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d",
     "Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d", "PixelShuffle", "PixelUnshuffle",
-    "BatchNorm1d", "BatchNorm2d", "LayerNorm", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d",
+    "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LayerNorm", "GroupNorm", "InstanceNorm1d",
+    "InstanceNorm2d", "InstanceNorm3d",
     "RMSNorm", "LocalResponseNorm",
     "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell", "RNNBase", "RNN", "LSTM", "GRU",
     "MultiheadAttention", "TransformerEncoderLayer", "TransformerEncoder",
@@ -177,14 +195,15 @@ __all__ = [
     "LogSigmoid", "SELU", "CELU", "GLU", "PReLU", "Softmin", "Softmax2d", "Threshold",
     "Tanhshrink", "Hardshrink", "Softshrink",
     "Dropout", "Dropout1d", "Dropout2d", "AlphaDropout",
-    "ZeroPad1d", "ZeroPad2d", "ConstantPad1d", "ConstantPad2d", "ReflectionPad1d",
-    "ReflectionPad2d", "ReplicationPad1d", "ReplicationPad2d", "CircularPad1d", "CircularPad2d",
+    "ZeroPad1d", "ZeroPad2d", "ZeroPad3d", "ConstantPad1d", "ConstantPad2d", "ConstantPad3d",
+    "ReflectionPad1d", "ReflectionPad2d", "ReflectionPad3d", "ReplicationPad1d",
+    "ReplicationPad2d", "ReplicationPad3d", "CircularPad1d", "CircularPad2d", "CircularPad3d",
     "CosineSimilarity", "PairwiseDistance",
     "Flatten", "Unflatten", "Sequential", "ModuleList", "ModuleDict",
     "ParameterList",
     "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "NLLLoss", "CrossEntropyLoss", "BCELoss",
     "BCEWithLogitsLoss", "KLDivLoss", "PoissonNLLLoss", "GaussianNLLLoss", "MarginRankingLoss",
     "HingeEmbeddingLoss", "CosineEmbeddingLoss", "TripletMarginLoss", "SoftMarginLoss",
-    "MultiLabelSoftMarginLoss", "MultiMarginLoss", "MultiLabelMarginLoss",
+    "MultiLabelSoftMarginLoss", "MultiMarginLoss", "MultiLabelMarginLoss", "CTCLoss",
     "Bilinear", "Unfold", "Fold", "DataParallel",
 ]

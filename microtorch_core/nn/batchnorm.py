@@ -1,4 +1,5 @@
-"""``BatchNorm1d`` and ``BatchNorm2d``: per-channel normalisation with running statistics."""
+"""``BatchNorm1d``, ``BatchNorm2d`` and ``BatchNorm3d``: per-channel normalisation with running
+statistics."""
 
 from __future__ import annotations
 
@@ -52,3 +53,9 @@ class BatchNorm2d(_BatchNorm):
     """Over (N, C, H, W) inputs."""
 
     _dims = (4,)
+
+
+class BatchNorm3d(_BatchNorm):
+    """Over (N, C, D, H, W) inputs."""
+
+    _dims = (5,)

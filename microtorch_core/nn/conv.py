@@ -1,6 +1,6 @@
-"""``Conv1d`` and ``Conv2d``: learned cross-correlations (see ``functional_spatial``);
-``ConvTranspose1d`` and ``ConvTranspose2d``: their transposes, learned upsamplings (see
-``functional_resample``)."""
+"""``Conv1d``, ``Conv2d`` and ``Conv3d``: learned cross-correlations (see
+``functional_spatial``); ``ConvTranspose1d``/``2d``/``3d``: their transposes, learned
+upsamplings (see ``functional_resample``)."""
 
 from __future__ import annotations
 
@@ -150,6 +150,32 @@ class Conv1d(_ConvNd):
                         self.groups)
 
 
+class Conv3d(_ConvNd):
+    """3-d convolution over (N, C, D, H, W) inputs (volumes, or video as frames x height x
+    width), as ``torch.nn.Conv3d``.
+
+    >>> Conv3d(1, 4, 3, padding=1)(microtorch_core.randn(2, 1, 8, 8, 8)).shape
+    (2, 4, 8, 8, 8)
+    """
+
+    def __init__(self, in_channels: int, out_channels: int,
+                 kernel_size: int | tuple[int, int, int], stride: int | tuple[int, int, int] = 1,
+                 padding: int | tuple[int, int, int] | str = 0,
+                 dilation: int | tuple[int, int, int] = 1, groups: int = 1, bias: bool = True,
+                 padding_mode: str = "zeros", device: DeviceLike | None = None,
+                 dtype: dtypes.DType | None = None) -> None:
+        super().__init__(in_channels, out_channels, _tuple(kernel_size, 3, "kernel_size"),
+                         _tuple(stride, 3, "stride"),
+                         padding if isinstance(padding, str) else _tuple(padding, 3, "padding"),
+                         _tuple(dilation, 3, "dilation"), groups, bias, padding_mode, device,
+                         dtype)
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        x, padding = self._padded(input)
+        return F.conv3d(x, self.weight, self.bias, self.stride, padding, self.dilation,
+                        self.groups)
+
+
 class _ConvTransposeNd(_ConvNd):
     """What ConvTranspose1d and ConvTranspose2d share: only zero padding, as in PyTorch, and
     ``forward(input, output_size)`` picking the output_padding that gives that size."""
@@ -238,3 +264,26 @@ class ConvTranspose1d(_ConvTransposeNd):
         return F.conv_transpose1d(input, self.weight, self.bias, self.stride[0],
                                   self.padding[0], self._output_padding(input, output_size)[0],
                                   self.groups, self.dilation[0])
+
+
+class ConvTranspose3d(_ConvTransposeNd):
+    """3-d transposed convolution over (N, C, D, H, W) inputs, as
+    ``torch.nn.ConvTranspose3d``."""
+
+    def __init__(self, in_channels: int, out_channels: int,
+                 kernel_size: int | tuple[int, int, int], stride: int | tuple[int, int, int] = 1,
+                 padding: int | tuple[int, int, int] = 0,
+                 output_padding: int | tuple[int, int, int] = 0, groups: int = 1,
+                 bias: bool = True, dilation: int | tuple[int, int, int] = 1,
+                 padding_mode: str = "zeros", device: DeviceLike | None = None,
+                 dtype: dtypes.DType | None = None) -> None:
+        super().__init__(in_channels, out_channels, _tuple(kernel_size, 3, "kernel_size"),
+                         _tuple(stride, 3, "stride"), _tuple(padding, 3, "padding"),
+                         _tuple(output_padding, 3, "output_padding"), groups, bias,
+                         _tuple(dilation, 3, "dilation"), padding_mode, device, dtype)
+
+    def forward(self, input: Tensor,  # noqa: A002
+                output_size: Sequence[int] | None = None) -> Tensor:
+        return F.conv_transpose3d(input, self.weight, self.bias, self.stride, self.padding,
+                                  self._output_padding(input, output_size), self.groups,
+                                  self.dilation)

@@ -3,7 +3,7 @@
 Everything here is a composite of Tensor ops, so it runs on every backend and its gradient
 comes from autograd; the modules in ``nn`` are thin wrappers that hold parameters.
 
-This file holds ``linear``, ``embedding``, ``one_hot`` and the dropouts. The rest is
+This file holds ``linear``, ``one_hot`` and the dropouts. The rest is
 written by concept and re-exported from here:
 
 =================================  ================================================================
@@ -11,7 +11,8 @@ written by concept and re-exported from here:
                                    ``softmin``, ``hardswish``, ``softshrink``... (every activation)
 ``functional_norm.py``             ``batch_norm``, ``instance_norm``, ``layer_norm``,
                                    ``group_norm``, ``rms_norm``, ``local_response_norm``
-``functional_distance.py``         ``normalize``, ``cosine_similarity``, ``pairwise_distance``
+``functional_distance.py``         ``normalize``, ``cosine_similarity``, ``pairwise_distance``,
+                                   ``pdist``
 ``functional_loss.py``             ``mse_loss``, ``l1_loss``, ``smooth_l1_loss``, ``huber_loss``,
                                    ``nll_loss``, ``cross_entropy``, ``binary_cross_entropy``,
                                    ``binary_cross_entropy_with_logits``, ``kl_div``
@@ -20,11 +21,17 @@ written by concept and re-exported from here:
                                    ``soft_margin_loss``, ``multilabel_soft_margin_loss``,
                                    ``multi_margin_loss``, ``multilabel_margin_loss``
 ``functional_likelihood_loss.py``  ``poisson_nll_loss``, ``gaussian_nll_loss``
-``functional_spatial.py``          ``pad``, ``conv1d``/``2d``, ``max_pool1d``/``2d``,
-                                   ``avg_pool1d``/``2d``
-``functional_adaptive.py``         ``adaptive_avg_pool1d``/``2d``, ``adaptive_max_pool1d``/``2d``
-``functional_resample.py``         ``conv_transpose1d``/``2d``, ``interpolate``,
-                                   ``pixel_shuffle``, ``pixel_unshuffle``
+``functional_spatial.py``          ``pad``, ``conv1d``/``2d``/``3d`` (and the window helpers)
+``functional_pooling.py``          ``max_pool1d``/``2d``/``3d``, ``avg_pool1d``/``2d``/``3d``
+``functional_unpool.py``           ``max_unpool1d``/``2d``/``3d``
+``functional_adaptive.py``         ``adaptive_avg_pool1d``/``2d``/``3d``,
+                                   ``adaptive_max_pool1d``/``2d``/``3d``
+``functional_resample.py``         ``conv_transpose1d``/``2d``/``3d``, ``pixel_shuffle``,
+                                   ``pixel_unshuffle``
+``functional_interpolate.py``      ``interpolate`` (nearest, linear, bicubic, trilinear, area)
+``functional_grid.py``             ``affine_grid``, ``grid_sample``
+``functional_embedding.py``        ``embedding``, ``embedding_bag``
+``functional_ctc.py``              ``ctc_loss``
 ``functional_fold.py``             ``unfold`` (im2col), ``fold`` (col2im)
 ``functional_bilinear.py``         ``bilinear``
 ``functional_attention.py``        ``scaled_dot_product_attention``,
@@ -38,9 +45,8 @@ import math
 import warnings
 
 from .. import dtypes, ops
-from ..autograd.grad_mode import no_grad
-from ..creation import arange, rand, tensor
-from ..ops.primitive.indexing import index_range, index_select_unchecked
+from ..creation import arange, rand
+from ..ops.primitive.indexing import index_range
 from ..tensor import Tensor
 from .functional_activation import (
     _SELU_ALPHA,
@@ -83,8 +89,11 @@ from .functional_adaptive import (
 )
 from .functional_attention import multi_head_attention_forward, scaled_dot_product_attention
 from .functional_bilinear import bilinear
-from .functional_distance import cosine_similarity, normalize, pairwise_distance
+from .functional_ctc import ctc_loss
+from .functional_distance import cosine_similarity, normalize, pairwise_distance, pdist
+from .functional_embedding import embedding, embedding_bag
 from .functional_fold import fold, unfold
+from .functional_grid import affine_grid, grid_sample
 from .functional_interpolate import interpolate
 from .functional_likelihood_loss import gaussian_nll_loss, poisson_nll_loss
 from .functional_loss import (
@@ -132,19 +141,21 @@ from .functional_resample import (
     pixel_unshuffle,
 )
 from .functional_spatial import conv1d, conv2d, conv3d, pad
+from .functional_unpool import max_unpool1d, max_unpool2d, max_unpool3d
 
 __all__ = [
-    "linear", "embedding", "one_hot", "dropout", "dropout1d", "dropout2d", "alpha_dropout",
+    "linear", "embedding", "embedding_bag", "one_hot", "dropout", "dropout1d", "dropout2d",
+    "alpha_dropout",
     "relu", "relu6", "gelu", "sigmoid", "tanh", "softmax", "log_softmax", "softmin",
     "leaky_relu", "elu", "selu", "celu", "silu", "softplus", "mish", "hardtanh", "hardswish",
     "hardsigmoid", "logsigmoid", "softsign", "glu", "prelu", "threshold", "tanhshrink",
     "hardshrink", "softshrink",
     "batch_norm", "instance_norm", "layer_norm", "group_norm", "rms_norm", "local_response_norm",
-    "normalize", "cosine_similarity", "pairwise_distance",
+    "normalize", "cosine_similarity", "pairwise_distance", "pdist",
     "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "nll_loss", "cross_entropy",
-    "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div",
+    "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div", "ctc_loss",
     "pad", "conv1d", "conv2d", "conv3d", "max_pool1d", "max_pool2d", "max_pool3d",
-    "avg_pool1d", "avg_pool2d", "avg_pool3d",
+    "avg_pool1d", "avg_pool2d", "avg_pool3d", "max_unpool1d", "max_unpool2d", "max_unpool3d",
     "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d", "adaptive_max_pool1d",
     "adaptive_max_pool2d", "adaptive_max_pool3d",
     "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "interpolate", "pixel_shuffle",
@@ -153,7 +164,7 @@ __all__ = [
     "margin_ranking_loss", "hinge_embedding_loss", "cosine_embedding_loss",
     "triplet_margin_loss", "soft_margin_loss", "multilabel_soft_margin_loss",
     "multi_margin_loss", "multilabel_margin_loss", "poisson_nll_loss", "gaussian_nll_loss",
-    "unfold", "fold", "bilinear",
+    "unfold", "fold", "bilinear", "affine_grid", "grid_sample",
 ]
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:  # noqa: A002
@@ -249,69 +260,6 @@ def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False,  # noqa
     b = _ALPHA_PRIME * a * p
     return _maybe_inplace(input, inplace,
                           lambda x: ops.where(keep, x * a, -_ALPHA_PRIME * a) + b)
-
-
-# -- embedding ----------------------------------------------------------------------------------
-def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,  # noqa: A002
-              max_norm: float | None = None, norm_type: float = 2.0,
-              scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
-    """The rows of ``weight`` (num_embeddings, embedding_dim) at the integer indices in
-    ``input`` (any shape), giving shape ``input.shape + (embedding_dim,)``, as
-    ``torch.nn.functional.embedding``. The gradient adds into the rows that were picked.
-
-    ``padding_idx``: that row comes out as it is but gets no gradient. ``max_norm``: first
-    rescale, in place, each picked row whose ``norm_type``-norm exceeds ``max_norm``.
-
-    >>> embedding(microtorch_core.tensor([[0, 2]]), microtorch_core.eye(3)).tolist()
-    [[[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]]
-    """
-    if weight.dim() != 2:
-        raise RuntimeError(f"embedding: 'weight' must be 2-D (num_embeddings, embedding_dim), "
-                           f"got shape {tuple(weight.shape)}")
-    if not isinstance(input, Tensor) or input.dtype not in (dtypes.int64, dtypes.int32):
-        got = input.dtype.name if isinstance(input, Tensor) else type(input).__name__
-        raise RuntimeError(f"embedding: expected indices of dtype int64 or int32, got {got}")
-    if scale_grad_by_freq or sparse:
-        raise NotImplementedError("embedding: scale_grad_by_freq and sparse gradients are not "
-                                  "supported")
-    rows = weight.shape[0]
-    padding_idx = _padding_index(padding_idx, rows)
-    index = input.reshape(-1).to(dtypes.int64)
-    if index.numel():
-        lo, hi = index_range(index)
-        if lo < 0 or hi >= rows:
-            raise IndexError(f"embedding: index {lo if lo < 0 else hi} is out of range for "
-                             f"{rows} embeddings (valid indices: 0 to {rows - 1})")
-    if max_norm is not None and index.numel():
-        _renorm_rows_(weight, index, max_norm, norm_type)
-    out = index_select_unchecked(weight, 0, index)  # checked above
-    if padding_idx is not None:
-        out = ops.where((index == padding_idx).unsqueeze(1), out.detach(), out)
-    return out.reshape(tuple(input.shape) + (weight.shape[1],))
-
-
-def _padding_index(padding_idx: int | None, num_embeddings: int) -> int | None:
-    """``padding_idx`` as a row number (a negative one counts from the end), checked."""
-    if padding_idx is None:
-        return None
-    if not -num_embeddings <= padding_idx < num_embeddings:
-        raise ValueError(f"padding_idx must be within num_embeddings: got {padding_idx} for "
-                         f"{num_embeddings} embeddings")
-    return padding_idx % num_embeddings
-
-
-def _renorm_rows_(weight: Tensor, index: Tensor, max_norm: float, norm_type: float) -> None:
-    """Scale each row of ``weight`` listed in ``index`` whose norm exceeds ``max_norm`` by
-    max_norm / (norm + 1e-7), in place, as PyTorch's ``embedding_renorm_``."""
-    with no_grad():
-        rows = tensor(sorted(set(index.tolist())), dtype=dtypes.int64, device=weight.device)
-        picked = index_select_unchecked(weight, 0, rows)
-        if norm_type == math.inf:
-            norms = picked.abs().amax(1)
-        else:
-            norms = (picked.abs() ** norm_type).sum(1) ** (1.0 / norm_type)
-        scale = ops.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
-        weight[rows] = picked * scale.unsqueeze(1)
 
 
 # -- one-hot ------------------------------------------------------------------------------------

@@ -1,17 +1,21 @@
 """Vector lengths and the distances built from them, as in ``torch.nn.functional``:
-``normalize``, ``cosine_similarity``, ``pairwise_distance``. ``nn.functional`` re-exports
-them; ``distance.py`` has the modules.
+``normalize``, ``cosine_similarity``, ``pairwise_distance``, ``pdist``. ``nn.functional``
+re-exports them; ``distance.py`` has the modules.
 
-All three take the p-norm of ``ops.vector_norm``, whose gradient at the zero vector is 0;
+All of them take the p-norm of ``ops.vector_norm``, whose gradient at the zero vector is 0;
 each keeps a division by a tiny norm finite with an ``eps``, in the place PyTorch puts it.
 """
 
 from __future__ import annotations
 
+import numpy as np
+
 from .. import ops
+from ..creation import tensor
+from ..ops.primitive.indexing import index_select_unchecked
 from ..tensor import Tensor
 
-__all__ = ["normalize", "cosine_similarity", "pairwise_distance"]
+__all__ = ["normalize", "cosine_similarity", "pairwise_distance", "pdist"]
 
 
 def normalize(input: Tensor, p: float = 2.0, dim: int = 1,  # noqa: A002
@@ -63,3 +67,23 @@ def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6,
     """
     last = max(x1.dim(), x2.dim()) - 1
     return ops.vector_norm(x1 - x2 + eps, p, last, keepdim)
+
+
+def pdist(input: Tensor, p: float = 2.0) -> Tensor:  # noqa: A002
+    """The p-norm distance between every pair of rows of ``input`` (N, M): the upper triangle
+    of the (N, N) distance matrix, row by row, as a vector of N (N - 1) / 2 distances, as
+    ``torch.nn.functional.pdist``. The gradient of a zero distance is 0, as in PyTorch.
+
+    >>> pdist(microtorch_core.tensor([[0.0, 0.0], [3.0, 4.0], [6.0, 8.0]])).tolist()
+    [5.0, 10.0, 5.0]
+    """
+    if input.dim() != 2:
+        raise RuntimeError(f"pdist only supports 2D tensors, got: {input.dim()}D")
+    if not input.dtype.is_floating_point:
+        raise RuntimeError(f"pdist only supports floating-point dtypes, got {input.dtype.name}")
+    if p < 0:
+        raise RuntimeError(f"pdist only supports non-negative p values, got {p}")
+    first, second = np.triu_indices(input.shape[0], 1)  # the pairs i < j, row-major
+    rows_i = index_select_unchecked(input, 0, tensor(first, device=input.device))
+    rows_j = index_select_unchecked(input, 0, tensor(second, device=input.device))
+    return ops.vector_norm(rows_i - rows_j, p, 1)

@@ -59,9 +59,13 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
                                f"input with {channels} channels, got {tuple(t.shape)}")
     dims = (0,) + tuple(range(2, input.dim()))
     shape = (1, channels) + (1,) * (input.dim() - 2)
-    if training or running_mean is None or running_var is None:
+    if input.numel() == 0:
+        # nothing to normalise: PyTorch returns the empty shape and leaves the running
+        # statistics alone (the mean of no values would be NaN)
+        mean, var = input.new_zeros(shape), input.new_ones(shape)
+    elif training or running_mean is None or running_var is None:
         count = input.numel() // channels
-        if count <= 1:
+        if count == 1:
             raise ValueError(f"Expected more than 1 value per channel when training, got input "
                              f"size {tuple(input.shape)}")
         mean = input.mean(dims, keepdim=True)

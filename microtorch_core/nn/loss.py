@@ -5,7 +5,8 @@
 - distributions: ``KLDivLoss``, ``PoissonNLLLoss``, ``GaussianNLLLoss``;
 - margins: ``MarginRankingLoss``, ``HingeEmbeddingLoss``, ``CosineEmbeddingLoss``,
   ``TripletMarginLoss``, ``SoftMarginLoss``, ``MultiLabelSoftMarginLoss``,
-  ``MultiMarginLoss``, ``MultiLabelMarginLoss``.
+  ``MultiMarginLoss``, ``MultiLabelMarginLoss``;
+- sequences: ``CTCLoss``.
 
 Tensors they hold (class weights) are buffers, so they follow the module in ``to()`` and are
 saved in the state dict, as in PyTorch. Where PyTorch's constructor lists the deprecated
@@ -283,3 +284,19 @@ class MultiLabelMarginLoss(_Loss):
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
         return F.multilabel_margin_loss(input, target, reduction=self.reduction)
+
+
+class CTCLoss(_Loss):
+    """The Connectionist Temporal Classification loss of per-frame log-probabilities
+    (T, N, C) against unaligned target sequences, as ``torch.nn.CTCLoss``: ``forward(
+    log_probs, targets, input_lengths, target_lengths)``; see ``F.ctc_loss``."""
+
+    def __init__(self, blank: int = 0, reduction: str = "mean",
+                 zero_infinity: bool = False) -> None:
+        super().__init__(reduction)
+        self.blank, self.zero_infinity = blank, zero_infinity
+
+    def forward(self, log_probs: Tensor, targets: Tensor, input_lengths: Tensor,
+                target_lengths: Tensor) -> Tensor:
+        return F.ctc_loss(log_probs, targets, input_lengths, target_lengths, self.blank,
+                          self.reduction, self.zero_infinity)

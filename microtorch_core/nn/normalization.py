@@ -1,7 +1,7 @@
 """Per-sample normalisation (see the functions of the same names in ``functional_norm.py``):
 ``LayerNorm``, ``GroupNorm``, ``RMSNorm`` and ``LocalResponseNorm`` keep no running
-statistics and behave the same in training and evaluation; ``InstanceNorm1d`` and
-``InstanceNorm2d`` can keep them, as ``BatchNorm`` does."""
+statistics and behave the same in training and evaluation; ``InstanceNorm1d``/``2d``/``3d``
+can keep them, as ``BatchNorm`` does."""
 
 from __future__ import annotations
 
@@ -180,6 +180,12 @@ class InstanceNorm2d(_InstanceNorm):
     """
 
     _dims = (3, 4)
+
+
+class InstanceNorm3d(_InstanceNorm):
+    """Over (N, C, D, H, W) or unbatched (C, D, H, W) inputs."""
+
+    _dims = (4, 5)
 
 
 class RMSNorm(_AffineNorm):

@@ -1,10 +1,11 @@
-"""Padding layers over ``F.pad``, as in ``torch.nn``: ``ZeroPad1d``/``2d``,
-``ConstantPad1d``/``2d``, ``ReflectionPad1d``/``2d``, ``ReplicationPad1d``/``2d`` and
-``CircularPad1d``/``2d``.
+"""Padding layers over ``F.pad``, as in ``torch.nn``: ``ZeroPad1d``/``2d``/``3d``,
+``ConstantPad1d``/``2d``/``3d``, ``ReflectionPad1d``/``2d``/``3d``,
+``ReplicationPad1d``/``2d``/``3d`` and ``CircularPad1d``/``2d``/``3d``.
 
-Each pads the last one (``1d``) or two (``2d``) dims. ``padding`` is an int (the same on
-every side) or a tuple in ``F.pad``'s order, from the last dim on: ``(left, right)``, or
-``(left, right, top, bottom)``.
+Each pads the last one (``1d``), two (``2d``) or three (``3d``) dims. ``padding`` is an int
+(the same on every side) or a tuple in ``F.pad``'s order, from the last dim on:
+``(left, right)``, ``(left, right, top, bottom)``, or ``(left, right, top, bottom, front,
+back)``. Negative amounts crop.
 """
 
 from __future__ import annotations
@@ -78,6 +79,12 @@ class ConstantPad2d(_ConstantPadNd):
     _spatial = 2
 
 
+class ConstantPad3d(_ConstantPadNd):
+    """Pads the last three dims with ``value``."""
+
+    _spatial = 3
+
+
 class ZeroPad1d(ConstantPad1d):
     """Pads the last dim with zeros."""
 
@@ -90,6 +97,16 @@ class ZeroPad1d(ConstantPad1d):
 
 class ZeroPad2d(ConstantPad2d):
     """Pads the last two dims with zeros."""
+
+    def __init__(self, padding: int | Sequence[int]) -> None:
+        super().__init__(padding, 0.0)
+
+    def extra_repr(self) -> str:
+        return f"{self.padding}"
+
+
+class ZeroPad3d(ConstantPad3d):
+    """Pads the last three dims with zeros."""
 
     def __init__(self, padding: int | Sequence[int]) -> None:
         super().__init__(padding, 0.0)
@@ -111,6 +128,12 @@ class ReflectionPad2d(_PadNd):
     _mode, _spatial = "reflect", 2
 
 
+class ReflectionPad3d(_PadNd):
+    """Mirrors the last three dims at their ends, without repeating the edge."""
+
+    _mode, _spatial = "reflect", 3
+
+
 class ReplicationPad1d(_PadNd):
     """Repeats the edge values of the last dim: ``[1, 2, 3]`` padded by 2 is
     ``[1, 1, 1, 2, 3, 3, 3]``."""
@@ -124,6 +147,12 @@ class ReplicationPad2d(_PadNd):
     _mode, _spatial = "replicate", 2
 
 
+class ReplicationPad3d(_PadNd):
+    """Repeats the edge values of the last three dims."""
+
+    _mode, _spatial = "replicate", 3
+
+
 class CircularPad1d(_PadNd):
     """Wraps the last dim around: ``[1, 2, 3]`` padded by 2 is ``[2, 3, 1, 2, 3, 1, 2]``."""
 
@@ -134,3 +163,9 @@ class CircularPad2d(_PadNd):
     """Wraps the last two dims around (a torus)."""
 
     _mode, _spatial = "circular", 2
+
+
+class CircularPad3d(_PadNd):
+    """Wraps the last three dims around."""
+
+    _mode, _spatial = "circular", 3

@@ -1,14 +1,15 @@
-"""``MaxPool1d``/``2d``, ``AvgPool1d``/``2d`` and their adaptive versions
-(``AdaptiveAvgPool1d``/``2d``, ``AdaptiveMaxPool1d``/``2d``): parameter-free modules over the
-functions."""
+"""``MaxPool1d``/``2d``/``3d``, ``AvgPool1d``/``2d``/``3d``, their adaptive versions
+(``AdaptiveAvgPool1d``/``2d``/``3d``, ``AdaptiveMaxPool1d``/``2d``/``3d``) and
+``MaxUnpool1d``/``2d``/``3d``: parameter-free modules over the functions."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from ..tensor import Tensor
 from . import functional as F
-from .functional_adaptive import OutputSize2
+from .functional_adaptive import OutputSize, OutputSize2
 from .module import Module
 
 
@@ -57,6 +58,18 @@ class MaxPool1d(_Pool):
                          dilation=dilation, ceil_mode=ceil_mode, return_indices=return_indices)
 
 
+class MaxPool3d(_Pool):
+    """Max over windows of (N, C, D, H, W) inputs, as ``torch.nn.MaxPool3d``."""
+
+    _function = staticmethod(F.max_pool3d)
+    _shown = ("kernel_size", "stride", "padding", "dilation", "ceil_mode")
+
+    def __init__(self, kernel_size, stride=None, padding=0, dilation=1,
+                 return_indices: bool = False, ceil_mode: bool = False) -> None:
+        super().__init__(kernel_size=kernel_size, stride=stride, padding=padding,
+                         dilation=dilation, ceil_mode=ceil_mode, return_indices=return_indices)
+
+
 class AvgPool2d(_Pool):
     """Mean over windows of (N, C, H, W) inputs, as ``torch.nn.AvgPool2d``."""
 
@@ -78,6 +91,18 @@ class AvgPool1d(_Pool):
                  count_include_pad: bool = True) -> None:
         super().__init__(kernel_size=kernel_size, stride=stride, padding=padding,
                          ceil_mode=ceil_mode, count_include_pad=count_include_pad)
+
+
+class AvgPool3d(_Pool):
+    """Mean over windows of (N, C, D, H, W) inputs, as ``torch.nn.AvgPool3d``."""
+
+    _function = staticmethod(F.avg_pool3d)
+
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+                 count_include_pad: bool = True, divisor_override: int | None = None) -> None:
+        super().__init__(kernel_size=kernel_size, stride=stride, padding=padding,
+                         ceil_mode=ceil_mode, count_include_pad=count_include_pad,
+                         divisor_override=divisor_override)
 
 
 class _AdaptivePool(Module):
@@ -135,3 +160,73 @@ class AdaptiveMaxPool1d(_AdaptivePool):
 
     def __init__(self, output_size: int, return_indices: bool = False) -> None:
         super().__init__(output_size, return_indices=return_indices)
+
+
+class AdaptiveAvgPool3d(_AdaptivePool):
+    """Mean over the windows that give an (N, C, D, H, W) input the spatial size
+    ``output_size``, as ``torch.nn.AdaptiveAvgPool3d``."""
+
+    _function = staticmethod(F.adaptive_avg_pool3d)
+
+    def __init__(self, output_size: OutputSize) -> None:
+        super().__init__(output_size)
+
+
+class AdaptiveMaxPool3d(_AdaptivePool):
+    """Max over the windows that give an (N, C, D, H, W) input the spatial size
+    ``output_size``, as ``torch.nn.AdaptiveMaxPool3d``."""
+
+    _function = staticmethod(F.adaptive_max_pool3d)
+
+    def __init__(self, output_size: OutputSize, return_indices: bool = False) -> None:
+        super().__init__(output_size, return_indices=return_indices)
+
+
+class _MaxUnpool(Module):
+    """Stores the pooling's ``kernel_size``, ``stride`` and ``padding``; ``forward(input,
+    indices, output_size=None)`` calls ``self._function``."""
+
+    _function: Any
+    _spatial: int
+
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0) -> None:
+        super().__init__()
+        # stored as tuples of one int per spatial dim, as PyTorch's modules store them
+        self.kernel_size = self._expand(kernel_size)
+        self.stride = self._expand(stride if stride is not None else kernel_size)
+        self.padding = self._expand(padding)
+
+    def _expand(self, value: Any) -> tuple[int, ...]:
+        return (value,) * self._spatial if isinstance(value, int) else tuple(value)
+
+    def forward(self, input: Tensor, indices: Tensor,  # noqa: A002
+                output_size: Sequence[int] | None = None) -> Tensor:
+        return type(self)._function(input, indices, self.kernel_size, self.stride,
+                                    self.padding, output_size)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class MaxUnpool1d(_MaxUnpool):
+    """Put each pooled value back where ``MaxPool1d(return_indices=True)`` found it, zeros
+    elsewhere, as ``torch.nn.MaxUnpool1d``."""
+
+    _function = staticmethod(F.max_unpool1d)
+    _spatial = 1
+
+
+class MaxUnpool2d(_MaxUnpool):
+    """Put each pooled value back where ``MaxPool2d(return_indices=True)`` found it, zeros
+    elsewhere, as ``torch.nn.MaxUnpool2d``."""
+
+    _function = staticmethod(F.max_unpool2d)
+    _spatial = 2
+
+
+class MaxUnpool3d(_MaxUnpool):
+    """Put each pooled value back where ``MaxPool3d(return_indices=True)`` found it, zeros
+    elsewhere, as ``torch.nn.MaxUnpool3d``."""
+
+    _function = staticmethod(F.max_unpool3d)
+    _spatial = 3

@@ -1,6 +1,6 @@
 """``Upsample`` (and its fixed-mode forms ``UpsamplingNearest2d``, ``UpsamplingBilinear2d``),
 ``PixelShuffle`` and ``PixelUnshuffle``: parameter-free modules over the functions in
-``functional_resample``, as in ``torch.nn``."""
+``functional_interpolate`` and ``functional_resample``, as in ``torch.nn``."""
 
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ from .module import Module
 
 
 class Upsample(Module):
-    """Resize the spatial dims of (N, C, L) or (N, C, H, W) inputs to ``size`` or by
-    ``scale_factor``, with ``F.interpolate``'s ``mode`` and ``align_corners``, as
-    ``torch.nn.Upsample``.
+    """Resize the spatial dims of (N, C, L), (N, C, H, W) or (N, C, D, H, W) inputs to
+    ``size`` or by ``scale_factor``, with ``F.interpolate``'s ``mode`` (``'nearest'``,
+    ``'nearest-exact'``, ``'linear'``, ``'bilinear'``, ``'bicubic'``, ``'trilinear'``,
+    ``'area'``) and ``align_corners``, as ``torch.nn.Upsample``.
 
     >>> Upsample(scale_factor=2, mode="bilinear")(microtorch_core.randn(1, 3, 4, 4)).shape
     (1, 3, 8, 8)

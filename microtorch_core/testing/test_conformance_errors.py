@@ -234,17 +234,3 @@ def test_inplace_on_a_leaf_that_requires_grad(device):
     x = mt.ones(2, device=device, requires_grad=True)
     with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
         x.add_(1)
-
-
-# -- bitwise operators ---------------------------------------------------------------------------
-def test_bitwise_operators_on_integer_tensors_raise(device):
-    x = mt.tensor([1, 2], device=device)
-    with pytest.raises(RuntimeError, match="bool tensors only, got int64"):
-        _ = x & x
-    with pytest.raises(RuntimeError, match="bool tensors only, got int64"):
-        _ = ~x
-
-
-def test_bitwise_operators_on_float_tensors_raise(device):
-    with pytest.raises(RuntimeError, match="bool tensors only, got float32"):
-        mt.ones(2, device=device) | True

@@ -28,7 +28,7 @@ def _np(t) -> np.ndarray:
 
 def _view(t) -> np.ndarray:
     size = t.dtype.itemsize
-    if 0 in t.shape:
+    if 0 in t.shape:  # nothing to view (a view's offset may lie past the storage's end)
         arr = np.empty(t.shape, t.dtype.np)
     else:
         arr = np.ndarray(t.shape, t.dtype.np, t._storage.handle, t._offset * size,
@@ -54,13 +54,17 @@ def _stable_sigmoid(x: np.ndarray, out: np.ndarray) -> None:
 
 UNARY = {
     "neg": np.negative, "abs": np.absolute, "exp": np.exp, "log": np.log, "sqrt": np.sqrt,
-    "sin": np.sin, "cos": np.cos, "tanh": np.tanh,
+    "sin": np.sin, "cos": np.cos, "tanh": np.tanh, "bitwise_not": np.invert,
 }
 BINARY = {
     "add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.true_divide,
     "maximum": np.maximum, "minimum": np.minimum,
     "eq": np.equal, "ne": np.not_equal, "lt": np.less, "le": np.less_equal,
     "gt": np.greater, "ge": np.greater_equal,
+    "bitwise_and": np.bitwise_and, "bitwise_or": np.bitwise_or, "bitwise_xor": np.bitwise_xor,
+    # NumPy's shifts already follow the spec for counts outside [0, bits): it compares the
+    # count as unsigned, so a negative count is huge, giving 0 (<<) or the sign (>>)
+    "bitwise_left_shift": np.left_shift, "bitwise_right_shift": np.right_shift,
 }
 # np.sum(x, ...) is np.add.reduce(x, ...) behind a Python wrapper (~1 us); call the ufunc.
 REDUCE = {"sum": np.add.reduce, "prod": np.multiply.reduce, "amax": np.maximum.reduce,
@@ -197,6 +201,39 @@ class CPUBackend(Backend):
             order = last - np.flip(backwards, dim)
         np.copyto(_np(indices_out), order)
         np.copyto(_np(values_out), np.take_along_axis(a, order, axis=dim))
+
+    # The factorisations: LAPACK through NumPy, batched over the leading dims.
+    def svd(self, u_out, s_out, vh_out, x, full_matrices):
+        a = _np(x)
+        # LAPACK fails on a matrix with nan or inf (for the whole batch): the spec wants nan
+        # outputs for that matrix, so factor 0 in its place, then overwrite its outputs
+        bad = ~np.isfinite(a).all(axis=(-2, -1))
+        if bad.any():
+            a = np.where(bad[..., None, None], 0, a)
+        outs = (s_out,) if u_out is None else (u_out, s_out, vh_out)
+        results = ((np.linalg.svd(a, compute_uv=False),) if u_out is None
+                   else np.linalg.svd(a, full_matrices=full_matrices))
+        for out, result in zip(outs, results):
+            np.copyto(_np(out), result)
+            if bad.any():
+                _np(out)[bad] = np.nan
+
+    def qr(self, q_out, r_out, x, mode):
+        if q_out is None:
+            np.copyto(_np(r_out), np.linalg.qr(_np(x), mode="r"))
+        else:
+            q, r = np.linalg.qr(_np(x), mode=mode)
+            np.copyto(_np(q_out), q)
+            np.copyto(_np(r_out), r)
+
+    def eigh(self, values_out, vectors_out, x, upper):
+        uplo = "U" if upper else "L"
+        if vectors_out is None:
+            np.copyto(_np(values_out), np.linalg.eigvalsh(_np(x), UPLO=uplo))
+        else:
+            values, vectors = np.linalg.eigh(_np(x), UPLO=uplo)
+            np.copyto(_np(values_out), values)
+            np.copyto(_np(vectors_out), vectors)
 
     # -- linear algebra and indexing ------------------------------------------------------
     def matmul(self, out, a, b):

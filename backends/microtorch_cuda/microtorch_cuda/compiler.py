@@ -46,7 +46,8 @@ DTYPES: dict[str, KernelDType] = {
 }
 
 FLOAT = ("float32", "float64")
-NUMERIC = FLOAT + ("int64", "int32")
+INTEGER = ("int64", "int32")
+NUMERIC = FLOAT + INTEGER
 ALL = NUMERIC + ("bool",)
 
 #: family -> dtypes it is compiled for.
@@ -79,6 +80,10 @@ OPS: dict[str, tuple[str, tuple[str, ...]]] = {
     "pow": ("elementwise", NUMERIC),
     "div": ("elementwise", FLOAT),
     **{op: ("elementwise", ALL) for op in ("eq", "ne", "lt", "le", "gt", "ge")},
+    **{op: ("elementwise", INTEGER + ("bool",))
+       for op in ("bitwise_not", "bitwise_and", "bitwise_or", "bitwise_xor")},
+    "bitwise_left_shift": ("elementwise", INTEGER),
+    "bitwise_right_shift": ("elementwise", INTEGER),
     **{op: ("reduce", ALL) for op in ("sum", "prod", "amax", "amin", "argmax", "argmin")},
     "matmul": ("matmul", NUMERIC),
     "gather": ("index", ALL),

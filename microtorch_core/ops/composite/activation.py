@@ -40,6 +40,8 @@ def _softmax_input(x: Tensor, dim: int | None, dtype: dtypes.DType | None
 def softmax(x: Tensor, dim: int | None = None, dtype: dtypes.DType | None = None) -> Tensor:
     """exp(x) / sum(exp(x)) along ``dim``, computed stably."""
     x, d = _softmax_input(x, dim, dtype)
+    if x.numel() == 0:  # nothing to normalise, and an empty dim has no max: PyTorch's shape
+        return x.clone()
     if has_kernel(x, "softmax") and x.dim():
         return FusedSoftmax.apply(x, d, False)
     m = amax(x, d, keepdim=True).detach()
@@ -52,6 +54,8 @@ def softmax(x: Tensor, dim: int | None = None, dtype: dtypes.DType | None = None
 def log_softmax(x: Tensor, dim: int | None = None, dtype: dtypes.DType | None = None) -> Tensor:
     """x - logsumexp(x) along ``dim``."""
     x, d = _softmax_input(x, dim, dtype)
+    if x.numel() == 0:  # as in softmax
+        return x.clone()
     if has_kernel(x, "log_softmax") and x.dim():
         return FusedSoftmax.apply(x, d, True)
     return x - logsumexp(x, d, keepdim=True)

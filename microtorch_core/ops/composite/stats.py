@@ -155,16 +155,19 @@ def cov(x: Tensor, *, correction: int = 1, fweights: Tensor | None = None,
         if fweights.dtype.is_floating_point:
             raise RuntimeError(f"cov(): expected fweights to have integral dtype but got "
                                f"fweights with {fweights.dtype.name} dtype")
-        w = fweights.to(x.dtype)
+        w = fweights
     if aweights is not None:
         if not aweights.dtype.is_floating_point:
             raise RuntimeError(f"cov(): expected aweights to have floating point dtype but got "
                                f"aweights with {aweights.dtype.name} dtype")
-        w = aweights.to(x.dtype) if w is None else w * aweights.to(x.dtype)
+        # the weights keep their dtype, as PyTorch's: float32 weights give a float32 norm
+        w = aweights if w is None else w * aweights
     for name, t in (("fweights", fweights), ("aweights", aweights)):
         if t is not None and (t.dim() != 1 or t.shape[0] != n):
             raise RuntimeError(f"cov(): expected {name} to be a 1-D tensor of {n} elements "
                                f"(one per observation), got shape {list(t.shape)}")
+        if t is not None and bool((t < 0).any().item()):
+            raise RuntimeError(f"cov(): {name} cannot be negative")
     if w is None:
         avg, norm = x.mean(1), float(n - correction)
         xm = x - avg.unsqueeze(1)
@@ -177,7 +180,7 @@ def cov(x: Tensor, *, correction: int = 1, fweights: Tensor | None = None,
         elif aweights is None:
             norm = w_sum - correction
         else:
-            norm = w_sum - correction * _sum(w * aweights.to(x.dtype)) / w_sum
+            norm = w_sum - correction * _sum(w * aweights) / w_sum
         xm = x - avg.unsqueeze(1)
         c = matmul(xm * w, xm.mT)
     if (norm <= 0).item() if isinstance(norm, Tensor) else norm <= 0:

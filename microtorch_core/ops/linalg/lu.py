@@ -21,7 +21,8 @@ factors A^T afresh rather than reuse the forward's factors, which are not in the
 * inv: gA = -A^-T g A^-T, from the saved output;
 * det: gA = g det A^-T. Where A is singular (det = 0) it is 0, as PyTorch's is, although the
   true derivative there, the transposed adjugate, is not 0 where A has rank n - 1;
-* slogdet: gA = g A^-T for logabsdet; the sign has none.
+* slogdet: gA = g A^-T for logabsdet; the sign is differentiable (as in PyTorch) with
+  no gradient.
 """
 
 from __future__ import annotations
@@ -159,12 +160,15 @@ class Slogdet(Function):
         pivots = diagonal(lu, 0, -2, -1)
         sign = sign * pivots.sign().prod(-1)
         logabsdet = pivots.abs().log().sum(-1)
-        ctx.mark_non_differentiable(sign)
+        # the sign is differentiable, as PyTorch's, but piecewise constant: no gradient
+        ctx.set_materialize_grads(False)
         ctx.save_for_backward(a)
         return sign, logabsdet
 
     @staticmethod
     def backward(ctx, grad_sign, grad_logabsdet):
+        if grad_logabsdet is None:
+            return None
         (a,) = ctx.saved_tensors
         return grad_logabsdet.unsqueeze(-1).unsqueeze(-1) * Inv.apply(a, None).mT
 

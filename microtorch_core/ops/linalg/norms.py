@@ -4,8 +4,12 @@ the norms of all pairwise differences.
 
 ``||x||_p = (sum |x_i|^p)^(1/p)``; ``p = inf`` is ``max |x_i|``, ``-inf`` ``min |x_i|`` and
 ``0`` counts the non-zeros. The root is a small Function so that the gradient at the zero
-vector is 0, as in PyTorch, instead of ``inf * 0 = nan``. The matrix 2-norm and nuclear norm
-(``ord`` 2, -2, ``'nuc'``) need singular values: MicroTorch has no SVD yet, so they raise.
+vector is 0, as in PyTorch, instead of ``inf * 0 = nan``. The matrix 2-norm, -2-"norm" and
+nuclear norm (``ord`` 2, -2, ``'nuc'``) are the largest, smallest and sum of the singular
+values (``svd.py``), and ``linalg.cond`` the ratio of two norms.
+
+Empty matrices follow PyTorch: a norm that takes a largest value over an empty dim is 0 (no
+entry is larger), one that takes a smallest value raises, as does a negative vector norm.
 """
 
 from __future__ import annotations
@@ -15,13 +19,17 @@ from collections.abc import Sequence
 
 from ... import dtypes
 from ...autograd.function import Function
+from ...creation import eye
 from ...dispatch import same_device
 from ...tensor import Tensor, _wrap_dim
+from ..composite.diagonal import diagonal
 from ..declare import op
 from ..primitive.elementwise import where
 from ..primitive.matmul import matmul
 from ..primitive.reduction import amax, amin, reduce_dims
 from ..primitive.reduction import sum as _sum
+from .lu import Inv, lu_factor
+from .svd import singular_values
 
 
 class _Root(Function):
@@ -41,11 +49,25 @@ class _Root(Function):
         return where(out == 0, 0.0, grad * out / (ctx.p * s)), None
 
 
+class _CountNonzero(Function):
+    """out = the number of non-zeros of x over dims; differentiable, with no gradient (as
+    PyTorch's ord-0 norm: the count is piecewise constant)"""
+
+    @staticmethod
+    def forward(ctx, x: Tensor, dims: tuple[int, ...], keepdim: bool) -> Tensor:
+        return _sum((x != 0).to(x.dtype), dims, keepdim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return None, None, None
+
+
 @op(namespace="linalg")
 def vector_norm(x: Tensor, ord: float = 2, dim: int | Sequence[int] | None = None,  # noqa: A002
                 keepdim: bool = False, *, dtype: dtypes.DType | None = None) -> Tensor:
     """The ``ord``-norm of ``x`` over ``dim`` (``None`` or ``()``: all elements), as
-    ``torch.linalg.vector_norm``. ``ord=0`` (the count of non-zeros) has no gradient.
+    ``torch.linalg.vector_norm``. ``ord=0`` (the count of non-zeros) has no gradient (its
+    output requires grad, as PyTorch's, and gives None).
 
     >>> vector_norm(tensor([3.0, 4.0]))
     tensor(5.)
@@ -63,13 +85,13 @@ def vector_norm(x: Tensor, ord: float = 2, dim: int | Sequence[int] | None = Non
         raise TypeError(f"linalg.vector_norm: ord must be a number (or inf), got {ord!r}; "
                         f"norm() takes 'fro'")
     dims = reduce_dims(x, dim)
+    if (math.isinf(ord) or ord < 0) and any(x.shape[d] == 0 for d in dims):
+        raise RuntimeError(f"linalg.vector_norm cannot compute the {ord:g} norm on an empty "
+                           f"tensor because the operation does not have an identity")
     if math.isinf(ord):
-        if any(x.shape[d] == 0 for d in dims):
-            raise RuntimeError(f"linalg.vector_norm cannot compute the {ord} norm on an empty "
-                               f"tensor because the operation does not have an identity")
         return (amax if ord > 0 else amin)(x.abs(), dims, keepdim)
     if ord == 0:
-        return _sum((x != 0).to(x.dtype), dims, keepdim)
+        return _CountNonzero.apply(x, dims, keepdim)
     if ord == 1:
         return _sum(x.abs(), dims, keepdim)
     if ord == 2:
@@ -86,15 +108,15 @@ def vector_norm(x: Tensor, ord: float = 2, dim: int | Sequence[int] | None = Non
 def norm(x: Tensor, p: float | str = "fro", dim: int | Sequence[int] | None = None,
          keepdim: bool = False, dtype: dtypes.DType | None = None) -> Tensor:
     """``x.norm()``, as ``torch.norm``: the vector ``p``-norm over ``dim`` (all elements by
-    default); ``'fro'`` (the default) is the 2-norm. The nuclear norm (``'nuc'``) needs a
-    singular value decomposition, which MicroTorch lacks."""
-    if p == "fro":
-        p = 2
-    elif p == "nuc":
-        raise NotImplementedError("norm(p='nuc'): the nuclear norm needs a singular value "
-                                  "decomposition, which MicroTorch does not have")
-    elif isinstance(p, str):
-        raise RuntimeError(f"norm(): unknown p={p!r}; use a number, inf, 'fro' or 'nuc'")
+    default); ``'fro'`` (the default) is the 2-norm; ``'nuc'`` is the nuclear norm of the
+    matrices over the two dims ``dim`` (of a 2-D ``x`` by default)."""
+    if isinstance(p, str):
+        if p == "fro" and (dim is None or isinstance(dim, int) or len(dim) <= 2):
+            return vector_norm(x, 2, dim, keepdim, dtype=dtype)
+        if p not in ("fro", "nuc"):
+            raise RuntimeError(f"norm(): unknown p={p!r}; use a number, inf, 'fro' or 'nuc'")
+        dims = tuple(range(x.dim())) if dim is None else (dim,) if isinstance(dim, int) else dim
+        return matrix_norm(x, p, dims, keepdim, dtype=dtype)
     return vector_norm(x, p, dim, keepdim, dtype=dtype)
 
 
@@ -177,8 +199,13 @@ def renorm(x: Tensor, p: float, dim: int, maxnorm: float) -> Tensor:
 def matrix_norm(A: Tensor, ord: float | str = "fro", dim: tuple[int, int] = (-2, -1),  # noqa: A002
                 keepdim: bool = False, *, dtype: dtypes.DType | None = None) -> Tensor:
     """A matrix norm over the two dims ``dim``, as ``torch.linalg.matrix_norm``: ``'fro'``
-    (sqrt of the sum of squares), ``1``/``-1`` (largest/smallest column sum of ``|A|``) and
-    ``inf``/``-inf`` (rows). ``'nuc'``, ``2`` and ``-2`` need an SVD: not available."""
+    (sqrt of the sum of squares), ``'nuc'`` (the sum of the singular values), ``2``/``-2``
+    (the largest/smallest singular value), ``1``/``-1`` (largest/smallest column sum of
+    ``|A|``) and ``inf``/``-inf`` (rows).
+
+    >>> matrix_norm(tensor([[3.0, 0.0], [0.0, -4.0]]), "nuc")
+    tensor(7.)
+    """
     if A.dim() < 2:
         raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 "
                            "dimensions.")
@@ -187,18 +214,36 @@ def matrix_norm(A: Tensor, ord: float | str = "fro", dim: tuple[int, int] = (-2,
     if not A.dtype.is_floating_point:
         raise RuntimeError(f"linalg.matrix_norm: Expected a floating point or complex tensor "
                            f"as input. Got {A.dtype.name}")
+    if len(dim) != 2:
+        raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got "
+                           f"{' '.join(str(d) for d in dim)}")
     rows, cols = (_wrap_dim(d, A.dim()) for d in dim)
+    if rows == cols:
+        raise RuntimeError(f"linalg.matrix_norm: dims must be different. Got ({dim[0]}, "
+                           f"{dim[1]})")
     if ord == "fro":
         return vector_norm(A, 2, (rows, cols), keepdim)
     if ord in ("nuc", 2, -2):
-        raise NotImplementedError(f"linalg.matrix_norm(ord={ord!r}) needs a singular value "
-                                  "decomposition, which MicroTorch does not have")
+        s = singular_values(A.movedim((rows, cols), (-2, -1)))
+        out = s.sum(-1) if ord == "nuc" else _extreme(s, -1, ord > 0, False)
+        if keepdim:
+            out = out.unsqueeze(min(rows, cols)).unsqueeze(max(rows, cols))
+        return out
     if ord not in (1, -1, math.inf, -math.inf):
         raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
     summed, other = (rows, cols) if abs(ord) == 1 else (cols, rows)
-    sums = _sum(A.abs(), summed, keepdim=True)
-    out = (amax if ord > 0 else amin)(sums, other, keepdim=True)
-    return out if keepdim else out.squeeze((rows, cols))
+    sums = _sum(A.abs(), summed, keepdim)  # then the other dim moves up if summed was before
+    return _extreme(sums, other if keepdim or other < summed else other - 1, ord > 0, keepdim)
+
+
+def _extreme(x: Tensor, dim: int, largest: bool, keepdim: bool) -> Tensor:
+    """The largest (or smallest) entry of ``x`` along ``dim``, as matrix norms take it: the
+    largest over an empty dim is 0 (the norms are never negative), the smallest an error."""
+    if x.shape[dim] == 0:
+        if not largest:
+            raise IndexError(f"amin(): Expected reduction dim {dim} to have non-zero size.")
+        return _sum(x, dim, keepdim)  # zeros of the reduced shape
+    return (amax if largest else amin)(x, dim, keepdim)
 
 
 @op(namespace="linalg", name="norm")
@@ -220,3 +265,41 @@ def linalg_norm(A: Tensor, ord: float | str | None = None,  # noqa: A002
     if isinstance(ord, str):
         raise RuntimeError(f"linalg.norm: the matrix norm ord={ord!r} needs two dims")
     return vector_norm(A, 2 if ord is None else ord, dim, keepdim, dtype=dtype)
+
+
+_COND_ORDS = ("fro", "nuc", math.inf, -math.inf, 1, -1)
+
+
+@op(namespace="linalg")
+def cond(A: Tensor, p: float | str | None = None) -> Tensor:  # noqa: N803 - PyTorch's name
+    """The condition number of ``A`` (..., m, n) in the norm ``p``, as ``torch.linalg.cond``:
+    ``None``/``2`` is s_max / s_min (any shape; inf for a singular matrix), ``-2`` its
+    inverse; ``'fro'``, ``'nuc'``, ``1``, ``-1``, ``inf``, ``-inf`` are
+    ``matrix_norm(A, p) * matrix_norm(inv(A), p)`` for square A (inf where A is singular).
+
+    >>> cond(tensor([[1.0, 0.0], [0.0, 4.0]]))
+    tensor(4.)
+    """
+    if not A.dtype.is_floating_point:
+        raise RuntimeError(f"linalg.cond: Expected a floating point or complex tensor as "
+                           f"input. Got {A.dtype.name}")
+    if A.dim() < 2:
+        raise RuntimeError("linalg.cond: The input tensor A must have at least 2 dimensions.")
+    if p is None or p in (2, -2):
+        s = singular_values(A)
+        if s.shape[-1] == 0:  # PyTorch: 0 for empty matrices
+            return s.sum(-1)
+        largest, smallest = s[..., 0], s[..., -1]
+        return smallest / largest if p == -2 else largest / smallest
+    if p not in _COND_ORDS:
+        raise RuntimeError(f"linalg.cond got an invalid norm type: {p}")
+    if A.shape[-1] != A.shape[-2]:
+        raise RuntimeError(f"linalg.cond(ord={p}): A must be batches of square matrices, but "
+                           f"they are {A.shape[-2]} by {A.shape[-1]} matrices")
+    if A.numel() == 0:
+        return _sum(A, (-2, -1))  # zeros over the batch, as PyTorch
+    # a zero pivot means A is singular: invert I there instead, and give inf
+    singular = (diagonal(lu_factor(A.detach())[0], 0, -2, -1) == 0).any(-1)
+    identity = eye(A.shape[-1], dtype=A.dtype, device=A.device)
+    inverse = Inv.apply(where(singular.unsqueeze(-1).unsqueeze(-1), identity, A), None)
+    return where(singular, math.inf, matrix_norm(A, p) * matrix_norm(inverse, p))

@@ -11,7 +11,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from ...creation import eye
+from ...autograd.function import Function
+from ...creation import eye, zeros_like
 from ...dispatch import broadcast_shapes, same_device
 from ...tensor import Tensor, _wrap_dim
 from ..composite.indexing import cat, narrow
@@ -133,6 +134,18 @@ def inner(a: Tensor, b: Tensor) -> Tensor:
     return tensordot(a, b, ([a.dim() - 1], [b.dim() - 1]))
 
 
+class _Identity(Function):
+    """A^0 = I: constant, but an output PyTorch differentiates (with gradient 0)"""
+
+    @staticmethod
+    def forward(ctx, a):
+        return eye(a.shape[-1], dtype=a.dtype, device=a.device).expand(a.shape).clone()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return zeros_like(grad)
+
+
 @op(variants="function, method", aliases=("linalg.matrix_power",))
 def matrix_power(A: Tensor, n: int) -> Tensor:  # noqa: N803 - PyTorch's name
     """``A @ A @ ... @ A`` (``n`` factors) for square matrices (..., m, m), by repeated
@@ -146,8 +159,7 @@ def matrix_power(A: Tensor, n: int) -> Tensor:  # noqa: N803 - PyTorch's name
         raise RuntimeError(f"linalg.matrix_power: A must be batches of square matrices, but "
                            f"they are {' by '.join(str(s) for s in shape)} matrices")
     if n == 0:
-        identity = eye(A.shape[-1], dtype=A.dtype, device=A.device)
-        return identity.expand(A.shape).clone()
+        return _Identity.apply(A)
     if n < 0:
         A, n = inv(A), -n
     result = None

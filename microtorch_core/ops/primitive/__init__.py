@@ -18,6 +18,8 @@ from these, and a test (``tests/test_layers.py``) checks that nothing else calls
 ``random.py``        the ``random_uniform``/``random_normal`` kernels (``random_into``)
 ``softmax.py``       FusedSoftmax: the optional ``softmax``/``log_softmax`` kernels
 ``sort.py``          Sort: the optional ``sort`` kernel, or a composite of scatters
+``decomposition.py`` svd_kernel qr_kernel eigh_kernel: the optional ``svd``, ``qr``, ``eigh``
+                     kernels (their Functions and composites are in ``linalg/``)
 ``views.py``         Reshape Permute Expand Unfold Narrow and friends: metadata only, no kernel
 ===================  ==========================================================================
 """

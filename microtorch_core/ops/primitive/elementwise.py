@@ -471,45 +471,6 @@ def _as_bool(x):
     return cast(x, dtypes.bool_) if isinstance(x, Tensor) else bool(x)
 
 
-def _check_bool_operands(name: str, *operands) -> None:
-    # PyTorch's & | ^ ~ are bitwise; on bool tensors that is the logical op. MicroTorch has
-    # no bitwise kernels for integers, so it refuses them rather than answer logically.
-    for x in operands:
-        dtype = x.dtype if isinstance(x, Tensor) else dtypes.scalar_dtype(x)
-        if dtype is not dtypes.bool_:
-            raise RuntimeError(f"{name}: MicroTorch implements & | ^ ~ for bool tensors only, "
-                               f"got {dtype.name}; for integers there are no bitwise kernels "
-                               "(use logical_and/logical_or/logical_not for truth values)")
-
-
-@op(variants="function, method")
-def bitwise_and(a: Tensor, b: Tensor | Scalar) -> Tensor:
-    """``a & b`` for bool tensors."""
-    _check_bool_operands("bitwise_and", a, b)
-    return _logical_and(a, b)
-
-
-@op(variants="function, method")
-def bitwise_or(a: Tensor, b: Tensor | Scalar) -> Tensor:
-    """``a | b`` for bool tensors."""
-    _check_bool_operands("bitwise_or", a, b)
-    return _logical_or(a, b)
-
-
-@op(variants="function, method")
-def bitwise_xor(a: Tensor, b: Tensor | Scalar) -> Tensor:
-    """``a ^ b`` for bool tensors."""
-    _check_bool_operands("bitwise_xor", a, b)
-    return ne(a, b)
-
-
-@op(variants="function, method")
-def bitwise_not(x: Tensor) -> Tensor:
-    """``~x`` for bool tensors."""
-    _check_bool_operands("bitwise_not", x)
-    return logical_not(x)
-
-
 class Where(Function):
     """out = a where cond else b"""
 

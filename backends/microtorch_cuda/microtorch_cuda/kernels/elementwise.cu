@@ -187,6 +187,14 @@ MT_UNARY(erf, Erf)
 MT_UNARY(sigmoid, Sigmoid)
 #endif
 
+#if MT_IS_BOOL
+MT_FUNCTOR_1(BitwiseNot, !x)  // ~ on a bool would give the int -2 or -1, both "true"
+MT_UNARY(bitwise_not, BitwiseNot)
+#elif !MT_IS_FLOAT
+MT_FUNCTOR_1(BitwiseNot, (scalar_t)(~x))
+MT_UNARY(bitwise_not, BitwiseNot)
+#endif
+
 // ---- binary and comparison ops ------------------------------------------------------------
 #define MT_BINARY(NAME, OUT_T, OP)                                                           \
     extern "C" __global__ void NAME##_contig(OUT_T* out, const scalar_t* a, const scalar_t* b, \
@@ -247,6 +255,33 @@ struct Pow {
     }
 };
 MT_BINARY(pow, scalar_t, Pow)
+#endif
+
+// ---- bitwise ops (integer and bool; shifts integer only) ----------------------------------
+#if !MT_IS_FLOAT
+// For bool, C++ computes & | ^ on the promoted ints 0/1, which is the logical op.
+MT_FUNCTOR_2(BitwiseAnd, scalar_t, (scalar_t)(a & b))
+MT_FUNCTOR_2(BitwiseOr, scalar_t, (scalar_t)(a | b))
+MT_FUNCTOR_2(BitwiseXor, scalar_t, (scalar_t)(a ^ b))
+MT_BINARY(bitwise_and, scalar_t, BitwiseAnd)
+MT_BINARY(bitwise_or, scalar_t, BitwiseOr)
+MT_BINARY(bitwise_xor, scalar_t, BitwiseXor)
+#endif
+
+#if !MT_IS_FLOAT && !MT_IS_BOOL
+// C leaves a shift by a negative count or by the bit width or more undefined (x86 masks the
+// count, so 1 << 64 would be 1); PyTorch defines both, and so do we. The left shift runs on
+// unsigned 64 bits so that shifting into or past the sign bit wraps instead of being
+// undefined; converting back keeps the low bits.
+#define MT_BITS ((scalar_t)(sizeof(scalar_t) * 8))
+MT_FUNCTOR_2(LeftShift, scalar_t,
+             (b < 0 || b >= MT_BITS) ? (scalar_t)0
+                                     : (scalar_t)((unsigned long long)a << b))
+// >> of a negative signed value is arithmetic (the sign bit fills in) in CUDA and g++.
+MT_FUNCTOR_2(RightShift, scalar_t, (scalar_t)(a >> ((b < 0 || b >= MT_BITS) ? MT_BITS - 1 : b)))
+MT_BINARY(bitwise_left_shift, scalar_t, LeftShift)
+MT_BINARY(bitwise_right_shift, scalar_t, RightShift)
+#undef MT_BITS
 #endif
 
 MT_FUNCTOR_2(Eq, bool, a == b)
