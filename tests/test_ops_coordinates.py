@@ -39,6 +39,18 @@ def test_unravel_index_wraps_out_of_range_indices_like_pytorch():
         assert_close(g, w.numpy())
 
 
+def test_unravel_index_is_exact_for_indices_past_2_to_the_53():
+    # float64 alone would round these (there is no integer division kernel)
+    torch = pytest.importorskip("torch")
+    flat = np.random.default_rng(0).integers(-(2**63), 2**63 - 1, 200, dtype=np.int64)
+    flat[:2] = [2**63 - 2, -(2**63)]
+    for shape in ((1, 2**63 - 1), (2**31 - 1, 2**20 + 7, 3)):
+        got = mt.unravel_index(mt.tensor(flat), shape)
+        want = torch.unravel_index(torch.from_numpy(flat), shape)
+        for g, w in zip(got, want):
+            assert_close(g, w.numpy())
+
+
 def test_unravel_index_of_an_int_shape_a_0d_index_and_an_empty_shape():
     assert [t.tolist() for t in mt.unravel_index(mt.tensor([1, 4]), 5)] == [[1, 4]]
     row, col = mt.unravel_index(mt.tensor(4), (2, 3))

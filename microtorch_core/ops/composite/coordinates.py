@@ -15,6 +15,7 @@ import numpy as np
 from ... import dtypes
 from ...tensor import Tensor
 from ..declare import op
+from ..primitive.elementwise import where
 from ..primitive.views import reshape
 from .indexing import nonzero, unbind
 
@@ -61,8 +62,32 @@ def unravel_index(indices: Tensor, shape: int | Sequence[int]) -> tuple[Tensor, 
         coefs[i] = coefs[i + 1] * shape[i + 1]
     coef_t = Tensor._from_numpy(np.array(coefs, np.int64), indices.device)
     shape_t = Tensor._from_numpy(np.array(shape, np.int64), indices.device)
-    coords = (indices.to(dtypes.int64).unsqueeze(-1) // coef_t) % shape_t
+    quotient, _ = _floor_divmod(indices.to(dtypes.int64).unsqueeze(-1), coef_t)
+    _, coords = _floor_divmod(quotient, shape_t)
     return unbind(coords, -1)
+
+
+def _floor_divmod(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
+    """``(a // b, a % b)`` for int64 tensors and ``b > 0``, exact in all 64 bits.
+
+    There is no integer division kernel, and float64 holds 53 bits, so a float quotient can
+    be off by about ``a / 2**52``. Its remainder ``a - q * b`` is still exact (int64 wraps
+    modulo 2**64 and the true remainder is small), so a second float division, of that
+    remainder, brings ``q`` within one of the answer, and one comparison each way ends it.
+    """
+    q = _float_quotient(a, b)
+    q = q + _float_quotient(a - q * b, b)
+    r = a - q * b
+    low, high = r < 0, r >= b
+    q = q - low.to(dtypes.int64) + high.to(dtypes.int64)
+    r = r + where(low, b, 0) - where(high, b, 0)
+    return q, r
+
+
+def _float_quotient(a: Tensor, b: Tensor) -> Tensor:
+    """``floor(a / b)`` in float64, clamped into int64's range before the cast back."""
+    q = (a.to(dtypes.float64) / b.to(dtypes.float64)).floor()
+    return q.clamp(-(2.0**63), 2.0**63 - 1024).to(dtypes.int64)
 
 
 def _check_shape(shape) -> tuple[int, ...]:
