@@ -34,6 +34,7 @@ dtype as ``out`` and the same shape, already broadcast by the core. Binary, comp
 from __future__ import annotations
 
 import functools
+import math
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 
 if TYPE_CHECKING:
+    from .dtypes import DType
     from .tensor import Tensor
 
     Operand = Tensor | bool | int | float
@@ -131,7 +133,23 @@ class Allocator(ABC):
         """A new storage of ``nbytes`` bytes (uninitialised)."""
         if nbytes < 0:
             raise ValueError(f"cannot allocate a negative number of bytes ({nbytes})")
-        handle = self._allocate(nbytes)
+        return self._storage(self._allocate(nbytes), nbytes)
+
+    def allocate_tensor(self, shape: tuple[int, ...], dtype: DType) -> tuple[Storage, Any]:
+        """Memory for a new contiguous tensor: ``(storage, native)``.
+
+        Every op's output comes from here (``Tensor._empty``). ``native`` is the backend's
+        own view of that memory, kept on the tensor for its kernels (``Tensor._native``): a
+        host backend hands out a typed NumPy array of ``shape`` that is both the storage's
+        memory and the array its kernels compute on, so no view is built per op. By default
+        it is ``allocate`` of the bytes, and no native view.
+        """
+        nbytes = math.prod(shape) * dtype.itemsize
+        handle, native = self._allocate_tensor(shape, dtype, nbytes)
+        return self._storage(handle, nbytes), native
+
+    def _storage(self, handle: Any, nbytes: int) -> Storage:
+        """Wrap newly allocated memory in a storage, counting it in the statistics."""
         stats = self._stats
         stats.num_allocs += 1
         stats.allocated_bytes += nbytes
@@ -192,6 +210,13 @@ class Allocator(ABC):
     @abstractmethod
     def _copy_to_host(self, handle: Any, nbytes: int, offset: int) -> np.ndarray:
         """Copy device bytes to a new host ``np.uint8`` array."""
+
+    def _allocate_tensor(self, shape: tuple[int, ...], dtype: DType, nbytes: int
+                         ) -> tuple[Any, Any]:
+        """``(handle, native)`` for a new contiguous tensor (see ``allocate_tensor``). A
+        host backend overrides it to return a typed array as both; the default allocates the
+        bytes and has no native view."""
+        return self._allocate(nbytes), None
 
     def _cached_bytes(self) -> int:
         """Bytes held in a cache for reuse (0 without a cache)."""

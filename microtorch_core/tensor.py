@@ -13,7 +13,6 @@ its variants where it is written (``@op(variants="function, method")``), and
 
 from __future__ import annotations
 
-import math
 import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -89,15 +88,12 @@ class Tensor:
 
     @staticmethod
     def _empty(shape: tuple[int, ...], dtype: DType, dev: device, kernels: Any = None) -> Tensor:
-        """A new contiguous tensor with uninitialised memory."""
+        """A new contiguous tensor with uninitialised memory: every op's output."""
         if kernels is None:
             kernels = dev.kernels
-        storage = kernels.allocator.allocate(math.prod(shape) * dtype.itemsize)
-        # _make's body, inlined: every op's output passes here, and a call costs ~80 ns
-        t = object.__new__(Tensor)
-        t._storage, t.shape, t._strides, t._offset = storage, shape, contiguous_strides(shape), 0
-        t.dtype, t.device, t._kernels = dtype, dev, kernels
-        t.requires_grad, t.grad_fn, t._native = False, None, None
+        storage, native = kernels.allocator.allocate_tensor(shape, dtype)
+        t = Tensor._make(storage, shape, contiguous_strides(shape), 0, dtype, dev, kernels)
+        t._native = native
         return t
 
     def _empty_like(self, shape: tuple[int, ...] | None = None, dtype: DType | None = None

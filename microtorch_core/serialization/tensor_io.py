@@ -34,11 +34,11 @@ LITTLE_ENDIAN_HOST = sys.byteorder == "little"
 
 def host_bytes(storage: Storage) -> np.ndarray | None:
     """The storage's memory as a writable NumPy byte array when it is host memory (the CPU
-    allocator's storages are such arrays, as ``Tensor.data_ptr`` knows); None otherwise."""
+    allocator's storages are NumPy arrays, as ``Tensor.data_ptr`` knows); None otherwise."""
     handle = storage.handle
-    if (isinstance(handle, np.ndarray) and handle.dtype == np.uint8 and handle.ndim == 1
-            and handle.flags.c_contiguous and handle.flags.writeable):
-        return handle
+    if (isinstance(handle, np.ndarray) and handle.flags.c_contiguous
+            and handle.flags.writeable):
+        return handle.reshape(-1).view(np.uint8)  # a typed tensor's own array, or bytes
     return None
 
 

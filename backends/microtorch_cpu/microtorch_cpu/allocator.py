@@ -1,4 +1,4 @@
-"""Host memory for CPU tensors: each storage is a NumPy byte array."""
+"""Host memory for CPU tensors: each storage is a NumPy array."""
 
 from __future__ import annotations
 
@@ -7,9 +7,20 @@ import numpy as np
 from microtorch_core.backend import Allocator, Storage
 
 
+def _bytes(handle: np.ndarray) -> np.ndarray:
+    """A storage's memory as a flat byte array (a view)."""
+    return handle if handle.dtype == np.uint8 and handle.ndim == 1 else \
+        handle.reshape(-1).view(np.uint8)
+
+
 class CPUAllocator(Allocator):
-    """Allocates ``np.uint8`` arrays; NumPy frees them when the last view goes. There is no
-    cache, so ``reserved_bytes == allocated_bytes``."""
+    """Allocates NumPy arrays; NumPy frees them when the last view goes. There is no cache,
+    so ``reserved_bytes == allocated_bytes``.
+
+    A tensor's memory is a typed array of its own shape and dtype (``_allocate_tensor``), which
+    the kernels compute on directly (the tensor's ``_native`` view); other storages are byte
+    arrays. Either way the storage is a C-contiguous block of host memory.
+    """
 
     def __init__(self) -> None:
         super().__init__("cpu")
@@ -17,14 +28,19 @@ class CPUAllocator(Allocator):
     def _allocate(self, nbytes: int) -> np.ndarray:
         return np.empty(nbytes, dtype=np.uint8)
 
+    def _allocate_tensor(self, shape: tuple[int, ...], dtype, nbytes: int
+                         ) -> tuple[np.ndarray, np.ndarray]:
+        array = np.empty(shape, dtype.np)
+        return array, array
+
     def _free(self, handle: np.ndarray, nbytes: int) -> None:
         pass  # the array's memory goes back when its last reference does
 
     def _copy_from_host(self, handle: np.ndarray, src: np.ndarray, offset: int) -> None:
-        handle[offset:offset + src.nbytes] = src.reshape(-1).view(np.uint8)
+        _bytes(handle)[offset:offset + src.nbytes] = src.reshape(-1).view(np.uint8)
 
     def _copy_to_host(self, handle: np.ndarray, nbytes: int, offset: int) -> np.ndarray:
-        return handle[offset:offset + nbytes].copy()
+        return _bytes(handle)[offset:offset + nbytes].copy()
 
     def wrap_host(self, array: np.ndarray) -> Storage | None:
         """Share a C-contiguous, writeable array's memory (``from_numpy``); None to copy."""

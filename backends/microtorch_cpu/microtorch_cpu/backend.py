@@ -12,32 +12,38 @@ import numpy as np
 
 from microtorch_core.backend import Backend
 from microtorch_core.random import normal_from_words, philox_words, uniform_from_words
-from microtorch_core.tensor import Tensor, contiguous_strides
+from microtorch_core.tensor import Tensor
 
 from .allocator import CPUAllocator
 from .erf import erf
 
 
 def _np(t) -> np.ndarray:
-    """A NumPy view of tensor ``t`` (cached on the tensor: its metadata never changes)."""
+    """A NumPy array viewing tensor ``t``'s memory with its shape, strides and offset: the
+    tensor's ``_native`` array, made on first use for a view and cached (a tensor's layout
+    never changes; an op's output has one from the allocator already)."""
     arr = t._native
-    if arr is None:
-        size = t.dtype.itemsize
-        if 0 in t.shape:  # nothing to view (a view's offset may lie past the storage's end)
-            arr = np.empty(t.shape, t.dtype.np)
-        elif t._strides is contiguous_strides(t.shape):  # fresh outputs: a cheaper constructor
-            arr = np.ndarray(t.shape, t.dtype.np, t._storage.handle, t._offset * size)
-        else:
-            arr = np.ndarray(t.shape, t.dtype.np, t._storage.handle, t._offset * size,
-                             tuple([s * size for s in t._strides]))  # list: faster than a genexpr
-        t._native = arr
+    return arr if arr is not None else _view(t)
+
+
+def _view(t) -> np.ndarray:
+    size = t.dtype.itemsize
+    if 0 in t.shape:  # nothing to view (a view's offset may lie past the storage's end)
+        arr = np.empty(t.shape, t.dtype.np)
+    else:
+        arr = np.ndarray(t.shape, t.dtype.np, t._storage.handle, t._offset * size,
+                         tuple([s * size for s in t._strides]))  # list: faster than a genexpr
+    t._native = arr
     return arr
 
 
 def _operand(x):
-    """A tensor as a NumPy view; a Python scalar as is."""
+    """A tensor as its NumPy array; a Python scalar as is."""
     # one isinstance against Tensor, not three against the scalar types: ~100 ns per operand
-    return _np(x) if isinstance(x, Tensor) else x
+    if isinstance(x, Tensor):
+        arr = x._native
+        return arr if arr is not None else _view(x)
+    return x
 
 
 def _stable_sigmoid(x: np.ndarray, out: np.ndarray) -> None:
