@@ -73,8 +73,6 @@ def main() -> None:
     import numpy as np
 
     import microtorch_core as mt
-    from microtorch_core.ops.linalg.jacobi import eigh_jacobi, svd_jacobi
-    from microtorch_core.ops.linalg.qr import qr_householder
 
     try:
         import torch
@@ -83,33 +81,43 @@ def main() -> None:
     except ImportError:
         torch = None
 
-    rng = np.random.default_rng(0)
     print(f"float64, {args.threads} thread(s), best of {args.repeat}; 'composite' is the "
           f"core's fallback for backends without the kernels")
+    rng = np.random.default_rng(0)
     for shape in ((64, 64), (16, 32, 32)):
-        a = rng.standard_normal(shape)
-        s = a + np.swapaxes(a, -1, -2)
-        x, sym = mt.tensor(a), mt.tensor(s)
-        ta, ts = (torch.tensor(a), torch.tensor(s)) if torch else (None, None)
         label = "x".join(map(str, shape))
-        report(f"svd {label}", interleaved({
+        for name, cases in _cases(rng.standard_normal(shape), np, mt, torch).items():
+            report(f"{name} {label}", interleaved(cases, args.repeat))
+
+
+def _cases(a, np, mt, torch) -> dict[str, dict[str, Callable[[], object] | None]]:
+    """The calls to time for matrices ``a`` (and, for eigh, ``a + a^T``)."""
+    from microtorch_core.ops.linalg.jacobi import eigh_jacobi, svd_jacobi
+    from microtorch_core.ops.linalg.qr import qr_householder
+
+    s = a + np.swapaxes(a, -1, -2)
+    x, sym = mt.tensor(a), mt.tensor(s)
+    ta, ts = (torch.tensor(a), torch.tensor(s)) if torch else (None, None)
+    return {
+        "svd": {
             "kernel": lambda: mt.linalg.svd(x, full_matrices=False),
             "composite": lambda: svd_jacobi(x, False, True),
             "numpy": lambda: np.linalg.svd(a, full_matrices=False),
             "torch": (lambda: torch.linalg.svd(ta, full_matrices=False)) if torch else None,
-        }, args.repeat))
-        report(f"qr {label}", interleaved({
+        },
+        "qr": {
             "kernel": lambda: mt.linalg.qr(x),
             "composite": lambda: qr_householder(x, "reduced"),
             "numpy": lambda: np.linalg.qr(a),
             "torch": (lambda: torch.linalg.qr(ta)) if torch else None,
-        }, args.repeat))
-        report(f"eigh {label}", interleaved({
+        },
+        "eigh": {
             "kernel": lambda: mt.linalg.eigh(sym),
             "composite": lambda: eigh_jacobi(sym, False, True),
             "numpy": lambda: np.linalg.eigh(s),
             "torch": (lambda: torch.linalg.eigh(ts)) if torch else None,
-        }, args.repeat))
+        },
+    }
 
 
 if __name__ == "__main__":
