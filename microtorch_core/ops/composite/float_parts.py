@@ -1,6 +1,6 @@
 """A float's parts and exact remainders: ``frexp``, ``ldexp`` and ``fmod``.
 
-MicroTorch cannot reinterpret a float's bits (there are no bitwise kernels), so these use
+MicroTorch cannot reinterpret a float's bits (no kernel views them as an integer), so these use
 arithmetic that is exact in binary floating point: scaling by a power of two (in two halves,
 so that 2**1074 never overflows) and Dekker's *two-product*, which splits a product ``q * b``
 into its rounded value and its rounding error, both exact floats (Dekker, "A floating-point

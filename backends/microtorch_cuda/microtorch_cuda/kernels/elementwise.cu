@@ -1,4 +1,5 @@
-// elementwise.cu: fill, copy/cast, unary, binary, comparison and where for one dtype.
+// elementwise.cu: fill, copy/cast, unary, binary (arithmetic and bitwise), comparison and where
+// for one dtype.
 //
 // Every op has two entry points, found by name from Python:
 //   NAME_contig (out, <input pointers>, <scalar values>, long long n)
