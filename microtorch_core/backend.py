@@ -124,6 +124,10 @@ class Allocator(ABC):
     """Owns one device's memory. Public methods check arguments and keep statistics; a
     backend overrides only the underscored hooks (a template method)."""
 
+    #: False for an allocator whose memory is freed with its handle (a NumPy array goes with
+    #: its last reference): ``_free`` is then never called, which saves a call per tensor.
+    releases_memory: ClassVar[bool] = True
+
     def __init__(self, device: str) -> None:
         self.device = device
         self._stats = MemoryStats()
@@ -133,7 +137,7 @@ class Allocator(ABC):
         """A new storage of ``nbytes`` bytes (uninitialised)."""
         if nbytes < 0:
             raise ValueError(f"cannot allocate a negative number of bytes ({nbytes})")
-        return self._storage(self._allocate(nbytes), nbytes)
+        return self._counted(Storage(self._allocate(nbytes), nbytes, self))
 
     def allocate_tensor(self, shape: tuple[int, ...], dtype: DType) -> tuple[Storage, Any]:
         """Memory for a new contiguous tensor: ``(storage, native)``.
@@ -144,24 +148,25 @@ class Allocator(ABC):
         memory and the array its kernels compute on, so no view is built per op. By default
         it is ``allocate`` of the bytes, and no native view.
         """
-        nbytes = math.prod(shape) * dtype.itemsize
-        handle, native = self._allocate_tensor(shape, dtype, nbytes)
-        return self._storage(handle, nbytes), native
+        handle, native, nbytes = self._allocate_tensor(shape, dtype)
+        return self._counted(Storage(handle, nbytes, self)), native
 
-    def _storage(self, handle: Any, nbytes: int) -> Storage:
-        """Wrap newly allocated memory in a storage, counting it in the statistics."""
+    def _counted(self, storage: Storage) -> Storage:
+        """``storage``, counted in the statistics as a new allocation."""
         stats = self._stats
         stats.num_allocs += 1
-        stats.allocated_bytes += nbytes
+        stats.allocated_bytes += storage.nbytes
         if stats.allocated_bytes > stats.peak_allocated_bytes:
             stats.peak_allocated_bytes = stats.allocated_bytes
-        return Storage(handle, nbytes, self)
+        return storage
 
     def free(self, storage: Storage) -> None:
         """Return a storage's memory (called when the storage is garbage collected)."""
-        self._stats.allocated_bytes -= storage.nbytes
-        self._stats.num_frees += 1
-        self._free(storage.handle, storage.nbytes)
+        stats = self._stats
+        stats.allocated_bytes -= storage.nbytes
+        stats.num_frees += 1
+        if self.releases_memory:
+            self._free(storage.handle, storage.nbytes)
 
     def copy_from_host(self, storage: Storage, src: np.ndarray, offset: int = 0) -> None:
         """Copy the bytes of a contiguous host array into ``storage`` at byte ``offset``."""
@@ -211,12 +216,12 @@ class Allocator(ABC):
     def _copy_to_host(self, handle: Any, nbytes: int, offset: int) -> np.ndarray:
         """Copy device bytes to a new host ``np.uint8`` array."""
 
-    def _allocate_tensor(self, shape: tuple[int, ...], dtype: DType, nbytes: int
-                         ) -> tuple[Any, Any]:
-        """``(handle, native)`` for a new contiguous tensor (see ``allocate_tensor``). A
-        host backend overrides it to return a typed array as both; the default allocates the
-        bytes and has no native view."""
-        return self._allocate(nbytes), None
+    def _allocate_tensor(self, shape: tuple[int, ...], dtype: DType) -> tuple[Any, Any, int]:
+        """``(handle, native, nbytes)`` for a new contiguous tensor (see
+        ``allocate_tensor``). A host backend overrides it to return a typed array as both
+        handle and native; the default allocates the bytes and has no native view."""
+        nbytes = math.prod(shape) * dtype.itemsize
+        return self._allocate(nbytes), None, nbytes
 
     def _cached_bytes(self) -> int:
         """Bytes held in a cache for reuse (0 without a cache)."""

@@ -543,6 +543,19 @@ class Tensor:
         """The last two dimensions swapped."""
         return ops.transpose(self, -2, -1)
 
+    @property
+    def mH(self) -> Tensor:  # noqa: N802
+        """The conjugate transpose of the last two dimensions: ``mT`` for real tensors."""
+        return ops.transpose(self, -2, -1)
+
+    @property
+    def H(self) -> Tensor:  # noqa: N802
+        """The conjugate transpose of a matrix: ``T`` for a real 2-D tensor."""
+        if self.dim() != 2:
+            raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got "
+                               f"{self.dim()}-D tensor.")
+        return ops.transpose(self, 0, 1)
+
 
 class _HookHandle:
     def __init__(self, hooks: list, hook: Callable) -> None:

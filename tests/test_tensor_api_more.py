@@ -338,3 +338,12 @@ def test_no_warning_for_new_tensor_of_plain_data():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         mt.ones(1).new_tensor([1.0, 2.0])
+
+
+def test_mh_and_h_are_the_transposes_of_a_real_tensor():
+    x = mt.arange(24.0).reshape(2, 3, 4)
+    np.testing.assert_array_equal(x.mH.numpy(), np.swapaxes(x.numpy(), -1, -2))
+    m = mt.arange(6.0).reshape(2, 3)
+    np.testing.assert_array_equal(m.H.numpy(), m.numpy().T)
+    with pytest.raises(RuntimeError, match=r"only supported on matrices \(2-D tensors\). Got 3-D"):
+        x.H

@@ -28,13 +28,15 @@ class CPUAllocator(Allocator):
     def _allocate(self, nbytes: int) -> np.ndarray:
         return np.empty(nbytes, dtype=np.uint8)
 
-    def _allocate_tensor(self, shape: tuple[int, ...], dtype, nbytes: int
-                         ) -> tuple[np.ndarray, np.ndarray]:
+    releases_memory = False  # an array's memory goes back when its last reference does
+
+    def _allocate_tensor(self, shape: tuple[int, ...], dtype
+                         ) -> tuple[np.ndarray, np.ndarray, int]:
         array = np.empty(shape, dtype.np)
-        return array, array
+        return array, array, array.nbytes
 
     def _free(self, handle: np.ndarray, nbytes: int) -> None:
-        pass  # the array's memory goes back when its last reference does
+        pass  # never called (releases_memory is False)
 
     def _copy_from_host(self, handle: np.ndarray, src: np.ndarray, offset: int) -> None:
         _bytes(handle)[offset:offset + src.nbytes] = src.reshape(-1).view(np.uint8)

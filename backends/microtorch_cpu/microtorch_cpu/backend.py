@@ -8,6 +8,10 @@ strides the same way the spec does.
 
 from __future__ import annotations
 
+import contextvars
+import functools
+import threading
+
 import numpy as np
 
 from microtorch_core.backend import Backend
@@ -51,7 +55,6 @@ def _stable_sigmoid(x: np.ndarray, out: np.ndarray) -> None:
     np.copyto(out, np.where(x >= 0, 1 / (1 + e), e / (1 + e)))
 
 
-
 UNARY = {
     "neg": np.negative, "abs": np.absolute, "exp": np.exp, "log": np.log, "sqrt": np.sqrt,
     "sin": np.sin, "cos": np.cos, "tanh": np.tanh, "bitwise_not": np.invert,
@@ -72,24 +75,61 @@ REDUCE = {"sum": np.add.reduce, "prod": np.multiply.reduce, "amax": np.maximum.r
 
 
 # Ops whose edge cases (x/0, log(0), overflow) NumPy reports with a RuntimeWarning; PyTorch
-# returns inf/nan silently, so these run under errstate. It costs ~0.5 us as a decorator (the
-# ``with`` form, which also builds an errstate object per call, ~1 us), so the ops that rarely
-# hit such cases skip it.
+# returns inf/nan silently. ``np.errstate`` would silence them but costs ~0.5 us per call and
+# changes NumPy's state for the whole context; so these kernels run in a copy of the context
+# in which NumPy ignores floating-point errors (~25 ns), one copy per thread (a context cannot
+# be entered by two threads at once). The user's own NumPy settings are never touched.
 QUIET = {"div", "pow", "exp", "log", "sqrt", "sin", "cos", "tanh"}
 
 
-def _unary_kernel(op, fn):
-    def kernel(self, out, x):
-        fn(_np(x), out=_np(out))
+class _QuietContext(threading.local):
+    """Per thread: ``run(fn, *args)`` calls ``fn`` with NumPy's floating-point errors
+    ignored."""
 
-    return np.errstate(all="ignore")(kernel) if op in QUIET else kernel
+    def __init__(self) -> None:
+        self.run = contextvars.copy_context().run
+        self.run(np.seterr, all="ignore")
+
+
+_quiet = _QuietContext()
+
+
+def _quietly(kernel):
+    """A kernel method run with NumPy's floating-point errors ignored (see QUIET)."""
+
+    @functools.wraps(kernel)
+    def quiet(self, *args):
+        return _quiet.run(kernel, self, *args)
+
+    return quiet
+
+
+# A ufunc's ``out`` is passed positionally: a keyword costs NumPy a dict (~40 ns per call).
+# np.maximum and np.minimum deprecate a positional ``out``, so they get the keyword.
+OUT_KEYWORD = {"maximum", "minimum"}
+
+
+def _unary_kernel(op, fn):
+    if op in QUIET:
+        def kernel(self, out, x):
+            _quiet.run(fn, _np(x), _np(out))
+    else:
+        def kernel(self, out, x):
+            fn(_np(x), _np(out))
+    return kernel
 
 
 def _binary_kernel(op, fn):
-    def kernel(self, out, a, b):
-        fn(_operand(a), _operand(b), out=_np(out))
-
-    return np.errstate(all="ignore")(kernel) if op in QUIET else kernel
+    if op in QUIET:
+        def kernel(self, out, a, b):
+            _quiet.run(fn, _operand(a), _operand(b), _np(out))
+    elif op in OUT_KEYWORD:
+        def kernel(self, out, a, b):
+            fn(_operand(a), _operand(b), out=_np(out))
+    else:
+        def kernel(self, out, a, b):
+            fn(_operand(a), _operand(b), _np(out))
+    return kernel
 
 
 def _reduce_kernel(fn):
@@ -97,6 +137,14 @@ def _reduce_kernel(fn):
         fn(_np(x), axis=dims, keepdims=True, out=_np(out))
 
     return kernel
+
+
+_BITS = {4: np.uint32, 8: np.uint64}  # unsigned integers of an item's size, for bit selects
+
+
+def _bits(x, dtype: np.dtype, bits: type) -> np.ndarray:
+    """A tensor's array, or a scalar as a 0-d array of ``dtype``, viewed as raw bits."""
+    return (_np(x) if isinstance(x, Tensor) else np.array(x, dtype)).view(bits)
 
 
 def _scatter_index(index: np.ndarray, dim: int) -> tuple[np.ndarray, ...]:
@@ -151,7 +199,7 @@ class CPUBackend(Backend):
     def erf(self, out, x):
         np.copyto(_np(out), erf(_np(x).astype(np.float64)), casting="unsafe")
 
-    @np.errstate(all="ignore")
+    @_quietly
     def pow(self, out, a, b):
         a, b, o = _operand(a), _operand(b), _np(out)
         if out.dtype.is_floating_point or not np.any(np.less(b, 0)):
@@ -165,8 +213,21 @@ class CPUBackend(Backend):
                   casting="unsafe")
 
     def where(self, out, cond, a, b):
-        # np.where then one copy is about twice as fast as two masked copyto calls
-        np.copyto(_np(out), np.where(_np(cond), _operand(a), _operand(b)), casting="unsafe")
+        o = _np(out)
+        bits = _BITS.get(o.dtype.itemsize) if o.dtype.kind in "fiu" else None
+        if bits is None:  # bool: NumPy's own select
+            np.copyto(o, np.where(_np(cond), _operand(a), _operand(b)), casting="unsafe")
+            return
+        # An exact select on the raw bits, (a & m) | (b & ~m) with m all ones where cond
+        # holds: about a third of np.where's cost, which NumPy does not vectorise (ReLU's
+        # backward is a where of this kind)
+        mask = np.negative(_np(cond).view(np.uint8), dtype=bits)
+        o = o.view(bits)
+        np.bitwise_and(_bits(a, out.dtype.np, bits), mask, o)
+        b = _bits(b, out.dtype.np, bits)
+        if b.ndim or b:  # nothing to add for a scalar whose bits are all zero (+0.0, 0)
+            np.bitwise_and(b, np.invert(mask, mask), mask)
+            np.bitwise_or(o, mask, o)
 
     # -- reductions (sum, prod, amax, amin: from the REDUCE table) -------------------------
     def argmax(self, out, x, dim):
@@ -176,17 +237,17 @@ class CPUBackend(Backend):
         np.copyto(_np(out), np.argmin(_np(x), axis=dim, keepdims=True))
 
     # -- optional fused kernels for composites (OPTIONAL_KERNELS in the spec) -------------
+    @_quietly  # a row of -inf gives NaN silently, as PyTorch
     def softmax(self, out, x, dim):
-        with np.errstate(invalid="ignore"):  # a row of -inf gives NaN silently, as PyTorch
-            shifted = _np(x) - np.max(_np(x), axis=dim, keepdims=True)
-            e = np.exp(shifted)
-            np.divide(e, e.sum(axis=dim, keepdims=True), out=_np(out))
+        shifted = _np(x) - np.max(_np(x), axis=dim, keepdims=True)
+        e = np.exp(shifted)
+        np.divide(e, e.sum(axis=dim, keepdims=True), out=_np(out))
 
+    @_quietly
     def log_softmax(self, out, x, dim):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            shifted = _np(x) - np.max(_np(x), axis=dim, keepdims=True)
-            np.subtract(shifted, np.log(np.exp(shifted).sum(axis=dim, keepdims=True)),
-                        out=_np(out))
+        shifted = _np(x) - np.max(_np(x), axis=dim, keepdims=True)
+        np.subtract(shifted, np.log(np.exp(shifted).sum(axis=dim, keepdims=True)),
+                    out=_np(out))
 
     def sort(self, values_out, indices_out, x, dim, descending):
         a = _np(x)

@@ -54,7 +54,14 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({a_desc} and {b_desc})")
     a2 = a.unsqueeze(0) if a.dim() == 1 else a
     b2 = b.unsqueeze(-1) if b.dim() == 1 else b
-    out = MatMul.apply(a2, b2)
+    if a2.dim() > 2 and b2.dim() == 2:
+        # (..., m, k) @ (k, n), as in a Linear layer: fold the leading dims into one matrix
+        # and make one 2-D product, as PyTorch does, instead of a batch of products against a
+        # broadcast weight (whose backward would then sum the batch of weight gradients)
+        lead = a2.shape[:-1]
+        out = MatMul.apply(a2.reshape(-1, a2.shape[-1]), b2).reshape(lead + b2.shape[-1:])
+    else:
+        out = MatMul.apply(a2, b2)
     if b.dim() == 1:
         out = out.squeeze(-1)
     if a.dim() == 1:
