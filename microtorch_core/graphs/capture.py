@@ -289,8 +289,8 @@ class Capture:
         copy_to_host, copy_from_host = allocator.copy_to_host, allocator.copy_from_host
 
         def allocate_tensor_during_capture(shape: tuple[int, ...], dtype: Any) -> Any:
-            session = self._session(backend)  # first: its recorder may route the memory
-            storage, native = allocate_tensor(shape, dtype)
+            session = self._session(backend)
+            storage, native = session.recorder.allocate_tensor(allocate_tensor, shape, dtype)
             session.allocation(storage)
             return storage, native
 

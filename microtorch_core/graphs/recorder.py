@@ -42,6 +42,12 @@ class KernelRecorder:
     def begin(self) -> None:
         """The capture starts allocating or running kernels on this backend."""
 
+    def allocate_tensor(self, allocate_tensor: Callable[..., Any], shape: tuple[int, ...],
+                        dtype: Any) -> tuple[Any, Any]:
+        """Memory for a tensor made during the capture: ``(storage, native)`` as
+        ``Allocator.allocate_tensor``, which is ``allocate_tensor`` (the allocator's own)."""
+        return allocate_tensor(shape, dtype)
+
     def record(self, name: str, kernel: Callable[..., None], args: tuple[Any, ...]
                ) -> list[ReplayCall]:
         """The replay calls of one kernel call ``kernel(*args)`` (``name`` is its name in the
