@@ -88,9 +88,11 @@ def _graph_one(fn: Any, args: tuple, warmup: int, allow_unused: bool) -> Any:
     grads: tuple = ()
     with graph(backward_graph):
         if differentiable and wanted:
+            # retain_graph: the forward's saved tensors, which the backward graph reads,
+            # stay alive with the static outputs' autograd graph
             grads = autograd_grad(differentiable, wanted,
                                   grad_outputs=[g for g in static_grad_outputs if g is not None],
-                                  allow_unused=allow_unused)
+                                  retain_graph=True, allow_unused=allow_unused)
     grads_iter = iter(grads)
     static_grad_inputs = tuple(next(grads_iter) if needs else None for needs in needs_grad)
     n_args = len(args)

@@ -168,6 +168,13 @@ class Capture:
         self.sessions.clear()
         self.calls.clear()
 
+    def close(self) -> None:
+        """Drop what the capture collected (its patches refer back to it, so it may live on in
+        a reference cycle until the garbage collector runs; the tensors must not)."""
+        self.calls, self.sessions, self._patches, self._tables = [], {}, [], []
+        self.external_storages, self.external_tensors = {}, {}
+        self.hoisted_guards, self.value_guards = [], []
+
     def _stop(self) -> None:
         global active
         if active is self:
@@ -249,14 +256,20 @@ class Capture:
             f"g.register_generator_state(generator), so that each replay draws new numbers")
 
     def _note_external(self, t: Tensor, use: str) -> None:
+        """Remember a tensor from before the capture (and the tensor it views, often a
+        parameter seen through ``.t()``): a replay checks that it kept its memory."""
         storage = t._storage
         key = id(storage)
         if key not in self.external_storages:
             self.external_storages[key] = (weakref.ref(storage), use)
-        entry = self.external_tensors.get(id(t))
-        if entry is None or entry[0]() is not t:
-            self.external_tensors[id(t)] = (weakref.ref(t), storage, t.shape, t._strides,
-                                            t._offset, use)
+        for tensor in (t, t._base):
+            if tensor is None:
+                continue
+            entry = self.external_tensors.get(id(tensor))
+            if entry is None or entry[0]() is not tensor:
+                self.external_tensors[id(tensor)] = (
+                    weakref.ref(tensor), weakref.ref(tensor._storage), tensor.shape,
+                    tensor._strides, tensor._offset, use)
 
     def _session(self, backend: Any) -> BackendSession:
         entry = self.sessions.get(id(backend))

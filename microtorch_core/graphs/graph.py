@@ -79,7 +79,14 @@ class Graph:
         if capture is None:
             raise RuntimeError("capture_end called without capture_begin")
         self._capture = None
-        capture.finish()
+        try:
+            capture.finish()
+            self._take(capture)
+        finally:
+            capture.close()
+
+    def _take(self, capture: Capture) -> None:
+        """Keep what a finished capture made: the replay function and its checks."""
         session = capture.session()
         self._device_type = capture.device_type
         self._num_calls = len(capture.calls)
@@ -99,6 +106,7 @@ class Graph:
         capture, self._capture = self._capture, None
         if capture is not None:
             capture.abort()
+            capture.close()
 
     # -- replay ----------------------------------------------------------------------------
     def replay(self) -> None:
@@ -122,12 +130,13 @@ class Graph:
         for ref, use in self._storages:
             if ref() is None:
                 raise RuntimeError(
-                    f"Graph.replay: a tensor the graph uses ({use}) was freed after the "
-                    f"capture. Keep the static inputs, parameters and optimizer state alive "
-                    f"while the graph is used, or capture again.")
+                    f"Graph.replay: the memory of a tensor the graph uses ({use}) was freed "
+                    f"after the capture (the tensor was deleted, or given new memory with "
+                    f".data = ...). Keep the static inputs, parameters and optimizer state "
+                    f"alive and in place while the graph is used, or capture again.")
         for ref, storage, shape, strides, offset, use in self._tensors:
             t = ref()
-            if t is not None and (t._storage is not storage or t.shape != shape or
+            if t is not None and (t._storage is not storage() or t.shape != shape or
                                   t._strides != strides or t._offset != offset):
                 raise RuntimeError(
                     f"Graph.replay: a tensor the graph uses ({use}) was resized or given new "
