@@ -4,6 +4,14 @@
     python examples/train_digits.py       # about 97-98% test accuracy in a few seconds on CPU
     python examples/train_digits.py --model cnn    # convolutions: about 99%, slower
     python examples/train_digits.py --device cuda --save digits.mt
+    python examples/train_digits.py --graph        # capture one step, replay it: faster
+
+``--graph`` trains the first epoch eagerly, then captures one training step (forward,
+backward, ``optimizer.step()``) in a graph (``microtorch_core.graphs``) and replays it for
+every later batch, after copying the batch into the captured input tensors; it prints the
+time of an eager step next to a replayed one. The optimizer keeps its step count and
+learning rate in tensors (``capturable=True``, ``lr`` a tensor that the schedule updates in
+place), and every batch has the same size (``drop_last``), as a graph replays fixed shapes.
 
 ``train_digits_torch.py`` is the same script in PyTorch: same data split, model, optimizer,
 schedule and batch order logic, for side-by-side timing (see ``benchmarks/``).
@@ -77,6 +85,48 @@ def make_model(kind: str, hidden: int, dropout: float) -> nn.Module:
     )
 
 
+class GraphedTrainer:
+    """Training steps on static input tensors: eager ones, then one captured step replayed
+    (PyTorch's "whole network capture"). Keeps the time of each kind of step."""
+
+    def __init__(self, model: nn.Module, optimizer, loss_fn, x: mt.Tensor, y: mt.Tensor):
+        self.model, self.optimizer, self.loss_fn = model, optimizer, loss_fn
+        self.static_x, self.static_y = x.clone(), y.clone()
+        self.graph: mt.graphs.Graph | None = None
+        self.static_loss: mt.Tensor | None = None
+        self.times: dict[str, list[float]] = {"eager": [], "replayed": []}
+
+    def _step(self) -> mt.Tensor:
+        self.optimizer.zero_grad(set_to_none=True)  # the captured backward makes the grads
+        loss = self.loss_fn(self.model(self.static_x), self.static_y)
+        loss.backward()
+        self.optimizer.step()
+        return loss
+
+    def step(self, x: mt.Tensor, y: mt.Tensor, replay: bool) -> mt.Tensor:
+        self.static_x.copy_(x)
+        self.static_y.copy_(y)
+        start = time.perf_counter()
+        if not replay:
+            loss = self._step()
+            self.times["eager"].append(time.perf_counter() - start)
+            return loss
+        if self.graph is None:  # capture once; the capture itself computes nothing
+            self.graph = mt.graphs.Graph()
+            with mt.graphs.graph(self.graph):
+                self.static_loss = self._step()
+            start = time.perf_counter()
+        self.graph.replay()
+        self.times["replayed"].append(time.perf_counter() - start)
+        return self.static_loss
+
+    def report(self) -> None:
+        # the median: the first eager steps also build the optimizer state
+        eager, replayed = (float(np.median(self.times[k])) * 1e3 for k in ("eager", "replayed"))
+        print(f"step time: eager {eager:.2f} ms, replayed {replayed:.2f} ms "
+              f"({eager / replayed:.1f}x faster; {self.graph.num_calls} calls per replay)")
+
+
 @mt.no_grad()
 def accuracy(model: nn.Module, x: mt.Tensor, y: mt.Tensor) -> float:
     model.eval()
@@ -103,6 +153,8 @@ def main(argv: list[str] | None = None) -> float:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default="cpu", help="cpu or cuda")
     parser.add_argument("--save", metavar="PATH", help="write a checkpoint, then reload it")
+    parser.add_argument("--graph", action="store_true",
+                        help="after one eager epoch, replay a captured training step")
     args = parser.parse_args(argv)
     if args.device.startswith("cuda") and not cuda_available():
         sys.exit("--device cuda: no usable CUDA device here (see microtorch_core.list_backends())")
@@ -116,28 +168,41 @@ def main(argv: list[str] | None = None) -> float:
 
     mt.manual_seed(args.seed)
     model = make_model(args.model, args.hidden, args.dropout).to(dev)
-    optimizer = mt.optim.AdamW(model.parameters(), lr=args.lr,
-                                  weight_decay=args.weight_decay)
+    if args.graph:  # the step count and the scheduled lr must be tensors the replays read
+        optimizer = mt.optim.AdamW(model.parameters(), lr=mt.tensor(args.lr, device=dev),
+                                   weight_decay=args.weight_decay, capturable=True)
+    else:
+        optimizer = mt.optim.AdamW(model.parameters(), lr=args.lr,
+                                   weight_decay=args.weight_decay)
     scheduler = mt.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=args.epochs)
     loss_fn = nn.CrossEntropyLoss(label_smoothing=args.label_smoothing)
     loader = DataLoader(TensorDataset(x_train, y_train), batch_size=args.batch_size,
-                        shuffle=True, generator=Generator().manual_seed(args.seed))
+                        shuffle=True, generator=Generator().manual_seed(args.seed),
+                        drop_last=args.graph)
 
     print(f"MicroTorch: {len(x_train)} train / {len(x_test)} test images, device {dev}")
     start = time.perf_counter()
     epochs, report = progress(args.epochs)
-    for _ in epochs:
+    if args.graph:
+        trainer = GraphedTrainer(model, optimizer, loss_fn, x_train[:args.batch_size],
+                                 y_train[:args.batch_size])
+    for epoch in epochs:
         model.train()
         total, batches = 0.0, 0
         for xb, yb in loader:
-            loss = loss_fn(model(xb), yb)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
+            if args.graph:
+                loss = trainer.step(xb, yb, replay=epoch > 0)
+            else:
+                loss = loss_fn(model(xb), yb)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
             total, batches = total + loss.item(), batches + 1
         scheduler.step()
         report(total / batches)
     train_time = time.perf_counter() - start
+    if args.graph:
+        trainer.report()
 
     acc = accuracy(model, x_test, y_test)
     print(f"test accuracy {acc:.2%}  train time {train_time:.2f} s "

@@ -307,6 +307,13 @@ class Backend(ABC):
     def synchronize(self) -> None:
         """Wait until all queued kernels have finished (no-op on synchronous backends)."""
 
+    def graph_recorder(self) -> Any:
+        """A new recorder for a graph capture on this device (a ``KernelRecorder`` from
+        ``microtorch_core.graphs``), or None for the default one, which replays every kernel
+        call as it was made. Optional: a backend overrides it to replay something cheaper
+        (see ``docs/graphs.md``)."""
+        return None
+
     # -- creation and copies --------------------------------------------------------------
     @primitive
     def fill(self, out: Tensor, value: bool | int | float) -> None:

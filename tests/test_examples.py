@@ -44,6 +44,15 @@ def test_train_digits_cnn_runs_one_epoch_and_reloads_to_the_same_accuracy(tmp_pa
     assert reloaded == pytest.approx(acc, abs=1e-4)  # printed as a percentage, 2 decimals
 
 
+def test_train_digits_with_graph_replays_the_later_epochs(capsys):
+    pytest.importorskip("sklearn", reason="scikit-learn (the 'examples' extra) provides the "
+                        "digits data set")
+    acc = _load("train_digits").main(["--graph", "--epochs", "2"])
+    out = capsys.readouterr().out
+    assert acc > 0.7
+    assert "step time: eager" in out and "replayed" in out
+
+
 TINY_TRANSFORMER = ["--digits", "4", "--steps", "100", "--warmup", "10", "--d-model", "32",
                     "--layers", "1", "--test-size", "200"]
 

@@ -123,3 +123,21 @@ def test_conv3d_with_too_many_strides_names_them():
     with pytest.raises(RuntimeError, match=r"stride must be a single int or a tuple of 3 "
                                            r"ints, got \(1, 1, 1, 1\)"):
         F.conv3d(mt.zeros(1, 1, 4, 4, 4), mt.zeros(1, 1, 2, 2, 2), stride=(1, 1, 1, 1))
+
+
+def test_convolutions_run_on_integers_as_torch_does():
+    out = F.conv2d(mt.ones(1, 1, 3, 3, dtype=mt.int64), mt.ones(1, 1, 2, 2, dtype=mt.int64))
+    assert out.dtype is mt.int64 and out.tolist() == [[[[4, 4], [4, 4]]]]
+
+
+@pytest.mark.parametrize(("weight", "bias", "message"), [
+    (mt.zeros(1, 1, 2, 2, 2, dtype=mt.float64), None,
+     r"Input type \(float32\) and weight type \(float64\) should be the same"),
+    (mt.zeros(1, 1, 2, 2, 2), mt.zeros(1, dtype=mt.float64),
+     r"Input type \(float32\) and bias type \(float64\) should be the same"),
+])
+def test_convolutions_refuse_mixed_dtypes_like_torch(weight, bias, message):
+    with pytest.raises(RuntimeError, match=message):
+        F.conv3d(mt.zeros(1, 1, 3, 3, 3), weight, bias)
+    with pytest.raises(RuntimeError, match=message):
+        F.conv_transpose3d(mt.zeros(1, 1, 3, 3, 3), weight, bias)

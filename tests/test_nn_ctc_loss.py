@@ -80,11 +80,22 @@ def test_ctc_loss_takes_concatenated_targets_and_unbatched_input_like_torch():
     assert ours.shape == () and ours.item() == pytest.approx(theirs.item(), rel=1e-12)
 
 
-def test_ctc_loss_gradient_matches_finite_differences():
-    log_probs = mt.tensor(np.random.default_rng(3).standard_normal((5, 2, 4)),
-                          requires_grad=True)
-    assert gradcheck(lambda lp: F.ctc_loss(lp, mt.tensor([[1, 2], [3, 3]]), [5, 4], [2, 2],
-                                           reduction="sum"), (log_probs,))
+def test_ctc_loss_gradient_for_the_logits_matches_finite_differences():
+    logits = mt.tensor(np.random.default_rng(3).standard_normal((5, 2, 4)), requires_grad=True)
+    assert gradcheck(lambda z: F.ctc_loss(z.log_softmax(2), mt.tensor([[1, 2], [3, 3]]),
+                                          [5, 4], [2, 2], reduction="sum"), (logits,))
+
+
+@requires_torch
+def test_ctc_loss_gradient_for_log_probs_follows_torchs_convention():
+    # PyTorch's gradient is exp(log_probs) - posterior, not the derivative -posterior: the
+    # two differ by exp(log_probs) over each sequence's frames, whatever the input
+    data = np.random.default_rng(4).standard_normal((6, 2, 4))
+    lp, t_lp = mt.tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
+    F.ctc_loss(lp, mt.tensor([[1, 2], [3, 3]]), [6, 4], [2, 2]).backward()
+    TF.ctc_loss(t_lp, torch.tensor([[1, 2], [3, 3]]), [6, 4], [2, 2]).backward()
+    np.testing.assert_allclose(lp.grad.numpy(), t_lp.grad.numpy(), rtol=1e-10, atol=1e-14)
+    assert not lp.grad.numpy()[4:, 1].any()  # frames past the second sequence's end
 
 
 def test_zero_infinity_gives_an_impossible_target_zero_loss_and_gradient():

@@ -146,3 +146,16 @@ def test_embedding_bag_argument_errors(kwargs, error, message):
 def test_embedding_bag_index_out_of_range_names_it():
     with pytest.raises(IndexError, match="index 10 is out of range for 10 embeddings"):
         F.embedding_bag(mt.tensor([1, 10]), mt.tensor(WEIGHT), mt.tensor([0]))
+
+
+@requires_torch
+def test_sparse_embeddings_get_the_dense_form_of_torchs_sparse_gradient():
+    w, tw = _weights()
+    F.embedding_bag(mt.tensor(FLAT), w, mt.tensor([0, 4]), mode="sum", sparse=True).sum() \
+        .backward()
+    TF.embedding_bag(torch.tensor(FLAT), tw, torch.tensor([0, 4]), mode="sum", sparse=True) \
+        .sum().backward()
+    np.testing.assert_allclose(w.grad.numpy(), tw.grad.to_dense().numpy(), rtol=1e-12)
+    emb = nn.Embedding(10, 4, sparse=True)
+    emb(mt.tensor([1, 1])).sum().backward()
+    assert emb.weight.grad[1].tolist() == [2.0] * 4

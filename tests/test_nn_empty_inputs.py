@@ -35,3 +35,8 @@ def test_batch_norm_module_on_an_empty_batch():
 def test_batch_norm_still_refuses_one_value_per_channel_when_training():
     with pytest.raises(ValueError, match="Expected more than 1 value per channel"):
         F.batch_norm(mt.zeros(1, 3), None, None, training=True)
+
+
+def test_batch_norm_of_an_empty_1d_input_with_empty_statistics_is_empty_like_torch():
+    out = F.batch_norm(mt.zeros(0), mt.zeros(0), mt.ones(0), training=True)
+    assert out.shape == (0,)

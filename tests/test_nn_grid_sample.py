@@ -22,10 +22,10 @@ def _leaves(data):
 @requires_torch
 @pytest.mark.parametrize("align_corners", [False, True])
 @pytest.mark.parametrize("padding_mode", ["zeros", "border", "reflection"])
-@pytest.mark.parametrize("mode", ["bilinear", "nearest"])
-@pytest.mark.parametrize(("shape", "grid_shape"), [((2, 3, 5, 6), (2, 4, 7, 2)),
-                                                   ((2, 2, 3, 4, 5), (2, 3, 2, 4, 3))],
-                         ids=["2d", "3d"])
+@pytest.mark.parametrize(("mode", "shape", "grid_shape"), [
+    ("bilinear", (2, 3, 5, 6), (2, 4, 7, 2)), ("nearest", (2, 3, 5, 6), (2, 4, 7, 2)),
+    ("bicubic", (2, 3, 5, 6), (2, 4, 7, 2)), ("bilinear", (2, 2, 3, 4, 5), (2, 3, 2, 4, 3)),
+    ("nearest", (2, 2, 3, 4, 5), (2, 3, 2, 4, 3))], ids=str)
 def test_grid_sample_matches_torch(shape, grid_shape, mode, padding_mode, align_corners):
     rng = np.random.default_rng(1)
     (x, tx) = _leaves(rng.standard_normal(shape))
@@ -54,13 +54,14 @@ def test_grid_sample_bilinear_against_numpy():
     np.testing.assert_allclose(out, expected, rtol=1e-12)
 
 
-@pytest.mark.parametrize("padding_mode", ["zeros", "border", "reflection"])
-def test_grid_sample_gradients_match_finite_differences(padding_mode):
+@pytest.mark.parametrize(("mode", "padding_mode"), [
+    ("bilinear", "zeros"), ("bilinear", "border"), ("bilinear", "reflection"),
+    ("bicubic", "reflection")])
+def test_grid_sample_gradients_match_finite_differences(mode, padding_mode):
     rng = np.random.default_rng(2)
     x = mt.tensor(rng.standard_normal((1, 2, 3, 4)), requires_grad=True)
     g = mt.tensor(rng.uniform(-1.7, 1.7, (1, 2, 3, 2)), requires_grad=True)
-    assert gradcheck(lambda x, g: F.grid_sample(x, g, padding_mode=padding_mode,
-                                                align_corners=False), (x, g))
+    assert gradcheck(lambda x, g: F.grid_sample(x, g, mode, padding_mode, False), (x, g))
 
 
 @requires_torch
@@ -99,9 +100,9 @@ def test_align_corners_left_out_warns_as_torch():
      RuntimeError, "expected grid to have size 2 in last dimension"),
     (lambda: F.grid_sample(mt.zeros(1, 1, 2, 2), mt.zeros(1, 1, 1, 2), mode="area"),
      ValueError, "expected mode to be 'bilinear', 'nearest' or 'bicubic'"),
-    (lambda: F.grid_sample(mt.zeros(1, 1, 2, 2), mt.zeros(1, 1, 1, 2), mode="bicubic",
+    (lambda: F.grid_sample(mt.zeros(1, 1, 2, 2, 2), mt.zeros(1, 1, 1, 1, 3), mode="bicubic",
                            align_corners=True),
-     NotImplementedError, "mode='bicubic'\\) is not implemented"),
+     RuntimeError, "bicubic interpolation only supports 4D input"),
     (lambda: F.affine_grid(mt.zeros(1, 2, 3), (1, 1, 2), align_corners=True),
      NotImplementedError, "affine_grid only supports 4D and 5D sizes"),
     (lambda: F.affine_grid(mt.zeros(1, 3, 4), (1, 1, 2, 2), align_corners=True),

@@ -138,3 +138,16 @@ def test_trilinear_on_a_4d_input_is_an_error():
 def test_antialias_outside_bilinear_and_bicubic_is_refused_as_torch():
     with pytest.raises(ValueError, match="Anti-alias option is restricted to bilinear, bicubic"):
         F.interpolate(mt.zeros(1, 1, 4, 4), scale_factor=0.5, antialias=True)
+
+
+@requires_torch
+@pytest.mark.parametrize(("name", "shape"), [("upsample", (1, 2, 3)),
+                                             ("upsample_nearest", (1, 2, 3, 4)),
+                                             ("upsample_bilinear", (1, 2, 3, 4))])
+def test_deprecated_upsample_functions_warn_and_interpolate_like_torch(name, shape):
+    x, tx = _pair(shape, 9)
+    with pytest.warns(UserWarning, match=f"`nn.functional.{name}` is deprecated"):
+        ours = getattr(F, name)(x, scale_factor=2)
+    with pytest.warns(UserWarning):
+        theirs = getattr(TF, name)(tx, scale_factor=2)
+    check_same(ours, theirs, [(x, tx)])

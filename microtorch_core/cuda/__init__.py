@@ -156,3 +156,15 @@ def manual_seed_all(seed: int) -> None:
 def is_bf16_supported(including_emulation: bool = True) -> bool:
     """False: MicroTorch has no bfloat16 dtype yet, on any device."""
     return False
+
+
+_GRAPH_NAMES = ("CUDAGraph", "graph", "make_graphed_callables", "is_current_stream_capturing")
+
+
+def __getattr__(name: str) -> Any:
+    # CUDA graphs (graphs.py) load on first use: they need the core, which imports this first
+    if name in _GRAPH_NAMES:
+        from . import graphs
+
+        return getattr(graphs, name)
+    raise AttributeError(f"module 'microtorch_core.cuda' has no attribute {name!r}")

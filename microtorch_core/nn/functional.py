@@ -28,7 +28,8 @@ written by concept and re-exported from here:
                                    ``adaptive_max_pool1d``/``2d``/``3d``
 ``functional_resample.py``         ``conv_transpose1d``/``2d``/``3d``, ``pixel_shuffle``,
                                    ``pixel_unshuffle``
-``functional_interpolate.py``      ``interpolate`` (nearest, linear, bicubic, trilinear, area)
+``functional_interpolate.py``      ``interpolate`` (nearest, linear, bicubic, trilinear, area),
+                                   the deprecated ``upsample``/``_nearest``/``_bilinear``
 ``functional_grid.py``             ``affine_grid``, ``grid_sample``
 ``functional_embedding.py``        ``embedding``, ``embedding_bag``
 ``functional_ctc.py``              ``ctc_loss``
@@ -94,7 +95,7 @@ from .functional_distance import cosine_similarity, normalize, pairwise_distance
 from .functional_embedding import embedding, embedding_bag
 from .functional_fold import fold, unfold
 from .functional_grid import affine_grid, grid_sample
-from .functional_interpolate import interpolate
+from .functional_interpolate import interpolate, upsample, upsample_bilinear, upsample_nearest
 from .functional_likelihood_loss import gaussian_nll_loss, poisson_nll_loss
 from .functional_loss import (
     binary_cross_entropy,
@@ -158,7 +159,8 @@ __all__ = [
     "avg_pool1d", "avg_pool2d", "avg_pool3d", "max_unpool1d", "max_unpool2d", "max_unpool3d",
     "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d", "adaptive_max_pool1d",
     "adaptive_max_pool2d", "adaptive_max_pool3d",
-    "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "interpolate", "pixel_shuffle",
+    "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "interpolate", "upsample",
+    "upsample_nearest", "upsample_bilinear", "pixel_shuffle",
     "pixel_unshuffle",
     "scaled_dot_product_attention", "multi_head_attention_forward",
     "margin_ranking_loss", "hinge_embedding_loss", "cosine_embedding_loss",

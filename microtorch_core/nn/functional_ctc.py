@@ -20,10 +20,14 @@ last two positions after the last frame. Everything is in log space, so nothing 
 and the recursion is vectorised over the batch and the positions: one small step per frame.
 The gradient is autograd's, through that recursion.
 
-A note on gradients: PyTorch's own ``ctc_loss`` backward returns ``exp(log_probs) -
-posterior`` with respect to ``log_probs``, the gradient *after* a ``log_softmax``, assuming
-its input is one; this module's gradient is the true one, ``-posterior``. Through the usual
-``log_softmax`` both give the same gradient for the logits.
+A note on gradients: the derivative of the loss with respect to ``log_probs[t, n, c]`` is
+``-posterior`` (the share of p(target) whose paths read class c at frame t), and that is what
+autograd finds through the recursion. PyTorch's ``ctc_loss`` instead returns ``exp(log_probs)
+- posterior``, which is the gradient with respect to the *logits* when ``log_probs`` is their
+``log_softmax``. We follow PyTorch: a small Function adds ``exp(log_probs)`` (over each
+sequence's frames) to the gradient without changing the value. Through the usual
+``log_softmax`` the two conventions give the same gradient for the logits, because there the
+extra term sums to one per frame and ``log_softmax``'s backward removes it.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .. import dtypes, ops
+from ..autograd.function import Function
 from ..creation import tensor
 from ..ops.primitive.indexing import Gather
 from ..tensor import Tensor
@@ -87,6 +92,9 @@ def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths: Lengths,
                                f"{lens.min()}")
     labels = _padded_targets(targets, tgt_lens, classes)  # (N, S) on the host
     losses = _negative_log_likelihood(log_probs, labels, in_lens, tgt_lens, blank)
+    running = tensor((np.arange(frames)[:, None] < in_lens)[:, :, None], dtype=log_probs.dtype,
+                     device=log_probs.device)  # (T, N, 1): the frames each sequence has
+    losses = _PyTorchGradient.apply(losses, log_probs, running)
     if zero_infinity:
         losses = ops.where(losses == math.inf, 0.0, losses)
     if reduction == "none":
@@ -186,6 +194,21 @@ def _negative_log_likelihood(log_probs: Tensor, labels: np.ndarray, in_lens: np.
     end_blank = Gather.apply(alpha, 1, last)
     end_label = ops.where(has_label, Gather.apply(alpha, 1, before), -math.inf)
     return -_log_add_exp(end_blank, end_label).squeeze(1)
+
+
+class _PyTorchGradient(Function):
+    """losses as they are; their gradient also reaches ``log_probs`` as ``exp(log_probs)``
+    over each sequence's frames, PyTorch's convention (see the module docstring)."""
+
+    @staticmethod
+    def forward(ctx, losses: Tensor, log_probs: Tensor, running: Tensor) -> Tensor:
+        ctx.save_for_backward(log_probs, running)
+        return losses
+
+    @staticmethod
+    def backward(ctx, grad: Tensor):
+        log_probs, running = ctx.saved_tensors
+        return grad, log_probs.exp() * running * grad.reshape(1, -1, 1), None
 
 
 def _log_add_exp(*terms: Tensor) -> Tensor:

@@ -37,7 +37,9 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,  # 
     ``padding_idx``: that row comes out as it is but gets no gradient. ``max_norm``: first
     rescale, in place, each picked row whose ``norm_type``-norm exceeds ``max_norm``.
     ``scale_grad_by_freq``: divide the gradient of each row by the number of times its index
-    occurs in ``input`` (so frequent words do not dominate an update).
+    occurs in ``input`` (so frequent words do not dominate an update). ``sparse``: MicroTorch
+    has no sparse tensors, so the weight's gradient is always dense (the same values PyTorch's
+    sparse gradient holds, zeros in the rows no index picked).
 
     >>> embedding(microtorch_core.tensor([[0, 2]]), microtorch_core.eye(3)).tolist()
     [[[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]]
@@ -46,9 +48,6 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,  # 
         raise RuntimeError(f"embedding: 'weight' must be 2-D (num_embeddings, embedding_dim), "
                            f"got shape {tuple(weight.shape)}")
     _check_indices("embedding", input)
-    if sparse:
-        raise NotImplementedError("embedding: sparse gradients are not supported (MicroTorch "
-                                  "has no sparse tensors); use sparse=False")
     rows = weight.shape[0]
     padding_idx = _padding_index(padding_idx, rows)
     index = input.reshape(-1).to(dtypes.int64)
@@ -139,7 +138,8 @@ def embedding_bag(input: Tensor, weight: Tensor,  # noqa: A002
     An empty bag gives zeros. ``per_sample_weights`` (``input``'s shape, mode 'sum' only)
     scales each embedding before the sum. Entries equal to ``padding_idx`` are left out
     (not counted in the mean). ``max_norm`` and ``scale_grad_by_freq`` act as in
-    ``embedding`` (the latter not in mode 'max', as in PyTorch).
+    ``embedding`` (the latter not in mode 'max', as in PyTorch), as does ``sparse`` (the
+    gradient is dense).
 
     >>> w = microtorch_core.tensor([[1.0, 0.0], [0.0, 1.0], [2.0, 2.0]])
     >>> embedding_bag(microtorch_core.tensor([0, 2, 1]), w, microtorch_core.tensor([0, 2]),
@@ -170,9 +170,6 @@ def embedding_bag(input: Tensor, weight: Tensor,  # noqa: A002
         raise NotImplementedError(f"embedding_bag: per_sample_weights was not None. "
                                   f"per_sample_weights is only supported for mode='sum' (got "
                                   f"mode='{mode}')")
-    if sparse:
-        raise NotImplementedError("embedding_bag: sparse gradients are not supported "
-                                  "(MicroTorch has no sparse tensors); use sparse=False")
     rows, dim = weight.shape
     padding_idx = _padding_index(padding_idx, rows)
     _check_range("embedding_bag", index, rows)

@@ -9,7 +9,9 @@ input, ``reflection`` mirrors it at the edges), then
 
 * ``bilinear`` (trilinear for 5-D input) reads the 2 (or 2 x 2 x 2) neighbouring pixels with
   ``gather`` and weighs them by the fractional parts of the coordinates;
-* ``nearest`` reads the nearest pixel (ties to even, as PyTorch's ``nearbyint``).
+* ``nearest`` reads the nearest pixel (ties to even, as PyTorch's ``nearbyint``);
+* ``bicubic`` (4-D only) reads the 4 x 4 neighbouring pixels and weighs them by the cubic
+  kernel of ``interpolate``'s bicubic mode.
 
 Both are composites: the gradient reaches the input through ``gather`` (a scatter-add) and
 the grid through the weights, whose fractional parts depend on it (nearest sends none to the
@@ -26,6 +28,7 @@ from .. import ops
 from ..creation import linspace, ones, tensor
 from ..ops.primitive.indexing import Gather
 from ..tensor import Tensor
+from .functional_interpolate import cubic_weights
 
 __all__ = ["affine_grid", "grid_sample"]
 
@@ -107,8 +110,9 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",  # noqa: A0
     ``torch.nn.functional.grid_sample``; or 5-D: ``input`` (N, C, D, H, W), ``grid``
     (N, D_out, H_out, W_out, 3). ``grid[..., 0]`` is x (along W), ``grid[..., 1]`` is y.
 
-    ``mode``: ``'bilinear'`` or ``'nearest'``. ``padding_mode`` for positions outside the
-    input: ``'zeros'``, ``'border'`` (the edge value) or ``'reflection'``.
+    ``mode``: ``'bilinear'``, ``'nearest'`` or ``'bicubic'`` (4-D only). ``padding_mode``
+    for positions outside the input: ``'zeros'``, ``'border'`` (the edge value) or
+    ``'reflection'``.
 
     >>> image = microtorch_core.tensor([[[[0.0, 1.0], [2.0, 3.0]]]])
     >>> centre = microtorch_core.zeros(1, 1, 1, 2)
@@ -129,7 +133,9 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",  # noqa: A0
         c = _unnormalize(grid[..., spatial - 1 - k], sizes[k], align_corners)
         coords.append(_apply_padding(c, sizes[k], padding_mode, align_corners))
     flat_input = input.reshape(n, channels, math.prod(sizes))
-    if mode == "nearest":
+    if mode == "bicubic":
+        out = _bicubic(flat_input, grid, sizes, padding_mode, align_corners)
+    elif mode == "nearest":
         nearest = [ops.round(c.detach()) for c in coords]
         out = _read(flat_input, nearest, sizes)
     else:
@@ -178,11 +184,29 @@ def _check_grid_sample(input: Tensor, grid: Tensor, mode: str,  # noqa: A002
     if not input.dtype.is_floating_point or grid.dtype is not input.dtype:
         raise RuntimeError(f"grid_sampler(): expected input and grid of the same floating "
                            f"dtype, got {input.dtype.name} and {grid.dtype.name}")
-    if mode == "bicubic":
-        if spatial != 2:
-            raise RuntimeError("grid_sampler(): bicubic interpolation only supports 4D input")
-        raise NotImplementedError("grid_sample(mode='bicubic') is not implemented; use "
-                                  "'bilinear' or 'nearest'")
+    if mode == "bicubic" and spatial != 2:
+        raise RuntimeError("grid_sampler(): bicubic interpolation only supports 4D input")
+
+
+def _bicubic(flat_input: Tensor, grid: Tensor, sizes: tuple[int, ...], padding_mode: str,
+             align_corners: bool) -> Tensor:
+    """Bicubic sampling, as PyTorch's: the 4 x 4 pixels around each position, weighed by
+    Keys' cubic kernel (``interpolate``'s) of the fractional parts. Unlike bilinear, the
+    padding mode applies to each of the 16 pixels, not to the position, so that a position
+    just outside still sees the pixels on both sides."""
+    n = flat_input.shape[0]
+    coords = [_unnormalize(grid[..., 1 - k], sizes[k], align_corners) for k in range(2)]
+    low = [c.detach().floor() for c in coords]
+    weights = [cubic_weights(c - lo) for c, lo in zip(coords, low, strict=True)]
+    out = None
+    for i in range(4):  # rows low - 1 ... low + 2
+        row = _apply_padding(low[0] + (i - 1), sizes[0], padding_mode, align_corners)
+        for j in range(4):
+            col = _apply_padding(low[1] + (j - 1), sizes[1], padding_mode, align_corners)
+            weight = (weights[0][i] * weights[1][j]).reshape(n, 1, -1)
+            term = _read(flat_input, [row.floor(), col.floor()], sizes) * weight
+            out = term if out is None else out + term
+    return out
 
 
 def _unnormalize(coord: Tensor, size: int, align_corners: bool) -> Tensor:

@@ -21,7 +21,9 @@ times its weight, into the input elements it read.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
+from typing import TypeVar
 
 import numpy as np
 
@@ -31,12 +33,13 @@ from ..ops.primitive.indexing import index_select_unchecked
 from ..tensor import Tensor
 from .functional_adaptive import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d
 
-__all__ = ["interpolate"]
+__all__ = ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear"]
 
 _MODES = ("nearest", "nearest-exact", "linear", "bilinear", "bicubic", "trilinear", "area")
 _INTERPOLATING = ("linear", "bilinear", "bicubic", "trilinear")  # those taking align_corners
 _NEEDS = {"linear": 3, "bilinear": 4, "bicubic": 4, "trilinear": 5}  # input dims per mode
 _CUBIC_A = -0.75  # PyTorch's (and OpenCV's) cubic coefficient; Keys proposed -0.5
+T = TypeVar("T", np.ndarray, Tensor)
 
 
 def interpolate(input: Tensor, size: int | Sequence[int] | None = None,  # noqa: A002
@@ -87,6 +90,32 @@ def interpolate(input: Tensor, size: int | Sequence[int] | None = None,  # noqa:
         else:
             out = _linear_along(out, dim, n_out, scale, align_corners)
     return out
+
+
+def upsample(input: Tensor, size: int | Sequence[int] | None = None,  # noqa: A002
+             scale_factor: float | Sequence[float] | None = None, mode: str = "nearest",
+             align_corners: bool | None = None) -> Tensor:
+    """``interpolate`` under its old name, deprecated in PyTorch (which warns, as here)."""
+    warnings.warn("`nn.functional.upsample` is deprecated. Use `nn.functional.interpolate` "
+                  "instead.", stacklevel=2)
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def upsample_nearest(input: Tensor, size: int | Sequence[int] | None = None,  # noqa: A002
+                     scale_factor: float | Sequence[float] | None = None) -> Tensor:
+    """``interpolate(mode='nearest')``, deprecated in PyTorch (which warns, as here)."""
+    warnings.warn("`nn.functional.upsample_nearest` is deprecated. Use "
+                  "`nn.functional.interpolate` instead.", stacklevel=2)
+    return interpolate(input, size, scale_factor, mode="nearest")
+
+
+def upsample_bilinear(input: Tensor, size: int | Sequence[int] | None = None,  # noqa: A002
+                      scale_factor: float | Sequence[float] | None = None) -> Tensor:
+    """``interpolate(mode='bilinear', align_corners=True)``, deprecated in PyTorch (which
+    warns, as here)."""
+    warnings.warn("`nn.functional.upsample_bilinear` is deprecated. Use "
+                  "`nn.functional.interpolate` instead.", stacklevel=2)
+    return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
 
 
 def _check_mode(input: Tensor, mode: str, align_corners: bool | None,  # noqa: A002
@@ -235,14 +264,21 @@ def _cubic_along(x: Tensor, dim: int, n_out: int, scale: float | None,
     source = _source_positions(n_in, n_out, scale, align_corners, real)
     i0 = np.floor(source).astype(np.int64)
     t = (source - i0.astype(real)).astype(real)
-    a, one = real(_CUBIC_A), real(1)
+    indices = [np.clip(i0 - 1 + j, 0, n_in - 1) for j in range(4)]
+    return _weighted_sum(x, dim, indices, cubic_weights(t))
 
-    def near(d: np.ndarray) -> np.ndarray:  # |d| <= 1
-        return ((a + 2) * d - (a + 3)) * d * d + one
 
-    def far(d: np.ndarray) -> np.ndarray:  # 1 < |d| < 2
+def cubic_weights(t: T) -> list[T]:
+    """Keys' cubic convolution weights of the four samples at distances t + 1, t, 1 - t and
+    2 - t from a position t in [0, 1) past the second one, with PyTorch's a = -0.75. Plain
+    arithmetic, so ``t`` may be a NumPy array (keeping its precision) or a Tensor (keeping
+    its gradient, as ``grid_sample`` needs)."""
+    a = _CUBIC_A
+
+    def near(d: T) -> T:  # |d| <= 1
+        return ((a + 2) * d - (a + 3)) * d * d + 1
+
+    def far(d: T) -> T:  # 1 < |d| < 2
         return ((a * d - 5 * a) * d + 8 * a) * d - 4 * a
 
-    weights = [far(t + one), near(t), near(one - t), far(2 * one - t)]
-    indices = [np.clip(i0 - 1 + j, 0, n_in - 1) for j in range(4)]
-    return _weighted_sum(x, dim, indices, weights)
+    return [far(t + 1), near(t), near(1 - t), far(2 - t)]

@@ -49,6 +49,9 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     as PyTorch does. In evaluation the running statistics are used.
     """
     if input.dim() < 2:
+        stats = [t for t in (running_mean, running_var, weight, bias) if t is not None]
+        if input.numel() == 0 and all(t.numel() == 0 for t in stats):
+            return input.clone()  # PyTorch: an empty 1-D input has no channels to normalise
         raise ValueError(f"batch_norm: expected an input of at least 2 dims (N, C, ...), got "
                          f"shape {tuple(input.shape)}")
     channels = input.shape[1]

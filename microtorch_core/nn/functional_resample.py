@@ -21,7 +21,7 @@ from __future__ import annotations
 from ..creation import arange, zeros
 from ..ops.primitive.indexing import ScatterAdd
 from ..tensor import Tensor
-from .functional_spatial import IntOr2, IntOrN, _ntuple, _pair, _prod, _single
+from .functional_spatial import IntOr2, IntOrN, _check_dtypes, _ntuple, _pair, _prod, _single
 
 __all__ = ["conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "pixel_shuffle",
            "pixel_unshuffle"]
@@ -94,6 +94,7 @@ def _check_conv_transpose(name: str, input: Tensor, weight: Tensor,  # noqa: A00
                           padding: tuple[int, ...], output_padding: tuple[int, ...],
                           groups: int, dilation: tuple[int, ...]) -> tuple[int, ...]:
     """PyTorch's checks, with its messages; returns the output's spatial size."""
+    _check_dtypes(name, input, weight, bias)
     spatial = len(stride)
     if input.dim() not in (spatial + 1, spatial + 2):
         raise RuntimeError(f"Expected {spatial + 1}D (unbatched) or {spatial + 2}D (batched) "

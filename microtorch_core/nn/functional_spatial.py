@@ -280,6 +280,7 @@ def _conv(name: str, input: Tensor, weight: Tensor, bias: Tensor | None,  # noqa
         raise RuntimeError(f"{name}: expected a {spatial + 2}-D weight (out_channels, "
                            f"in_channels / groups, *kernel_size), got shape "
                            f"{tuple(weight.shape)}")
+    _check_dtypes(name, input, weight, bias)
     x, unbatched = _batched(input, spatial)
     stride_ = _ntuple(stride, spatial, "stride", name)
     dilation_ = _ntuple(dilation, spatial, "dilation", name)
@@ -322,6 +323,19 @@ def _conv(name: str, input: Tensor, weight: Tensor, bias: Tensor | None,  # noqa
     if bias is not None:
         out = out + bias.reshape((1, out_channels) + (1,) * spatial)
     return out.squeeze(0) if unbatched else out
+
+
+def _check_dtypes(name: str, input: Tensor, weight: Tensor,  # noqa: A002
+                  bias: Tensor | None) -> None:
+    """One dtype for input, weight and bias, as PyTorch requires (integers too, not bool)."""
+    if input.dtype is dtypes.bool_:
+        raise NotImplementedError(f"{name} is not implemented for bool inputs")
+    if weight.dtype is not input.dtype:
+        raise RuntimeError(f"{name}: Input type ({input.dtype.name}) and weight type "
+                           f"({weight.dtype.name}) should be the same")
+    if bias is not None and bias.dtype is not input.dtype:
+        raise RuntimeError(f"{name}: Input type ({input.dtype.name}) and bias type "
+                           f"({bias.dtype.name}) should be the same")
 
 
 def _prod(values: Sequence[int]) -> int:

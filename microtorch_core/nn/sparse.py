@@ -22,6 +22,8 @@ class Embedding(Module):
 
     The weight starts as N(0, 1) samples. The ``padding_idx`` row (e.g. the index of a
     padding token) starts at zero and gets no gradient, so it stays zero while training.
+    ``sparse=True`` is accepted, but the gradient is dense (MicroTorch has no sparse
+    tensors).
 
     >>> emb = Embedding(1000, 64, padding_idx=0)
     >>> emb(microtorch_core.tensor([[5, 7, 0]])).shape
@@ -34,9 +36,6 @@ class Embedding(Module):
                  _weight: Tensor | None = None, _freeze: bool = False,
                  device: DeviceLike | None = None, dtype: dtypes.DType | None = None) -> None:
         super().__init__()
-        if sparse:
-            raise NotImplementedError("Embedding: sparse gradients are not supported (MicroTorch "
-                                      "has no sparse tensors)")
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
         self.padding_idx = _padding_index(padding_idx, num_embeddings)
         self.max_norm, self.norm_type = max_norm, norm_type
@@ -113,9 +112,6 @@ class EmbeddingBag(Module):
                  include_last_offset: bool = False, padding_idx: int | None = None,
                  device: DeviceLike | None = None, dtype: dtypes.DType | None = None) -> None:
         super().__init__()
-        if sparse:
-            raise NotImplementedError("EmbeddingBag: sparse gradients are not supported "
-                                      "(MicroTorch has no sparse tensors)")
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
         self.max_norm, self.norm_type = max_norm, norm_type
         self.scale_grad_by_freq, self.mode, self.sparse = scale_grad_by_freq, mode, sparse

@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from ..creation import zeros_like
+from .. import dtypes
+from ..creation import tensor, zeros, zeros_like
 from ..tensor import Tensor
 from .optimizer import Optimizer, check_betas, check_non_negative
 
@@ -25,6 +26,11 @@ class Adam(Optimizer):
     ``state[p]`` holds ``step`` (an int; PyTorch keeps a 0-d tensor), ``exp_avg``,
     ``exp_avg_sq`` and, with amsgrad, ``max_exp_avg_sq``.
 
+    ``capturable=True`` (PyTorch's flag) keeps ``step`` in a 0-d tensor on the parameter's
+    device and computes the bias corrections with tensor ops, so a step captured in a graph
+    (``microtorch_core.graphs``) advances the count at every replay; ``lr`` may then be a 0-d
+    tensor too, which LR schedulers update in place.
+
     >>> opt = Adam(model.parameters(), lr=1e-3)
     >>> loss.backward(); opt.step(); opt.zero_grad()
     """
@@ -32,33 +38,48 @@ class Adam(Optimizer):
     def __init__(self, params: Iterable[Tensor] | Iterable[dict], lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0, amsgrad: bool = False, *, maximize: bool = False,
-                 decoupled_weight_decay: bool = False) -> None:
+                 capturable: bool = False, decoupled_weight_decay: bool = False) -> None:
         check_non_negative(lr=lr, eps=eps)
         check_betas(betas)
         check_non_negative(weight_decay=weight_decay)
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
                                       weight_decay=weight_decay, amsgrad=amsgrad,
-                                      maximize=maximize,
+                                      maximize=maximize, capturable=capturable,
                                       decoupled_weight_decay=decoupled_weight_decay))
 
     def _update(self, p: Tensor, grad: Tensor, group: dict[str, Any]) -> None:
         beta1, beta2 = group["betas"]
         lr, eps = group["lr"], group["eps"]
+        capturable = group.get("capturable", False)
         state = self.state.setdefault(p, {})
         if not state:  # lazy init: the moments get p's shape, dtype and device
-            state["step"] = 0
+            state["step"] = _step_tensor(0, p) if capturable else 0
             state["exp_avg"] = zeros_like(p)
             state["exp_avg_sq"] = zeros_like(p)
             if group["amsgrad"]:
                 state["max_exp_avg_sq"] = zeros_like(p)
+        elif capturable and not isinstance(state["step"], Tensor):  # loaded from a plain run
+            state["step"] = _step_tensor(state["step"], p)
         t, _ = adam_moments(p, grad, state, group)
         m, v = state["exp_avg"], state["exp_avg_sq"]
         if group["amsgrad"]:
             v = state["max_exp_avg_sq"].copy_(v.maximum(state["max_exp_avg_sq"]))
+        if capturable:
+            # t (and maybe lr) are tensors: the kernels read them, so replays see new values
+            bias_correction1 = 1 - beta1 ** t
+            bias_correction2_sqrt = (1 - beta2 ** t).sqrt()
+            denom = v.sqrt() / bias_correction2_sqrt + eps
+            p.sub_(m / denom * (lr / bias_correction1))
+            return
+        if isinstance(lr, Tensor):
+            lr = lr.item()
         bias_correction1 = 1 - beta1 ** t
         bias_correction2_sqrt = (1 - beta2 ** t) ** 0.5
         denom = v.sqrt() / bias_correction2_sqrt + eps
         p.add_(m / denom, alpha=-lr / bias_correction1)
+
+    def _capturable(self, group: dict[str, Any]) -> bool:
+        return group.get("capturable", False)
 
 
 def adam_moments(p: Tensor, grad: Tensor, state: dict[str, Any], group: dict[str, Any]
@@ -81,6 +102,14 @@ def adam_moments(p: Tensor, grad: Tensor, state: dict[str, Any], group: dict[str
     return state["step"], grad
 
 
+def _step_tensor(step: int | float, p: Tensor) -> Tensor:
+    """A capturable step count: a 0-d tensor of the default float dtype on ``p``'s device,
+    as PyTorch's (float, so that ``beta ** step`` is one kernel)."""
+    if step == 0:
+        return zeros((), dtype=dtypes.get_default_dtype(), device=p.device)
+    return tensor(float(step), dtype=dtypes.get_default_dtype(), device=p.device)
+
+
 class AdamW(Adam):
     """Adam with decoupled weight decay: the decay shrinks the weights directly instead of
     being added to the gradient, so adaptive scaling does not weaken it. Default
@@ -89,6 +118,6 @@ class AdamW(Adam):
     def __init__(self, params: Iterable[Tensor] | Iterable[dict], lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 1e-2, amsgrad: bool = False, *,
-                 maximize: bool = False) -> None:
+                 maximize: bool = False, capturable: bool = False) -> None:
         super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize,
-                         decoupled_weight_decay=True)
+                         capturable=capturable, decoupled_weight_decay=True)

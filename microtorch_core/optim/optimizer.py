@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from ..autograd.grad_mode import enable_grad, no_grad
+from ..graphs import guard_values, is_capturing
 from ..tensor import Tensor
 
 
@@ -65,11 +66,35 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
+        if is_capturing():
+            self._check_capturable()
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is not None:
                     self._update(p, -p.grad if group.get("maximize") else p.grad, group)
         return loss
+
+    def _capturable(self, group: dict[str, Any]) -> bool:
+        """Whether ``step`` may be captured in a graph (``microtorch_core.graphs``) for this
+        group: only when every number it reads that changes from step to step is a tensor.
+        The base class says no; SGD and ``Adam(capturable=True)`` say yes."""
+        return False
+
+    def _check_capturable(self) -> None:
+        """During a graph capture: refuse an optimizer whose step reads changing Python
+        numbers (a step count), and make each replay check that the hyper-parameters baked
+        into the graph as Python numbers (``lr``...) have not changed."""
+        name = type(self).__name__
+        for group in self.param_groups:
+            if not self._capturable(group):
+                hint = (" with capturable=True" if "capturable" in group else
+                        ": it keeps its step count as a Python number, which a replay "
+                        "cannot advance; SGD and Adam/AdamW(capturable=True) can be captured")
+                raise RuntimeError(f"Attempting graph capture of step() for an instance of "
+                                   f"{name}; create it{hint}")
+            guard_values(f"{name}.param_groups", group, tuple(k for k in group if k != "params"),
+                         "Give a value that changes as a tensor (e.g. lr=mt.tensor(0.01), "
+                         "which LR schedulers update in place), or capture again.")
 
     def _update(self, p: Tensor, grad: Tensor, group: dict[str, Any]) -> None:
         """Apply the update rule to parameter ``p`` with gradient ``grad`` (already negated

@@ -18,6 +18,10 @@ class SGD(Optimizer):
         g = g + momentum * b  if nesterov  else  b
         p = p - lr * g
 
+    ``lr`` may be a 0-d tensor on the parameters' device (LR schedulers then update it in
+    place), so that a step captured in a graph (``microtorch_core.graphs``) reads the current
+    rate at every replay.
+
     >>> opt = SGD([w], lr=0.1, momentum=0.9)
     >>> loss.backward(); opt.step(); opt.zero_grad()
     """
@@ -44,4 +48,11 @@ class SGD(Optimizer):
             else:
                 buf.mul_(momentum).add_(grad, alpha=1 - group["dampening"])
             grad = grad + momentum * buf if group["nesterov"] else buf
-        p.add_(grad, alpha=-group["lr"])
+        lr = group["lr"]
+        if isinstance(lr, Tensor):
+            p.sub_(grad * lr)
+        else:
+            p.add_(grad, alpha=-lr)
+
+    def _capturable(self, group: dict[str, Any]) -> bool:
+        return True  # no step count; a Python lr is guarded, a tensor lr is read by replays

@@ -171,6 +171,12 @@ class CPUBackend(Backend):
         """Zero-copy NumPy view used by ``Tensor.numpy()``."""
         return _np(t)
 
+    def graph_recorder(self):
+        """Graph capture replays the kernels' NumPy calls (``graphs.py``)."""
+        from .graphs import CPURecorder
+
+        return CPURecorder(self)
+
     # -- creation and copies --------------------------------------------------------------
     def fill(self, out, value):
         _np(out)[...] = value

@@ -46,10 +46,12 @@ class CUDAOutOfMemoryError(MemoryError):
 
 @dataclass(eq=False)  # compared by identity: two blocks are never "equal"
 class Block:
-    """A device allocation: its address and its size class in bytes."""
+    """A device allocation: its address and its size class in bytes; ``pool`` is the graph
+    pool it belongs to, if a graph capture allocated it (``graph_pool.py``)."""
 
     ptr: int
     size: int
+    pool: Any = None
 
 
 def size_class(nbytes: int) -> int:
@@ -72,11 +74,20 @@ class CachingAllocator(Allocator):
         self._free_blocks: dict[int, list[Block]] = {}  # size class -> cached blocks
         self._reserved = 0  # bytes obtained from the driver and not yet given back
         self._cached = 0  # bytes in the free lists
+        #: While a graph is captured, its private pool serves every allocation, so that the
+        #: graph's buffers never go to the shared cache (``graph_pool.py``).
+        self.capture_pool: Any = None
 
     # -- allocation -----------------------------------------------------------------------
     def _allocate(self, nbytes: int) -> Block:
         if nbytes == 0:
             return Block(0, 0)  # a valid empty storage; kernels never touch it
+        if self.capture_pool is not None:
+            return self.capture_pool.allocate(nbytes)
+        return self._take_block(nbytes)
+
+    def _take_block(self, nbytes: int) -> Block:
+        """A block for ``nbytes``: a cached one of its size class, else a new one."""
         size = size_class(nbytes)
         free_list = self._free_blocks.get(size)
         if free_list:
@@ -119,6 +130,8 @@ class CachingAllocator(Allocator):
         # exit when the CUDA context is already gone.
         if handle.size == 0:
             return
+        if handle.pool is not None and handle.pool.keep(handle):
+            return  # a graph's buffer: it goes back to the graph's pool, not to the cache
         self._free_blocks.setdefault(handle.size, []).append(handle)
         self._cached += handle.size
 

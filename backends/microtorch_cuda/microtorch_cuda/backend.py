@@ -80,6 +80,12 @@ class CUDABackend(ElementwiseOps, ReduceOps, MatmulOps, IndexOps, RandomOps, Sor
         """Wait for every queued kernel and copy (kernel launches return immediately)."""
         self.driver.synchronize()
 
+    def graph_recorder(self) -> Any:
+        """Graph capture records packed launches and uses a private pool (``graphs.py``)."""
+        from .graphs import CUDARecorder
+
+        return CUDARecorder(self)
+
     def precompile(self, workers: int | None = None) -> None:
         """Compile and load every kernel family for every dtype now, compiling in parallel.
 

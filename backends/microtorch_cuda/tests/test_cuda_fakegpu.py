@@ -146,3 +146,49 @@ def test_compile_command_builds_every_kernel_module(fake_env):
     assert result.returncode == 0, result.stderr
     assert "cuda: available: MicroTorch fake GPU (CPU emulator) (sm_90" in result.stdout
     assert "compiled and loaded every kernel module" in result.stdout
+
+
+def test_a_captured_step_replays_through_pycuda_bitwise_as_eager_steps(fake_env):
+    # microtorch_core/testing/test_conformance_graphs.py checks 20 steps of three training
+    # loops on the fake GPU in CI (the conformance suite with --backend cuda)
+    result = run(fake_env, """
+        import numpy as np
+        import microtorch_core as mt
+        from microtorch_core import graphs
+        xs = [np.random.default_rng(i).standard_normal((5, 4)).astype(np.float32)
+              for i in range(4)]
+        weights = []
+        for graphed in (False, True):
+            mt.manual_seed(0)
+            w = mt.randn(4, 3, device="cuda", requires_grad=True)
+            x = mt.zeros(5, 4, device="cuda")
+            opt = mt.optim.SGD([w], lr=0.1, momentum=0.9)
+            def step():
+                opt.zero_grad(set_to_none=True)
+                loss = (mt.nn.functional.dropout(x @ w, 0.2).tanh() ** 2).mean()
+                loss.backward()
+                opt.step()
+            g = graphs.Graph()
+            for i, batch in enumerate(xs):
+                x.copy_(mt.tensor(batch, device="cuda"))
+                if graphed and i == 1:
+                    with mt.cuda.graph(g):
+                        step()
+                if graphed and i >= 1:
+                    g.replay()
+                else:
+                    step()
+            weights.append(w.detach().cpu().numpy())
+        np.testing.assert_array_equal(weights[0], weights[1])
+        print("ok", g)
+    """)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().startswith("ok Graph(device='cuda'")
+
+
+def test_graphs_benchmark_measures_the_host_cost_of_a_replayed_launch():
+    script = BENCHMARKS / "bench_graphs.py"
+    result = subprocess.run([sys.executable, str(script), "--quick", "--repeat", "1"],
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    assert "us per launch" in result.stdout and "replay / microtorch eager" in result.stdout

@@ -12,6 +12,7 @@ from __future__ import annotations
 from ... import dtypes
 from ...autograd.function import Function
 from ...dispatch import broadcast_view, cast, same_device
+from ...graphs import capture as graph_capture
 from ...tensor import Tensor, _wrap_dim
 from ..declare import op
 from .elementwise import where
@@ -28,6 +29,8 @@ from .views import Narrow, reshape
 def index_range(index: Tensor) -> tuple[int, int]:
     """(smallest, largest) value of a non-empty integer tensor, read in one device-to-host
     copy (a backend whose memory is the host's is read in place)."""
+    if graph_capture.active is not None:  # capturing a graph: a guard each replay checks again
+        return graph_capture.active.index_range(index, index_range)
     host_view = getattr(index._kernels.backend, "numpy_view", None)
     if host_view is not None:
         values = host_view(index)

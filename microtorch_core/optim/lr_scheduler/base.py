@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...tensor import Tensor
 from ..optimizer import Optimizer
 
 
@@ -29,7 +30,7 @@ class LRScheduler:
         self.optimizer = optimizer
         for i, group in enumerate(optimizer.param_groups):
             if last_epoch == -1:
-                group.setdefault("initial_lr", group["lr"])
+                group.setdefault("initial_lr", lr_value(group))
             elif "initial_lr" not in group:
                 raise KeyError(f"param 'initial_lr' is not specified in param_groups[{i}] "
                                "when resuming an optimizer (last_epoch != -1)")
@@ -67,7 +68,7 @@ class LRScheduler:
             self.last_epoch = epoch
             self._last_lr = self._get_closed_form_lr()
         for group, lr in zip(self.optimizer.param_groups, self._last_lr):
-            group["lr"] = lr
+            set_lr(group, lr)
 
     def get_last_lr(self) -> list[float]:
         """The rates set by the last ``step()``."""
@@ -83,7 +84,23 @@ class LRScheduler:
 
 
 def _group_lrs(optimizer: Optimizer) -> list[float]:
-    return [group["lr"] for group in optimizer.param_groups]
+    return [lr_value(group) for group in optimizer.param_groups]
+
+
+def lr_value(group: dict[str, Any]) -> float:
+    """A param group's learning rate as a Python number (``lr`` may be a 0-d tensor)."""
+    lr = group["lr"]
+    return lr.item() if isinstance(lr, Tensor) else lr
+
+
+def set_lr(group: dict[str, Any], lr: float) -> None:
+    """Write a param group's learning rate. A tensor ``lr`` is filled in place, as PyTorch's
+    schedulers do: a graph captured with it (``microtorch_core.graphs``) reads the new
+    rate at its next replay."""
+    if isinstance(group["lr"], Tensor):
+        group["lr"].fill_(float(lr))
+    else:
+        group["lr"] = lr
 
 
 def _per_group(name: str, optimizer: Optimizer, value: Any) -> list[Any]:

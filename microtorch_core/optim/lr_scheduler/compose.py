@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..optimizer import Optimizer
-from .base import LRScheduler, _group_lrs
+from .base import LRScheduler, _group_lrs, set_lr
 from .plateau import ReduceLROnPlateau
 
 
@@ -74,7 +74,7 @@ class SequentialLR(LRScheduler):
         self.last_epoch = last_epoch + 1
         self.optimizer = optimizer
         for group in optimizer.param_groups:
-            group["lr"] = group["initial_lr"]
+            set_lr(group, group["initial_lr"])
         for scheduler in self._schedulers:
             _undo_initial_step(scheduler)
         first = self._schedulers[bisect_right(self._milestones, 0)]

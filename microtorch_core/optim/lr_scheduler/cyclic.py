@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..optimizer import Optimizer
-from .base import LRScheduler, _per_group, _set_momentum, _uses_beta1
+from .base import LRScheduler, _per_group, _set_momentum, _uses_beta1, set_lr
 
 _MODES = ("triangular", "triangular2", "exp_range")
 
@@ -56,7 +56,7 @@ class CyclicLR(LRScheduler):
         base_lrs = _per_group("base_lr", optimizer, base_lr)
         if last_epoch == -1:
             for group, lr in zip(optimizer.param_groups, base_lrs):
-                group["lr"] = lr
+                set_lr(group, lr)
         self.max_lrs = _per_group("max_lr", optimizer, max_lr)
         up = float(step_size_up)
         down = float(step_size_down) if step_size_down is not None else up
@@ -180,4 +180,4 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         self.last_epoch = math.floor(epoch)
         self._last_lr = self.get_lr()
         for group, lr in zip(self.optimizer.param_groups, self._last_lr):
-            group["lr"] = lr
+            set_lr(group, lr)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from ..optimizer import Optimizer
-from .base import LRScheduler, _group_lrs, _per_group
+from .base import LRScheduler, _group_lrs, _per_group, lr_value, set_lr
 
 
 class ReduceLROnPlateau(LRScheduler):
@@ -88,7 +88,7 @@ class ReduceLROnPlateau(LRScheduler):
                                    "scheduler.min_lrs to one value per group")
             self.min_lrs = [self.default_min_lr] * len(groups)
         for group, min_lr in zip(groups, self.min_lrs):
-            old = float(group["lr"])
+            old = float(lr_value(group))
             new = max(old * self.factor, min_lr)
             if old - new > self.eps:
-                group["lr"] = new
+                set_lr(group, new)

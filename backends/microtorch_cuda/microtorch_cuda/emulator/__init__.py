@@ -104,7 +104,15 @@ class EmulatedFunction:
 
     def prepared_call(self, grid: tuple[int, ...], block: tuple[int, ...], *args: Any) -> None:
         # struct's native mode aligns each field as a C compiler would, like PyCUDA's packer.
-        buf = struct.pack(self._format, *args)
+        self.launch_packed(grid, block, struct.pack(self._format, *args))
+
+    def packed(self, grid: tuple[int, ...], block: tuple[int, ...], *args: Any
+               ) -> tuple[Any, tuple[Any, ...]]:
+        """``(launch, launch_args)`` of a ``prepared_call``, packed now (graph replay)."""
+        return self.launch_packed, (grid, block, struct.pack(self._format, *args))
+
+    def launch_packed(self, grid: tuple[int, ...], block: tuple[int, ...], buf: bytes) -> None:
+        """Launch with the parameters already packed."""
         grid3 = (tuple(grid) + (1, 1, 1))[:3]
         block3 = (tuple(block) + (1, 1, 1))[:3]
         if min(grid3) < 1 or min(block3) < 1 or np.prod(block3) > 1024:
