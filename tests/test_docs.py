@@ -218,7 +218,7 @@ SUMMARY = re.compile(r"(\d+) (passed|failed|skipped|xfailed|xpassed|errors?)\b")
 
 def pytest_run(env: dict[str, str], cwd: Path, *args: str) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                             "-rfEX", *args], env=env, cwd=cwd, stdout=subprocess.PIPE,
+                             "-rfEXx", *args], env=env, cwd=cwd, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
 
 
@@ -318,11 +318,20 @@ def test_tutorial_first_backend_fails_no_conformance_test(stages):
     assert run.counts["passed"] > 0 and run.counts["xfailed"] > 0  # as section 6 says
 
 
+def known_op_db_failures(run: Run) -> int:
+    """Expected failures that are PyTorch op_db samples MicroTorch itself is known to fail
+    (``opdb.KNOWN_FAILURES``): the same on every backend, so no backend's doing."""
+    return len(re.findall(r"^XFAIL .* - known failures of ", run.output, re.M))
+
+
 def test_tutorial_finished_backend_passes_every_test_that_was_xfailed(stages):
     first, finished = stages[1].suite, stages[2].suite
     assert finished.returncode == 0, finished.output[-6000:]
-    assert set(finished.counts) <= {"passed", "skipped"}, finished.counts
-    assert finished.counts["passed"] == first.counts["passed"] + first.counts["xfailed"]
+    assert set(finished.counts) <= {"passed", "skipped", "xfailed"}, finished.counts
+    known = known_op_db_failures(finished)
+    assert finished.counts.get("xfailed", 0) == known == known_op_db_failures(first)
+    assert finished.counts["passed"] == \
+        first.counts["passed"] + first.counts["xfailed"] - known
     assert finished.counts.get("skipped") == first.counts.get("skipped")
 
 

@@ -227,7 +227,8 @@ class CPUBackend(Backend):
         # An exact select on the raw bits, (a & m) | (b & ~m) with m all ones where cond
         # holds: about a third of np.where's cost, which NumPy does not vectorise (ReLU's
         # backward is a where of this kind)
-        mask = np.negative(_np(cond).view(np.uint8), dtype=bits)
+        mask = np.empty(o.shape, bits)
+        np.negative(_np(cond).view(np.uint8), mask, dtype=bits)
         o = o.view(bits)
         np.bitwise_and(_bits(a, out.dtype.np, bits), mask, o)
         b = _bits(b, out.dtype.np, bits)

@@ -4,6 +4,7 @@ CPU computes. The conformance suite itself runs with
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -95,7 +96,7 @@ def test_passes_the_conformance_suite():
          "microtorch_core.testing", "--backend", "trace"],
         capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout[-3000:]
-    assert " passed" in result.stdout and "failed" not in result.stdout
+    assert " passed" in result.stdout and not re.search(r"\d+ failed", result.stdout)
 
 
 @pytest.fixture(autouse=True)

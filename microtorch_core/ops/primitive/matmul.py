@@ -4,6 +4,8 @@ broadcasting, ``mm`` and ``bmm``, all one :class:`MatMul` over the batched ``mat
 
 from __future__ import annotations
 
+import math
+
 from ... import dtypes
 from ...autograd.function import Function
 from ...dispatch import broadcast_shapes, broadcast_view, same_device
@@ -59,7 +61,8 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
         # and make one 2-D product, as PyTorch does, instead of a batch of products against a
         # broadcast weight (whose backward would then sum the batch of weight gradients)
         lead = a2.shape[:-1]
-        out = MatMul.apply(a2.reshape(-1, a2.shape[-1]), b2).reshape(lead + b2.shape[-1:])
+        rows = a2.reshape(math.prod(lead), a2.shape[-1])
+        out = MatMul.apply(rows, b2).reshape(lead + b2.shape[-1:])
     else:
         out = MatMul.apply(a2, b2)
     if b.dim() == 1:
