@@ -206,6 +206,18 @@ def test_replay_after_a_static_input_was_freed_raises():
         g.replay()
 
 
+def test_a_reset_graph_forgets_the_tensors_of_its_earlier_capture():
+    holder, x = [mt.ones(3)], mt.ones(3)
+    g, _ = _capture(lambda: holder[0] * 2)
+    g.reset()
+    with graphs.graph(g):
+        y = x * 3
+    holder.clear()
+    gc.collect()
+    g.replay()
+    assert y.tolist() == [3.0, 3.0, 3.0]
+
+
 def test_replay_after_a_parameter_was_given_new_memory_raises():
     layer = nn.Linear(3, 2)
     x = mt.ones(4, 3)

@@ -16,6 +16,7 @@ The names and the usage are PyTorch's CUDA graphs (``torch.cuda.CUDAGraph``,
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -47,7 +48,8 @@ class Graph:
         self._device_type: str | None = None
         self._recorder: Any = None
         self._kept: list[Any] = []
-        self._storages: tuple[tuple[Any, str], ...] = ()
+        self._storages: list[weakref.ref] = []  # with a callback: see _watch
+        self._freed: str | None = None  # what the first freed outside storage was used for
         self._tensors: tuple[tuple[Any, Any, tuple, tuple, int, str], ...] = ()
         self._checks: tuple[Callable[[], None], ...] = ()
         self._slots: tuple[Any, ...] = ()
@@ -96,7 +98,8 @@ class Graph:
         self._recorder = session.recorder
         self._kept = session.kept
         self._run = session.recorder.compile(capture.calls)
-        self._storages = tuple(capture.external_storages.values())
+        for storage_ref, use in capture.external_storages.values():
+            self._watch(storage_ref(), use)
         self._tensors = tuple(entry for entry in capture.external_tensors.values()
                               if entry[0]() is not None)  # views made inside ops are gone
         self._checks = (*capture.hoisted_guards, *capture.value_guards)
@@ -127,13 +130,12 @@ class Graph:
 
     def _check_memory(self) -> None:
         """Every tensor the graph uses from outside must still have its captured memory."""
-        for ref, use in self._storages:
-            if ref() is None:
-                raise RuntimeError(
-                    f"Graph.replay: the memory of a tensor the graph uses ({use}) was freed "
-                    f"after the capture (the tensor was deleted, or given new memory with "
-                    f".data = ...). Keep the static inputs, parameters and optimizer state "
-                    f"alive and in place while the graph is used, or capture again.")
+        if self._freed is not None:
+            raise RuntimeError(
+                f"Graph.replay: the memory of a tensor the graph uses ({self._freed}) was "
+                f"freed after the capture (the tensor was deleted, or given new memory with "
+                f".data = ...). Keep the static inputs, parameters and optimizer state alive "
+                f"and in place while the graph is used, or capture again.")
         for ref, storage, shape, strides, offset, use in self._tensors:
             t = ref()
             if t is not None and (t._storage is not storage() or t.shape != shape or
@@ -143,6 +145,23 @@ class Graph:
                     f"memory after the capture (shape {tuple(shape)} then, {tuple(t.shape)} "
                     f"now): the graph still reads and writes its old memory. Copy new values "
                     f"into it in place (t.copy_(...)) instead, or capture again.")
+
+    def _watch(self, storage: Any, use: str) -> None:
+        """Note in ``_freed`` when ``storage`` is freed: a weak reference's callback, so that
+        a replay checks one attribute instead of every storage (~0.2 us each)."""
+        if storage is None:
+            self._freed = use
+            return
+
+        watched = self._storages  # a new list after reset: older callbacks then do nothing
+        graph_ref = weakref.ref(self)  # the callback must not keep the graph alive
+
+        def freed(_: weakref.ref) -> None:
+            graph = graph_ref()
+            if graph is not None and graph._storages is watched and graph._freed is None:
+                graph._freed = use
+
+        watched.append(weakref.ref(storage, freed))
 
     def reset(self) -> None:
         """Forget the captured work and give back the memory the graph kept."""
