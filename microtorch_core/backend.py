@@ -77,6 +77,21 @@ PRIMITIVES: tuple[str, ...] = (
 OPTIONAL_KERNELS: tuple[str, ...] = ("softmax", "log_softmax", "sort", "svd", "qr", "eigh")
 
 
+_STRIDES: dict[tuple[int, ...], tuple[int, ...]] = {}
+
+
+def contiguous_strides(shape: tuple[int, ...]) -> tuple[int, ...]:
+    """Row-major strides (in elements) of a tensor of ``shape``."""
+    strides = _STRIDES.get(shape)
+    if strides is None:
+        acc, out = 1, []
+        for n in reversed(shape):
+            out.append(acc)
+            acc *= max(n, 1)
+        strides = _STRIDES[shape] = tuple(reversed(out))
+    return strides
+
+
 class Storage:
     """A block of device memory, owned by an allocator and freed when the last tensor goes.
 
@@ -306,6 +321,18 @@ class Backend(ABC):
 
     def synchronize(self) -> None:
         """Wait until all queued kernels have finished (no-op on synchronous backends)."""
+
+    # -- optional hooks: the core calls them on every backend; the defaults say "not here" --
+    def numpy_view(self, t: Tensor) -> np.ndarray | None:
+        """A NumPy array that views ``t``'s memory in place (shape, strides, offset), or None
+        when this backend's memory is not host memory (the default). ``Tensor.numpy()``
+        returns it without a copy, and index bounds checks read indices through it."""
+        return None
+
+    def cuda_array_interface(self, t: Tensor) -> dict | None:
+        """``t.__cuda_array_interface__`` (version 3) for a tensor in CUDA device memory, so
+        CuPy, Numba or PyTorch can use it without a copy; None (the default) elsewhere."""
+        return None
 
     def graph_recorder(self) -> Any:
         """A new recorder for a graph capture on this device (a ``KernelRecorder`` from
@@ -601,6 +628,12 @@ class Backend(ABC):
         """
 
 
+def has_host_memory(backend: Backend) -> bool:
+    """Whether ``backend`` views its tensors' memory as NumPy arrays in place (it overrides
+    :meth:`Backend.numpy_view`): host memory, read without a copy."""
+    return type(backend).numpy_view is not Backend.numpy_view
+
+
 def missing_primitives(backend_cls: type) -> list[str]:
     """Primitives that ``backend_cls`` neither implements nor declares unsupported."""
     declared = set(getattr(backend_cls, "unsupported_ops", ()))
@@ -610,3 +643,24 @@ def missing_primitives(backend_cls: type) -> list[str]:
         if op not in declared and (impl is None or getattr(impl, "is_spec_default", False)):
             missing.append(op)
     return missing
+
+
+# -- what a backend may use from the core -----------------------------------------------------
+# A plugin imports this module (and ``hookspecs`` to register), never the core's internals:
+# the reference implementations its kernels must agree with, and the types they see.
+from . import dtypes  # noqa: E402, F401 (the dtypes kernels receive: dtypes.int64...)
+from .random import normal_from_words, philox_words, uniform_from_words  # noqa: E402, F401
+
+
+def __getattr__(name: str) -> Any:
+    # ``Tensor`` and the reference erfc coefficients, loaded on first use: tensor.py and the
+    # ops import this module, so it cannot import them at its top
+    if name == "Tensor":
+        from .tensor import Tensor
+
+        return Tensor
+    if name == "ERFC_COEFFICIENTS":
+        from .ops.special import errorfunc
+
+        return errorfunc.ERFC_COEFFICIENTS
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

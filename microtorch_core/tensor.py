@@ -21,23 +21,9 @@ import numpy as np
 
 from . import dtypes
 from .autograd.grad_mode import _State
-from .backend import Storage
+from .backend import Storage, contiguous_strides
 from .device import DeviceLike, as_device, device
 from .dtypes import DType
-
-_STRIDES: dict[tuple[int, ...], tuple[int, ...]] = {}
-
-
-def contiguous_strides(shape: tuple[int, ...]) -> tuple[int, ...]:
-    """Row-major strides (in elements) of a tensor of ``shape``."""
-    strides = _STRIDES.get(shape)
-    if strides is None:
-        acc, out = 1, []
-        for n in reversed(shape):
-            out.append(acc)
-            acc *= max(n, 1)
-        strides = _STRIDES[shape] = tuple(reversed(out))
-    return strides
 
 
 def _numel(shape: tuple[int, ...]) -> int:
@@ -229,8 +215,8 @@ class Tensor:
         if self.device.type != "cpu":
             raise TypeError(f"can't convert {self.device} device type tensor to numpy. Use "
                             "Tensor.cpu() to copy the tensor to host memory first.")
-        view = getattr(self._kernels.backend, "numpy_view", None)
-        return view(self) if view is not None else self._to_host()
+        view = self._kernels.backend.numpy_view(self)
+        return view if view is not None else self._to_host()
 
     def _to_host(self) -> np.ndarray:
         """A new host array with this tensor's values (works on every device)."""
@@ -344,10 +330,10 @@ class Tensor:
 
     @property
     def __cuda_array_interface__(self) -> dict:
-        hook = getattr(self._kernels.backend, "cuda_array_interface", None)
-        if hook is None:
+        interface = self._kernels.backend.cuda_array_interface(self)
+        if interface is None:
             raise AttributeError(f"{self.device} tensors have no __cuda_array_interface__")
-        return hook(self)
+        return interface
 
     # -- device and dtype ----------------------------------------------------------------
     def to(self, *args: Any, dtype: DType | None = None, device: DeviceLike | None = None,

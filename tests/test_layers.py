@@ -99,3 +99,26 @@ def test_exports_are_pytorch_names():
 def test_internal_helpers_are_not_public():
     for name in ("prod_dims", "maximum_", "dispatch_binary", "sort_composite"):
         assert not hasattr(mt, name) and not hasattr(mt.Tensor, name), name
+
+
+# What a plugin may import from the core: the spec, the hook marker, the registry (to find
+# another backend, as the trace example does) and the graph recorder interface.
+PLUGIN_API = {"microtorch_core.backend", "microtorch_core.hookspecs", "microtorch_core.registry",
+              "microtorch_core.graphs", "microtorch_core.graphs.recorder",
+              "microtorch_core.graphs.capture"}
+PLUGINS = [CORE.parent / "backends" / "microtorch_cpu" / "microtorch_cpu",
+           CORE.parent / "backends" / "microtorch_cuda" / "microtorch_cuda",
+           CORE.parent / "examples" / "microtorch_trace" / "microtorch_trace"]
+
+
+def test_plugins_import_only_the_spec_from_the_core():
+    offenders = []
+    for package in PLUGINS:
+        for path in sorted(package.rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text())):
+                names = [node.module] if isinstance(node, ast.ImportFrom) and node.module \
+                    else [a.name for a in node.names] if isinstance(node, ast.Import) else []
+                offenders += [f"{path.relative_to(CORE.parent)}:{node.lineno} imports {name}"
+                              for name in names if name.startswith("microtorch_core")
+                              and name not in PLUGIN_API and name != "microtorch_core"]
+    assert not offenders, "\n".join(offenders)

@@ -32,7 +32,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..backend import OPTIONAL_KERNELS, PRIMITIVES
+from ..backend import OPTIONAL_KERNELS, PRIMITIVES, has_host_memory
 from ..device import device as _device
 from ..random import Generator, default_generator
 from ..tensor import Tensor
@@ -335,8 +335,9 @@ class Capture:
         self._patch(allocator, "allocate", allocate_during_capture)
         self._patch(allocator, "copy_to_host", copy_to_host_during_capture)
         self._patch(allocator, "copy_from_host", copy_from_host_during_capture)
-        view = getattr(backend, "numpy_view", None)
-        if view is not None:
+        if has_host_memory(backend):
+            view = backend.numpy_view
+
             def numpy_view_during_capture(t: Tensor) -> Any:
                 if self._refuses_reads(backend):
                     raise RuntimeError(host_read_message(caller_op(), "a host view"))

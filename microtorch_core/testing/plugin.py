@@ -131,13 +131,15 @@ class HostReads(list):
 def host_reads(device: str, monkeypatch: pytest.MonkeyPatch) -> HostReads:
     """A list that gets one entry per device-to-host copy on ``device`` (on a GPU each one
     is a synchronisation, which stalls the launch queue): for tests that count them."""
+    from microtorch_core.backend import has_host_memory
     from microtorch_core.registry import registry
 
     backend = registry.get_backend(device)
     allocator = backend.allocator
     reads = HostReads()
-    # as ops/indexing.index_range: a backend whose memory is the host's is read in place
-    reads.per_bounds_check = 0 if hasattr(backend, "numpy_view") else 1
+    # as ops/primitive/indexing.index_range: a backend whose memory is the host's is read in
+    # place
+    reads.per_bounds_check = 0 if has_host_memory(backend) else 1
     copy = allocator.copy_to_host
 
     def counted(*args: Any, **kwargs: Any) -> Any:

@@ -14,9 +14,13 @@ import threading
 
 import numpy as np
 
-from microtorch_core.backend import Backend
-from microtorch_core.random import normal_from_words, philox_words, uniform_from_words
-from microtorch_core.tensor import Tensor
+from microtorch_core.backend import (
+    Backend,
+    Tensor,
+    normal_from_words,
+    philox_words,
+    uniform_from_words,
+)
 
 from .allocator import CPUAllocator
 from .erf import erf

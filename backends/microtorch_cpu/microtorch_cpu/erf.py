@@ -3,9 +3,9 @@
 
 * |x| < 1: erf(x) = x T(x^2) / U(x^2), T and U of degree 4 and 5.
 * |x| >= 1: erf(x) = sign(x) (1 - erfc(|x|)), with erfc(x) = exp(-x^2) P(x) / Q(x) below 8 and
-  exp(-x^2) R(x) / S(x) from 8 on (the tables core's ``erfc`` uses too,
-  ``microtorch_core.ops.special.errorfunc``). There erf is within 1 - 1.6e-1 of +-1, so erfc's own
-  rounding (that of x^2 in the exponential) moves erf by less than an ulp.
+  exp(-x^2) R(x) / S(x) from 8 on (the tables core's ``erfc`` uses too, which the spec
+  exports: ``microtorch_core.backend.ERFC_COEFFICIENTS``). There erf is within 1 - 1.6e-1 of
+  +-1, so erfc's own rounding (that of x^2 in the exponential) moves erf by less than an ulp.
 
 Relative error below 5e-16 against ``math.erf`` over the whole line. Each of its few dozen
 NumPy passes costs about a microsecond of call overhead, so small arrays still call
@@ -19,7 +19,9 @@ import math
 
 import numpy as np
 
-from microtorch_core.ops.special.errorfunc import _ERFC_P, _ERFC_Q, _ERFC_R, _ERFC_S
+from microtorch_core.backend import ERFC_COEFFICIENTS
+
+_ERFC_P, _ERFC_Q, _ERFC_R, _ERFC_S = ERFC_COEFFICIENTS
 
 # erf(x) = x T(x^2) / U(x^2) for |x| < 1 (U monic, its leading 1 left out, as Cephes' p1evl)
 _ERF_T = (9.60497373987051638749e0, 9.00260197203842689217e1, 2.23200534594684319226e3,

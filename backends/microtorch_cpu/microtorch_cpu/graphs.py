@@ -27,10 +27,9 @@ from typing import Any
 
 import numpy as np
 
-from microtorch_core.backend import Storage
+from microtorch_core.backend import Storage, Tensor
 from microtorch_core.graphs import KernelRecorder
 from microtorch_core.graphs.recorder import ReplayCall
-from microtorch_core.tensor import Tensor
 
 from .backend import BINARY, REDUCE, UNARY, _np, _operand
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from microtorch_core import dtypes
+from microtorch_core.backend import dtypes
 
 from .compiler import check_dtype
 from .launch import THREADS, Launcher, device_ptr

@@ -17,9 +17,8 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
-from microtorch_core.backend import PRIMITIVES, Allocator, Availability, Backend
+from microtorch_core.backend import PRIMITIVES, Allocator, Availability, Backend, Tensor
 from microtorch_core.registry import registry
-from microtorch_core.tensor import Tensor
 
 
 @dataclass(frozen=True)

@@ -31,9 +31,8 @@ def index_range(index: Tensor) -> tuple[int, int]:
     copy (a backend whose memory is the host's is read in place)."""
     if graph_capture.active is not None:  # capturing a graph: a guard each replay checks again
         return graph_capture.active.index_range(index, index_range)
-    host_view = getattr(index._kernels.backend, "numpy_view", None)
-    if host_view is not None:
-        values = host_view(index)
+    values = index._kernels.backend.numpy_view(index)
+    if values is not None:  # host memory: read in place
         return int(values.min()), int(values.max())
     if index.dim() == 0:
         index = reshape(index, (1,))

@@ -57,6 +57,9 @@ _ERFC_R = (5.64189583547755073984e-1, 1.27536670759978104416e0, 5.01905042251180
            6.16021097993053585195e0, 7.40974269950448939160e0, 2.97886665372100240670e0)
 _ERFC_S = (2.26052863220117276590e0, 9.39603524938001434673e0, 1.20489539808096656605e1,
            1.70814450747565897222e1, 9.60896809063285878198e0, 3.36907645100081516050e0)
+#: (P, Q, R, S): Cephes' erfc(x) = exp(-x^2) P(x) / Q(x) for 1 <= x < 8, exp(-x^2) R(x) / S(x)
+#: from 8 on, exported by the backend spec for a kernel that computes erf the same way
+ERFC_COEFFICIENTS = (_ERFC_P, _ERFC_Q, _ERFC_R, _ERFC_S)
 
 # Giles' erfinv(x) ~ x p(w), w = -log(1 - x^2): for w < 5 in w - 2.5, else in sqrt(w) - 3
 _GILES_CENTRAL = (2.81022636e-08, 3.43273939e-07, -3.5233877e-06, -4.39150654e-06,
