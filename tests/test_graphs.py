@@ -206,6 +206,14 @@ def test_replay_after_a_static_input_was_freed_raises():
         g.replay()
 
 
+def test_replay_after_a_static_input_was_resized_raises():
+    x = mt.ones(3)
+    g, _ = _capture(lambda: x * 2)
+    x.resize_(6)
+    with pytest.raises(RuntimeError, match="was freed after the capture .*resized"):
+        g.replay()
+
+
 def test_a_reset_graph_forgets_the_tensors_of_its_earlier_capture():
     holder, x = [mt.ones(3)], mt.ones(3)
     g, _ = _capture(lambda: holder[0] * 2)

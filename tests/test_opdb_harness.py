@@ -114,7 +114,14 @@ def test_an_error_input_that_raises_passes_and_records_the_type():
 def test_known_failure_ranges_expand():
     known = opdb.Known("why", "float32/1-3 error/0")
     assert known.sample_ids() == {"float32/1", "float32/2", "float32/3", "error/0"}
-    assert opdb.Known("every sample").sample_ids() is None
+    assert opdb.Known("none", "").sample_ids() == frozenset()
+
+
+def test_a_backend_entry_replaces_the_cpu_entry(monkeypatch):
+    monkeypatch.setitem(opdb.KNOWN_FAILURES, "exp", opdb.Known("why", "float32/0-1"))
+    monkeypatch.setitem(opdb.KNOWN_FAILURES, "exp@mydev", opdb.Known("why", ""))
+    assert opdb.known_ids("exp", "cpu") == {"float32/0", "float32/1"}
+    assert opdb.known_ids("exp", "mydev") == frozenset()
 
 
 def test_unexpected_outcomes_report_new_failures_and_fixed_ones(monkeypatch):

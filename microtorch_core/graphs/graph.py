@@ -133,9 +133,9 @@ class Graph:
         if self._freed is not None:
             raise RuntimeError(
                 f"Graph.replay: the memory of a tensor the graph uses ({self._freed}) was "
-                f"freed after the capture (the tensor was deleted, or given new memory with "
-                f".data = ...). Keep the static inputs, parameters and optimizer state alive "
-                f"and in place while the graph is used, or capture again.")
+                f"freed after the capture (the tensor was deleted, resized, or given new "
+                f"memory with .data = ...). Keep the static inputs, parameters and optimizer "
+                f"state alive and in place while the graph is used, or capture again.")
         for ref, storage, shape, strides, offset, use in self._tensors:
             t = ref()
             if t is not None and (t._storage is not storage() or t.shape != shape or

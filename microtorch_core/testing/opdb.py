@@ -860,16 +860,14 @@ def run_op(e: OpEntry, device: str = "cpu", limit: int | None = None) -> OpResul
 
 @dataclass(frozen=True)
 class Known:
-    """Known failures of one op: ``reason``, and the sample ids that fail (``"float32/3"``,
-    ``"error/0"``; a range ``"float64/2-5"``), or none for "every sample fails"."""
+    """Known failures of one op: ``reason``, and the ids of the samples that fail
+    (``"float32/3"``, ``"error/0"``, a range ``"float64/2-5"``; space-separated)."""
 
     reason: str
-    ids: str = ""
+    ids: str
 
-    def sample_ids(self) -> frozenset[str] | None:
-        """The failing ids, ranges expanded; ``None`` when every sample fails."""
-        if not self.ids:
-            return None
+    def sample_ids(self) -> frozenset[str]:
+        """The failing ids, ranges expanded."""
         out = set()
         for item in self.ids.split():
             prefix, _, index = item.rpartition("/")
@@ -879,9 +877,10 @@ class Known:
 
 
 #: The samples each op fails today, measured with ``--known-failures`` (at :data:`TEST_LIMIT`
-#: samples per dtype) on the CPU; ``"op@device"`` entries list what fails only on that
-#: backend (``--known-failures --device trace``). The conformance test fails on a failure not
-#: listed here and on a listed one that passes, so fixing an op means shrinking this table.
+#: samples per dtype) on the CPU. An ``"op@device"`` entry replaces the op's entry on a
+#: backend where other samples fail (``--known-failures --device cpu,trace,cudaemu`` writes
+#: them). The conformance test fails on a failure not listed here and on a listed one that
+#: passes, so fixing an op means shrinking this table.
 KNOWN_FAILURES: dict[str, Known] = {
     'add': Known(
         "TypeError: _binary_api.<locals>.op() got an unexpected keyword argument 'alpha'",
@@ -1088,9 +1087,11 @@ KNOWN_FAILURES: dict[str, Known] = {
         'value mismatch: output: 2 of 25 differ (rtol 1.3e-06, atol 1e-05); at (2, 3): np.float',
         'float32/0'),
     'std.unbiased': Known(
-        'TypeError: an integer is required'),
+        'TypeError: an integer is required',
+        'float32/0-3 float64/0-1'),
     'std_mean.unbiased': Known(
-        'TypeError: an integer is required'),
+        'TypeError: an integer is required',
+        'float32/0-3 float64/0-1'),
     'sub': Known(
         "TypeError: _binary_api.<locals>.op() got an unexpected keyword argument 'alpha'",
         'float32/9-10 float64/9-10 int64/9-10 int32/9-10'),
@@ -1104,7 +1105,12 @@ KNOWN_FAILURES: dict[str, Known] = {
         'RuntimeError: contracted dimensions need to match, but first has size N in dim N and s',
         'float32/2 float64/2 int64/2 int32/2'),
     'to': Known(
-        "TypeError: device must be a string like 'cpu' or 'cuda:N', g (and 1 other causes)"),
+        "TypeError: device must be a string like 'cpu' or 'cuda:N', g (and 1 other causes)",
+        'float32/0 float32/2 float32/4 float32/6 float32/8 float32/10 float32/12 float32/14 '
+        'float64/0 float64/2 float64/4 float64/6 float64/8 float64/10 float64/12 float64/14 '
+        'int64/0 int64/2 int64/4 int64/6 int64/8 int64/10 int64/12 int64/14 int32/0 int32/2 '
+        'int32/4 int32/6 int32/8 int32/10 int32/12 int32/14 bool/0 bool/2 bool/4 bool/6 '
+        'bool/8 bool/10 bool/12 bool/14'),
     'topk': Known(
         'an index differs where the input has equal values (PyTorch leaves which one unspecifie',
         'int64/0-6 int32/0-6'),
@@ -1115,15 +1121,33 @@ KNOWN_FAILURES: dict[str, Known] = {
         'while comparing: ValueError: cannot read N bytes at offset N from a storage of N bytes',
         'float32/4 float64/4 int64/4 int32/4 bool/4'),
     'var.unbiased': Known(
-        'TypeError: an integer is required'),
+        'TypeError: an integer is required',
+        'float32/0-3 float64/0-1'),
     'var_mean.unbiased': Known(
-        'TypeError: an integer is required'),
+        'TypeError: an integer is required',
+        'float32/0-3 float64/0-1'),
     'view': Known(
         "RuntimeError: view size [N] is not compatible with input tensor's size [] and stride [",
         'float32/6 float64/6 int64/6 int32/6 bool/6'),
     'view_as': Known(
         "RuntimeError: view size [N] is not compatible with input tensor's size [] and stride [",
         'float32/3 float64/3 int64/3 int32/3 bool/3'),
+    'std.unbiased@cudaemu': Known(
+        'passes where the CPU fails', ''),
+    'std_mean.unbiased@cudaemu': Known(
+        'passes where the CPU fails', ''),
+    'var.unbiased@cudaemu': Known(
+        'passes where the CPU fails', ''),
+    'var_mean.unbiased@cudaemu': Known(
+        'passes where the CPU fails', ''),
+    'std.unbiased@cuda': Known(
+        'passes where the CPU fails', ''),
+    'std_mean.unbiased@cuda': Known(
+        'passes where the CPU fails', ''),
+    'var.unbiased@cuda': Known(
+        'passes where the CPU fails', ''),
+    'var_mean.unbiased@cuda': Known(
+        'passes where the CPU fails', ''),
 }
 
 
@@ -1133,18 +1157,11 @@ KNOWN_FAILURES: dict[str, Known] = {
 TEST_LIMIT = 16
 
 
-def known_ids(key: str, device: str = "cpu") -> frozenset[str] | None:
-    """The ids of ``key``'s known failures on ``device``: its entry, plus its ``key@device``
-    entry for failures of that backend alone; ``None`` when every sample fails."""
-    ids: set[str] = set()
-    for name in (key, f"{key}@{device}"):
-        known = KNOWN_FAILURES.get(name)
-        if known is not None:
-            listed = known.sample_ids()
-            if listed is None:
-                return None
-            ids |= listed
-    return frozenset(ids)
+def known_ids(key: str, device: str = "cpu") -> frozenset[str]:
+    """The ids of ``key``'s known failures on ``device``: its ``key@device`` entry where there
+    is one, else its entry."""
+    known = KNOWN_FAILURES.get(f"{key}@{device}") or KNOWN_FAILURES.get(key)
+    return known.sample_ids() if known is not None else frozenset()
 
 
 def unexpected_outcomes(key: str, cases: list[Case], device: str = "cpu") -> list[str]:
@@ -1155,7 +1172,7 @@ def unexpected_outcomes(key: str, cases: list[Case], device: str = "cpu") -> lis
     for case in cases:
         if case.skipped:
             continue
-        expected_to_fail = listed is None or case.sample_id in listed
+        expected_to_fail = case.sample_id in listed
         if case.failure and not expected_to_fail:
             problems.append(f"{case.sample_id} fails: {case.failure.kind}: "
                             f"{case.failure.detail or case.failure.cause}; sample {case.summary}")
@@ -1167,29 +1184,32 @@ def unexpected_outcomes(key: str, cases: list[Case], device: str = "cpu") -> lis
 
 def known_failures_source(results: dict[str, list[OpResult]]) -> str:
     """:data:`KNOWN_FAILURES` as Python source, from the failures in ``results`` (by device):
-    the CPU's entries, then ``key@device`` entries for the failures the CPU's do not list."""
+    the CPU's entries, then a ``key@device`` entry wherever another backend's failures among
+    the samples it ran differ from the CPU's."""
     lines = ["KNOWN_FAILURES: dict[str, Known] = {"]
-    cpu_ids: dict[str, frozenset[str] | None] = {}
+    cpu_ids: dict[str, frozenset[str]] = {}
     for device in sorted(results, key=lambda d: d != "cpu"):
         for r in sorted(results[device], key=lambda r: r.entry.key):
-            cases = [c for c in r.samples + r.errors if not c.skipped]
-            failing = [c for c in cases if c.failure]
+            ran = [c for c in r.samples + r.errors if not c.skipped]
+            failing = [c for c in ran if c.failure]
             key = r.entry.key
             if device == "cpu":
-                every = bool(failing) and len(failing) == len(cases)
-                cpu_ids[key] = None if every else frozenset(c.sample_id for c in failing)
+                cpu_ids[key] = frozenset(c.sample_id for c in failing)
             else:
-                on_cpu = cpu_ids.get(key, known_ids(key))
-                failing = [c for c in failing if on_cpu is not None
-                           and c.sample_id not in on_cpu]
+                on_cpu = cpu_ids.get(key, known_ids(key)) & {c.sample_id for c in ran}
+                if on_cpu == {c.sample_id for c in failing}:
+                    continue
                 key = f"{key}@{device}"
+                if not failing:
+                    lines += [f"    {key!r}: Known(", "        'passes where the CPU fails', ''),"]
+                    continue
             if failing:
-                lines += _known_entry(key, failing, every=len(failing) == len(cases))
+                lines += _known_entry(key, failing)
     lines.append("}")
     return "\n".join(lines)
 
 
-def _known_entry(key: str, failing: list[Case], every: bool) -> list[str]:
+def _known_entry(key: str, failing: list[Case]) -> list[str]:
     causes = Counter(c.failure.cause for c in failing if c.failure)
     reason = causes.most_common(1)[0][0]
     example = next(c.failure for c in failing if c.failure and c.failure.cause == reason)
@@ -1197,10 +1217,7 @@ def _known_entry(key: str, failing: list[Case], every: bool) -> list[str]:
         reason = f"{reason}: {example.detail}"
     if len(causes) > 1:
         reason = f"{reason[:60]} (and {len(causes) - 1} other causes)"
-    lines = [f"    {key!r}: Known("]
-    if every:  # every sample and error input fails
-        return [*lines, f"        {reason[:86]!r}),"]
-    lines.append(f"        {reason[:86]!r},")
+    lines = [f"    {key!r}: Known(", f"        {reason[:86]!r},"]
     chunks = textwrap.wrap(_ranges([c.sample_id for c in failing]), 84, break_on_hyphens=False)
     for i, chunk in enumerate(chunks):
         last = i == len(chunks) - 1

@@ -6,10 +6,11 @@ against PyTorch. On the CPU each runs the first ``opdb.TEST_LIMIT`` samples per 
 other backend (the CUDA emulator and fake GPU take up to seconds per sample) only the smallest
 of those, of one dtype (``opdb.run_samples``).
 
-Known failures are listed, per sample, in ``opdb.KNOWN_FAILURES``: a test whose failures
-are exactly its listed ones is reported as an expected failure; a new failure fails it, and so
-does a listed failure that now passes (then shrink the table; ``python -m
-microtorch_core.testing.opdb --known-failures`` prints it as measured).
+Known failures are listed, per sample, in ``opdb.KNOWN_FAILURES`` (``op@device`` entries
+where a backend differs from the CPU): a test whose failures are exactly its listed ones is
+reported as an expected failure; a new failure fails it, and so does a listed failure that now
+passes (then shrink the table; ``python -m microtorch_core.testing.opdb --known-failures --op
+NAME`` prints an op's entry as measured).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ def _check(device: str, key: str, cases: list[opdb.Case]) -> None:
         pytest.fail(f"{key} on {device}: {len(problems)} samples differ from "
                     "opdb.KNOWN_FAILURES:\n  " + "\n  ".join(problems), pytrace=False)
     if any(case.failure for case in cases):
-        known = opdb.KNOWN_FAILURES.get(key) or opdb.KNOWN_FAILURES[f"{key}@{device}"]
+        known = opdb.KNOWN_FAILURES.get(f"{key}@{device}") or opdb.KNOWN_FAILURES[key]
         pytest.xfail(f"known failures of {key}: {known.reason}")
 
 

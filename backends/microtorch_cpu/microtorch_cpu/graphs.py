@@ -14,7 +14,9 @@ Some kernels get a faster replay than their eager form, computing exactly the sa
   a replay indexes the storage as a flat array (NumPy's many-dimensional fancy indexing and
   ``take_along_axis`` cost 10 to 20 times more);
 * ``where(cond, a, 0)`` (ReLU's backward): keeps ``a``'s bits where ``cond`` holds and
-  clears them elsewhere with a bitwise and, instead of ``np.where``'s per-element select.
+  clears them elsewhere with a bitwise and, instead of ``np.where``'s per-element select;
+* ``copy`` out of a view whose elements lie in short runs (the windows of a convolution or a
+  pooling): one ``take`` at positions computed once, instead of a strided copy run by run.
 """
 
 from __future__ import annotations
@@ -129,7 +131,42 @@ def _reduce(name: str, out: Any, x: Any, dims: tuple[int, ...]) -> ReplayCall:
 
 
 def _copy(name: str, out: Any, x: Any) -> ReplayCall:
-    return np.copyto, (_np(out), _np(x), "unsafe")
+    o = _np(out)
+    if x.dtype is out.dtype and o.flags.c_contiguous and x.numel() >= 256 and \
+            _inner_loop_length(x) < 8:
+        flat = _flat_storage(x)
+        if flat is not None:
+            return _gather_copy, (flat, _positions_of(x), o)
+    return np.copyto, (o, _np(x), "unsafe")
+
+
+def _gather_copy(flat: np.ndarray, positions: np.ndarray, out: np.ndarray) -> None:
+    """A copy out of a view NumPy would copy a few elements per inner loop (the windows of a
+    convolution or a pooling), as one ``take`` at positions computed once: 3 to 5x faster
+    on 16k to 73k elements (34 us instead of 186 for the pooling windows of the digits
+    CNN)."""
+    np.take(flat, positions, out=out)
+
+
+def _inner_loop_length(t: Any) -> int:
+    """How many elements NumPy's copy of ``t`` into a row-major array handles per inner
+    loop: the trailing dims it can merge (each one's stride the next one's times its size)."""
+    length, outer = 1, None  # (stride, size) of the outermost dim merged so far
+    for n, stride in zip(reversed(t.shape), reversed(t._strides)):
+        if n == 1:
+            continue
+        if outer is not None and stride != outer[0] * outer[1]:
+            break
+        length, outer = length * n, (stride, n)
+    return length
+
+
+def _positions_of(t: Any) -> np.ndarray:
+    """The position in its storage of every element of ``t`` (shape ``t.shape``)."""
+    positions = np.full(t.shape, t._offset, np.intp)
+    for axis, stride in zip(np.indices(t.shape, sparse=True), t._strides):
+        positions += axis * stride
+    return positions
 
 
 def _fill(name: str, out: Any, value: Any) -> ReplayCall:
@@ -206,17 +243,24 @@ def _flat_positions(t: Any, dim: int, index: Any) -> tuple[Any, Any, int]:
     ``index`` with its index value 0 (fixed by the layout), and ``t``'s stride along ``dim``
     (the step one index value moves). ``(None, None, 0)`` when the storage cannot be seen as
     one flat array of ``t``'s dtype."""
-    handle = t._storage.handle
-    if not isinstance(handle, np.ndarray) or not handle.flags.c_contiguous or \
-            handle.nbytes % t.dtype.itemsize:
+    flat = _flat_storage(t)
+    if flat is None:
         return None, None, 0
-    flat = handle.reshape(-1).view(t.dtype.np)
     grid = np.indices(index.shape, sparse=True)
     base = np.full(index.shape, t._offset, np.intp)
     for d, (axis, stride) in enumerate(zip(grid, t._strides)):
         if d != dim:
             base += axis * stride
     return flat, base, t._strides[dim]
+
+
+def _flat_storage(t: Any) -> np.ndarray | None:
+    """``t``'s whole storage as a flat array of ``t``'s dtype, or None if it cannot be one."""
+    handle = t._storage.handle
+    if not isinstance(handle, np.ndarray) or not handle.flags.c_contiguous or \
+            handle.nbytes % t.dtype.itemsize:
+        return None
+    return handle.reshape(-1).view(t.dtype.np)
 
 
 # -- where(cond, a, 0): a bitwise and --------------------------------------------------------

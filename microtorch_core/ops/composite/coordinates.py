@@ -1,5 +1,5 @@
-"""From flat positions to coordinates: ``argwhere`` (the coordinates of the non-zero elements)
-and ``unravel_index`` (flat indices into a shape as one index per dim).
+"""From flat positions to coordinates: ``argwhere`` and ``nonzero_static`` (the coordinates of
+the non-zero elements) and ``unravel_index`` (flat indices into a shape as one index per dim).
 
 ``unravel_index`` is PyTorch's formula, ``(index // coef) % shape`` with ``coef`` the
 row-major stride of each dim, which also defines what an index outside ``[0, numel)`` gives:
@@ -17,7 +17,7 @@ from ...tensor import Tensor
 from ..declare import op
 from ..primitive.elementwise import where
 from ..primitive.views import reshape
-from .indexing import nonzero, unbind
+from .indexing import cat, nonzero, unbind
 
 
 @op(variants="function, method")
@@ -35,6 +35,28 @@ def argwhere(input: Tensor) -> Tensor:
     if input.dim() == 0:  # one row per non-zero element, with no coordinates in it
         return nonzero(reshape(input, (1,)))[:, :0]
     return nonzero(input)
+
+
+@op(variants="function, method")
+def nonzero_static(input: Tensor, *, size: int, fill_value: int = -1) -> Tensor:  # noqa: A002
+    """The coordinates of the first ``size`` non-zero elements of ``input`` (shape ``(size,
+    input.dim())``, int64), as ``torch.nonzero_static``: ``argwhere`` cut to ``size`` rows,
+    or padded with rows of ``fill_value``. A fixed result shape is what compiled graphs and
+    captured replays need.
+
+    >>> nonzero_static(tensor([0, 3, 0, 5]), size=3)
+    tensor([[ 1],
+            [ 3],
+            [-1]])
+    """
+    if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+        raise RuntimeError(f"nonzero_static: 'size' must be an non-negative integer, got "
+                           f"{size!r}")
+    found = argwhere(input)
+    if found.shape[0] >= size:
+        return found[:size]
+    padding = found._empty_like((size - found.shape[0], found.shape[1])).fill_(fill_value)
+    return cat([found, padding], 0)
 
 
 @op

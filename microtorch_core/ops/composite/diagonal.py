@@ -1,4 +1,5 @@
-"""Diagonals and triangles: diagonal (a view), diag, diag_embed, trace, tril, triu.
+"""Diagonals and triangles: diagonal (a view; and linalg.diagonal), diag, diag_embed, trace,
+tril, triu.
 
 ``diagonal`` needs no kernel. Element ``i`` of the diagonal of dims ``(d1, d2)`` sits at
 ``x[..., i, ..., i + offset, ...]``, that is ``i * (stride(d1) + stride(d2))`` past the first
@@ -84,6 +85,15 @@ def diagonal(x: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor
     """
     d1, d2 = _diagonal_dims(x.dim(), dim1, dim2)
     return Diagonal.apply(x, int(offset), d1, d2)
+
+
+@op(namespace="linalg", name="diagonal")
+def linalg_diagonal(A: Tensor, *, offset: int = 0, dim1: int = -2, dim2: int = -1  # noqa: N803
+                    ) -> Tensor:
+    """The diagonals of the matrices in the last two dims of ``A``, as
+    ``torch.linalg.diagonal``: :func:`diagonal` with the batch-first defaults of
+    ``torch.linalg`` (a view)."""
+    return diagonal(A, offset, dim1, dim2)
 
 
 @op(variants="function, method")

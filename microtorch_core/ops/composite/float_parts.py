@@ -4,8 +4,8 @@ MicroTorch cannot reinterpret a float's bits (no kernel views them as an integer
 arithmetic that is exact in binary floating point: scaling by a power of two (in two halves,
 so that 2**1074 never overflows) and Dekker's *two-product*, which splits a product ``q * b``
 into its rounded value and its rounding error, both exact floats (Dekker, "A floating-point
-technique for extending the available precision", 1971). ``nextafter`` would need the bits,
-so it is not here.
+technique for extending the available precision", 1971). ``nextafter`` steps by one ulp the
+same way (``float_neighbours.py``).
 
 ``fmod`` is exact for floats: each step removes ``q * b * 2**k`` with ``q`` an integer below
 2**(p-1) (p = 53 for float64, 24 for float32) and the product taken exactly, so however large

@@ -1,16 +1,22 @@
-"""Counting values: ``mode`` (the most frequent value along a dim), ``histc`` and ``histogram``.
+"""Counting values: ``mode`` (the most frequent value along a dim), ``histc``, ``histogram``
+and ``histogramdd``.
 
 ``mode`` sorts each slice (stably, ``sorting.py``), numbers the runs of equal values with a
 ``cumsum``, counts each run with a ``scatter_add`` and picks the first longest run: the
 smallest most frequent value. ``histc`` and ``histogram`` find each element's bin (PyTorch's
 formula ``(x - min) * bins / (max - min)`` for ``histc``, a ``searchsorted`` in the edges for
 ``histogram``) and ``scatter_add`` ones, or weights, into the bins. A range taken from the
-data is read on the host once, as in PyTorch. Only ``mode``'s values record a graph.
+data is read on the host once, as in PyTorch. ``histogramdd`` bins points in D dims: each
+coordinate finds its bin as ``histogram`` does, and the D bin numbers make one flat index
+into the D-dimensional counts. Only ``mode``'s values record a graph.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import NamedTuple
+
+import builtins
 
 from ... import dtypes
 from ...creation import linspace
@@ -29,6 +35,14 @@ class ModeResult(SortResult):
     """``(values, indices)`` of :func:`mode`, as ``torch.return_types.mode``."""
 
     __slots__ = ()
+
+
+class HistogramddResult(NamedTuple):
+    """``(hist, bin_edges)`` of :func:`histogramdd`, as ``torch.return_types.histogramdd``:
+    the counts, one dim per coordinate, and the edges of each dim's bins."""
+
+    hist: Tensor
+    bin_edges: tuple[Tensor, ...]
 
 
 class HistogramResult(NamedTuple):
@@ -183,23 +197,94 @@ def histogram(x: Tensor, bins: int | Tensor, *, range: tuple[float, float] | Non
     return HistogramResult(hist, edges)
 
 
-def _histogram_range(x: Tensor, bins: int, range: tuple[float, float] | None  # noqa: A002
-                     ) -> tuple[float, float]:
+def _histogram_range(x: Tensor, bins: int, range: tuple[float, float] | None,  # noqa: A002
+                     dim: int = 0) -> tuple[float, float]:
     if bins <= 0:
         raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins} for "
-                           f"dimension 0")
+                           f"dimension {dim}")
     if range is not None:
         lo, hi = float(range[0]), float(range[1])
         if lo > hi:
             raise RuntimeError(f"torch.histogramdd: min should not exceed max, but got min "
-                               f"{_fmt(lo)} max {_fmt(hi)} for dimension 0")
+                               f"{_fmt(lo)} max {_fmt(hi)} for dimension {dim}")
     elif x.numel():
         lo, hi = _data_range(x)
     else:
         lo, hi = 0.0, 1.0
     if not (abs(lo) < float("inf") and abs(hi) < float("inf")):
-        raise RuntimeError(f"torch.histogramdd: dimension 0's range [{_fmt(lo)}, {_fmt(hi)}] "
-                           f"is not finite")
+        raise RuntimeError(f"torch.histogramdd: dimension {dim}'s range [{_fmt(lo)}, "
+                           f"{_fmt(hi)}] is not finite")
     if lo == hi:  # as NumPy: an empty range would make every width zero
         lo, hi = lo - 0.5, hi + 0.5
     return lo, hi
+
+
+@op
+def histogramdd(x: Tensor, bins: int | Sequence[int] | Sequence[Tensor], *,
+                range: Sequence[float] | None = None,  # noqa: A002
+                weight: Tensor | None = None, density: bool = False) -> HistogramddResult:
+    """A D-dimensional histogram of the points in ``x`` (shape ``(..., D)``: the last dim
+    holds each point's coordinates), as ``torch.histogramdd``. ``bins`` is a number of
+    equal-width bins for every dim, one number per dim, or one 1-D tensor of increasing edges
+    per dim; ``range`` is ``[min_0, max_0, min_1, max_1, ...]`` (default: each dim's data
+    range). A point outside the range in any dim is not counted; ``weight`` (shape
+    ``x.shape[:-1]``) adds weights instead of ones; ``density`` divides by the total and the
+    bins' volumes.
+
+    >>> histogramdd(tensor([[0.0, 1.0], [1.0, 1.0], [2.0, 3.0]]), [2, 2]).hist
+    tensor([[1., 0.],
+            [1., 1.]])
+    """
+    _check_float("histogramdd", x)
+    if x.dim() < 1:
+        raise RuntimeError("torch.histogramdd: input tensor should have at least 1 dimension")
+    n_dims = x.shape[-1]
+    points = x.detach().reshape(-1, n_dims)
+    if isinstance(bins, int):
+        bins = [bins] * n_dims
+    bins = list(bins)
+    if len(bins) != n_dims:
+        raise RuntimeError(f"histogramdd: The size of bins must be equal to the innermost "
+                           f"dimension of the input, but got {len(bins)} bins for points of "
+                           f"{n_dims} coordinates")
+    if range is not None and len(range) != 2 * n_dims:
+        raise RuntimeError(f"torch.histogramdd: for a {n_dims}-dimensional histogram, range "
+                           f"should have {2 * n_dims} elements, but got {len(range)}")
+    if weight is not None and tuple(weight.shape) != tuple(x.shape[:-1]):
+        raise RuntimeError(f"torch.histogramdd: if weight tensor is provided it should have "
+                           f"the same shape as the input tensor excluding its innermost "
+                           f"dimension, but got input with shape {list(x.shape)} and weight "
+                           f"with shape {list(weight.shape)}")
+    edges = []
+    for d, b in enumerate(bins):
+        column = points[:, d]
+        if isinstance(b, Tensor):
+            if b.dim() != 1 or b.shape[0] < 2:
+                raise RuntimeError(f"torch.histogramdd: bins tensor for dimension {d} should "
+                                   f"be 1-D with at least 2 edges, got shape {list(b.shape)}")
+            edges.append(b.detach().to(x.dtype))
+        else:
+            pair = None if range is None else (range[2 * d], range[2 * d + 1])
+            lo, hi = _histogram_range(column, int(b), pair, d)
+            edges.append(linspace(lo, hi, int(b) + 1, dtype=x.dtype, device=x.device))
+    sizes = [e.shape[0] - 1 for e in edges]
+    inside = points._empty_like((points.shape[0],), dtypes.bool_).fill_(True)
+    flat = points._empty_like((points.shape[0],), dtypes.int64).zero_()
+    for d, e in enumerate(edges):  # the flat index is row-major in the D bin numbers
+        column, n = points[:, d], sizes[d]
+        position = (searchsorted(e, column.contiguous(), right=True) - 1).clamp(min=0, max=n - 1)
+        inside = inside & (column >= narrow(e, 0, 0, 1)) & (column <= narrow(e, 0, n, 1))
+        flat = flat * n + position
+    total = 1
+    for n in sizes:
+        total *= n
+    hist = _count(points, flat, inside, total,
+                  None if weight is None else weight.reshape(-1)).reshape(tuple(sizes))
+    if density:
+        volume = None
+        for d, e in enumerate(edges):
+            widths = (narrow(e, 0, 1, sizes[d]) - narrow(e, 0, 0, sizes[d])).reshape(
+                tuple(sizes[d] if i == d else 1 for i in builtins.range(n_dims)))
+            volume = widths if volume is None else volume * widths
+        hist = hist / (hist.sum() * volume)
+    return HistogramddResult(hist, tuple(edges))

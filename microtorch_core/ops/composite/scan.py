@@ -1,5 +1,6 @@
 """Scans (running totals) along a dim: cumsum, cumprod, logcumsumexp, cummax, cummin; and
-their inverse, differences: diff, trapezoid.
+their inverse, differences: diff; and integrals by the trapezoidal rule: trapezoid (trapz),
+cumulative_trapezoid.
 
 The forward is a Hillis-Steele scan built from elementwise kernels: after step ``k`` every
 element holds the total of the ``2**k`` elements ending at it, because step ``k`` combines
@@ -269,37 +270,64 @@ def diff(x: Tensor, n: int = 1, dim: int = -1, prepend: Tensor | None = None,
     return out
 
 
-@op
-def trapezoid(y: Tensor, x: Tensor | None = None, *, dx: float | None = None,
-              dim: int = -1) -> Tensor:
-    """The integral of ``y`` along ``dim`` by the trapezoidal rule, as ``torch.trapezoid``:
-    ``sum((y[i] + y[i + 1]) / 2 * (x[i + 1] - x[i]))``, with sample points ``x`` (1-D
-    along ``dim``, or broadcasting with ``y``) or a constant spacing ``dx`` (default 1).
-
-    >>> trapezoid(tensor([1.0, 2.0, 4.0]), tensor([0.0, 1.0, 3.0]))
-    tensor(7.5000)
-    """
+def _trapezoid_terms(name: str, y: Tensor, x: Tensor | None, dx: float | None, dim: int
+                     ) -> tuple[Tensor, Tensor | float, int]:
+    """The trapezoid rule's pieces along ``dim``: the sums ``y[i] + y[i + 1]`` (floats), the
+    spacings ``x[i + 1] - x[i]`` (a tensor) or the constant spacing (a number), and the wrapped
+    dim."""
     if x is not None and not isinstance(x, Tensor):
-        raise TypeError(f"trapezoid(): x must be a Tensor (pass a constant spacing as dx=), "
+        raise TypeError(f"{name}(): x must be a Tensor (pass a constant spacing as dx=), "
                         f"got {type(x).__name__}")
     if x is not None and dx is not None:
-        raise TypeError("trapezoid(): pass either the sample points x or the spacing dx, "
+        raise TypeError(f"{name}(): pass either the sample points x or the spacing dx, "
                         "not both")
     if y.dim() == 0:
-        raise IndexError(f"trapezoid(): dimension {dim} is out of range for a 0-d tensor")
+        raise IndexError(f"{name}(): dimension {dim} is out of range for a 0-d tensor")
     d = _wrap_dim(dim, y.dim())
     if not y.dtype.is_floating_point:
         y = y.to(dtypes.get_default_dtype())
     n = y.shape[d]
-    if n <= 1:  # nothing to integrate: zeros with dim removed
-        return _sum(narrow(y, d, 0, 0), d)
-    pair_sums = narrow(y, d, 1, n - 1) + narrow(y, d, 0, n - 1)
+    pair_sums = narrow(y, d, 1, max(n - 1, 0)) + narrow(y, d, 0, max(n - 1, 0))
     if x is None:
-        return _sum(pair_sums, d) * ((1.0 if dx is None else dx) / 2)
+        return pair_sums, 1.0 if dx is None else dx, d
     if x.dim() == 1:
         if x.shape[0] != n:
-            raise RuntimeError(f"trapezoid: There must be one `x` value for each sample point "
+            raise RuntimeError(f"{name}: There must be one `x` value for each sample point "
                                f"(x has {x.shape[0]}, y has {n} along dim {d})")
         x = reshape(x, tuple(n if i == d else 1 for i in range(y.dim())))
-    spacing = diff(x, dim=d - y.dim())
+    return pair_sums, diff(x, dim=d - y.dim()) if n > 1 else 0.0, d
+
+
+@op(aliases=("trapz",))
+def trapezoid(y: Tensor, x: Tensor | None = None, *, dx: float | None = None,
+              dim: int = -1) -> Tensor:
+    """The integral of ``y`` along ``dim`` by the trapezoidal rule, as ``torch.trapezoid``
+    (and ``torch.trapz``): ``sum((y[i] + y[i + 1]) / 2 * (x[i + 1] - x[i]))``, with sample
+    points ``x`` (1-D along ``dim``, or broadcasting with ``y``) or a constant spacing ``dx``
+    (default 1).
+
+    >>> trapezoid(tensor([1.0, 2.0, 4.0]), tensor([0.0, 1.0, 3.0]))
+    tensor(7.5000)
+    """
+    pair_sums, spacing, d = _trapezoid_terms("trapezoid", y, x, dx, dim)
+    if pair_sums.shape[d] == 0:  # nothing to integrate: zeros with dim removed
+        return _sum(pair_sums, d)
+    if not isinstance(spacing, Tensor):
+        return _sum(pair_sums, d) * (spacing / 2)
     return _sum(pair_sums * spacing, d) / 2
+
+
+@op
+def cumulative_trapezoid(y: Tensor, x: Tensor | None = None, *, dx: float | None = None,
+                         dim: int = -1) -> Tensor:
+    """The running integral of ``y`` along ``dim`` by the trapezoidal rule, as
+    ``torch.cumulative_trapezoid``: element ``i`` is ``trapezoid`` of the first ``i + 2``
+    samples, so ``dim`` is one shorter than ``y``'s.
+
+    >>> cumulative_trapezoid(tensor([1.0, 2.0, 4.0]), tensor([0.0, 1.0, 3.0]))
+    tensor([1.5000, 7.5000])
+    """
+    pair_sums, spacing, d = _trapezoid_terms("cumulative_trapezoid", y, x, dx, dim)
+    if not isinstance(spacing, Tensor):
+        return cumsum(pair_sums * (spacing / 2), d)
+    return cumsum(pair_sums * spacing / 2, d)

@@ -1,6 +1,6 @@
 """The out-of-place inverses of views: ``select_scatter``, ``slice_scatter``,
-``diagonal_scatter`` (a copy of ``x`` with ``src`` written where the view would look), and
-``diagflat``.
+``diagonal_scatter``, ``as_strided_scatter`` (a copy of ``x`` with ``src`` written where the
+view would look), and ``diagflat``.
 
 Each one places ``src`` into zeros through the view (``Embed``, whose backward is the view
 again) and picks between that and ``x`` with a mask placed the same way, so ``x`` gets the
@@ -8,6 +8,8 @@ gradient outside the view and ``src`` the gradient inside it.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from ... import dtypes
 from ...autograd.function import Function
@@ -17,7 +19,9 @@ from ...tensor import Tensor, _wrap_dim
 from ..declare import op
 from ..primitive.copy import copy_into
 from ..primitive.elementwise import where
+from ..primitive.indexing import scatter
 from ..primitive.views import reshape
+from .as_strided import _int_sequence, _positions
 from .diagonal import DiagonalScatter, _diagonal_dims, diag, diagonal
 from .indexing import getitem
 
@@ -84,6 +88,42 @@ def diagonal_scatter(x: Tensor, src: Tensor, offset: int = 0, dim1: int = 0, dim
     ones = src._empty_like(dtype=dtypes.bool_).fill_(True)
     mask = DiagonalScatter.apply(ones, x.shape, int(offset), d1, d2)
     return where(mask, DiagonalScatter.apply(src, x.shape, int(offset), d1, d2), x)
+
+
+@op(variants="function, method")
+def as_strided_scatter(x: Tensor, src: Tensor, size: Sequence[int], stride: Sequence[int],
+                       storage_offset: int = 0) -> Tensor:
+    """A copy of ``x`` with ``src`` written where ``as_strided(size, stride,
+    storage_offset)`` of that (row-major) copy would look, as ``torch.as_strided_scatter``.
+    Positions count in elements from the copy's first one; where the layout shows one element
+    twice, one of the values written there wins."""
+    size, stride = _int_sequence("size", size), _int_sequence("stride", stride)
+    offset = 0 if storage_offset is None else int(storage_offset)
+    if not isinstance(src, Tensor):
+        raise TypeError(f"as_strided_scatter(): argument 'src' must be Tensor, not "
+                        f"{type(src).__name__}")
+    if len(size) != len(stride):
+        raise RuntimeError(f"mismatch in length of strides and shape: size {list(size)} and "
+                           f"stride {list(stride)}")
+    if any(n < 0 for n in size) or any(s < 0 for s in stride) or offset < 0:
+        raise RuntimeError(f"as_strided_scatter: sizes {list(size)}, strides {list(stride)} "
+                           f"and storage offset {offset} must be non-negative")
+    itemsize = x.dtype.itemsize
+    needed = 0 if 0 in size else offset + sum((n - 1) * s for n, s in zip(size, stride)) + 1
+    if needed > x.numel():
+        raise RuntimeError(f"setStorage: sizes {list(size)}, strides {list(stride)}, storage "
+                           f"offset {offset}, and itemsize {itemsize} requiring a storage size "
+                           f"of {needed * itemsize} are out of bounds for storage of size "
+                           f"{x.numel() * itemsize}")
+    if tuple(src.shape) != size:
+        raise RuntimeError(f"expected src to have a size equal to the slice of self. src size "
+                           f"= {list(src.shape)}, slice size = {list(size)}")
+    same_device(x, src)
+    flat = reshape(x, (x.numel(),))
+    if 0 in size:
+        return reshape(flat.clone(), x.shape)
+    positions = reshape(_positions(x, (size, stride, offset)), (-1,))
+    return reshape(scatter(flat, 0, positions, reshape(src.to(x.dtype), (-1,))), x.shape)
 
 
 @op(variants="function, method")

@@ -1,5 +1,5 @@
 """Views that pick or cut along one dim: ``select``, ``tensor_split``, ``hsplit``, ``vsplit``,
-``dsplit``, and ``ravel``.
+``dsplit``, ``split_with_sizes`` (and the ``unsafe_`` splits), and ``ravel``.
 
 Every piece is a basic slice of the input (``x[..., start:stop]``), so it shares the input's
 storage and its backward is the slice's. ``tensor_split`` takes NumPy's ``array_split``
@@ -18,7 +18,7 @@ from ... import dtypes
 from ...tensor import Tensor, _wrap_dim
 from ..declare import op
 from ..primitive.views import reshape
-from .indexing import getitem
+from .indexing import chunk, getitem, split
 
 
 @op(variants="function, method")
@@ -120,3 +120,36 @@ def vsplit(x: Tensor, indices_or_sections: int | Sequence[int]) -> tuple[Tensor,
 def dsplit(x: Tensor, indices_or_sections: int | Sequence[int]) -> tuple[Tensor, ...]:
     """Split depth-wise (dim 2 of a tensor of 3 or more dims), as ``numpy.dsplit``."""
     return _split_at("dsplit", x, indices_or_sections, 2, 3)
+
+
+@op(variants="function, method")
+def split_with_sizes(x: Tensor, split_sizes: Sequence[int], dim: int = 0) -> tuple[Tensor, ...]:
+    """Views of ``x`` along ``dim`` with the listed sizes, which must sum to its size there, as
+    ``torch.split_with_sizes`` (``split`` with a list)."""
+    sizes = [int(s) for s in split_sizes]
+    if any(s < 0 for s in sizes):
+        raise RuntimeError(f"split_with_sizes expects split_sizes have only non-negative "
+                           f"entries, but got split_sizes={sizes}")
+    return split(x, sizes, dim)
+
+
+# PyTorch's unsafe_ forms return views that autograd does not track as views (so an in-place
+# change of a piece is not checked against the others); MicroTorch's views need no such
+# bookkeeping, so they are the plain splits.
+@op(variants="function, method")
+def unsafe_split(x: Tensor, split_size: int, dim: int = 0) -> tuple[Tensor, ...]:
+    """``split(x, split_size, dim)``, as ``torch.unsafe_split``."""
+    return split(x, split_size, dim)
+
+
+@op(variants="function, method")
+def unsafe_split_with_sizes(x: Tensor, split_sizes: Sequence[int], dim: int = 0
+                            ) -> tuple[Tensor, ...]:
+    """``split_with_sizes(x, split_sizes, dim)``, as ``torch.unsafe_split_with_sizes``."""
+    return split_with_sizes(x, split_sizes, dim)
+
+
+@op(variants="function, method")
+def unsafe_chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+    """``chunk(x, chunks, dim)``, as ``torch.unsafe_chunk``."""
+    return chunk(x, chunks, dim)

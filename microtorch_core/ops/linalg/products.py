@@ -1,5 +1,5 @@
-"""Products over ``matmul``: ``dot``, ``outer``, ``inner``, ``cross`` (and
-``linalg.cross``), ``tensordot`` and ``matrix_power``.
+"""Products over ``matmul``: ``dot``, ``outer`` (``ger``), ``inner``, ``linalg.vecdot``,
+``cross`` (and ``linalg.cross``), ``tensordot`` and ``matrix_power``.
 
 ``tensordot`` moves the contracted dims together and makes one ``mm``; ``matrix_power``
 multiplies by repeated squaring (about 2 log2(n) products), and a negative power inverts first
@@ -34,13 +34,29 @@ def dot(a: Tensor, b: Tensor) -> Tensor:
     return matmul(a, b)
 
 
-@op(variants="function, method")
+@op(variants="function, method", aliases=("ger",))
 def outer(a: Tensor, b: Tensor) -> Tensor:
     """Outer product of two 1-D tensors."""
     for name, t in (("self", a), ("vec2", b)):
         if t.dim() != 1:
             raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {t.dim()}-D")
     return a.reshape(-1, 1) * b.reshape(1, -1)
+
+
+@op(namespace="linalg")
+def vecdot(x: Tensor, y: Tensor, *, dim: int = -1) -> Tensor:
+    """The dot products of the vectors along ``dim`` of ``x`` and ``y`` (broadcast), as
+    ``torch.linalg.vecdot``: ``sum(x.conj() * y, dim)``; a real ``x`` is its own conjugate.
+    """
+    for name, t in (("x", x), ("y", y)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"linalg.vecdot(): argument '{name}' must be Tensor, not "
+                            f"{type(t).__name__}")
+    if x.dtype is not y.dtype:
+        raise RuntimeError(f"linalg.vecdot: Expected x and y to have the same dtype, but found "
+                           f"x of type {x.dtype.name} and y of type {y.dtype.name} instead")
+    product = x * y
+    return product.sum(_wrap_dim(dim, product.dim()))
 
 
 @op(namespace="linalg", name="cross")

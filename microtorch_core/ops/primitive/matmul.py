@@ -34,7 +34,7 @@ class MatMul(Function):
                 a.mT @ grad if ctx.needs_input_grad[1] else None)
 
 
-@op(variants="function, method")
+@op(variants="function, method", aliases=("linalg.matmul",))
 def matmul(a: Tensor, b: Tensor) -> Tensor:
     """Matrix product with PyTorch's rules: 1-D x 1-D is a dot product, a 1-D operand is
     treated as a row (left) or column (right) vector, and batch dims broadcast."""

@@ -178,7 +178,8 @@ class I1e(Function):
         return grad * (i0e(x) - _i1_over_x_term(x, out) - x.sign() * out)
 
 
-@op(variants="function, method", aliases=("special.i0",), inplace=True)
+@op(variants="function, method", aliases=("special.i0", "special.modified_bessel_i0"),
+    inplace=True)
 def i0(x: Tensor) -> Tensor:
     """The modified Bessel function of the first kind of order 0, elementwise, as
     ``torch.i0``.
@@ -196,7 +197,7 @@ def i0e(x: Tensor) -> Tensor:
     return I0e.apply(_as_float(x))
 
 
-@op(namespace="special")
+@op(namespace="special", aliases=("special.modified_bessel_i1",))
 def i1(x: Tensor) -> Tensor:
     """The modified Bessel function of the first kind of order 1, elementwise, as
     ``torch.special.i1``."""
