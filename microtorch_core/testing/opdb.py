@@ -1024,6 +1024,9 @@ KNOWN_FAILURES: dict[str, Known] = {
     'narrow': Known(
         'returned where PyTorch raises: PyTorch raises IndexError: start out of range (expected',
         'error/3-6 error/8'),
+    'narrow_copy': Known(
+        'returned where PyTorch raises: PyTorch raises IndexError: start out of range (expected',
+        'error/3-6'),
     'ne': Known(
         'returned where PyTorch raises: PyTorch raises TypeError: ne() received an invalid comb',
         'error/0'),
@@ -1098,9 +1101,6 @@ KNOWN_FAILURES: dict[str, Known] = {
     'sum_to_size': Known(
         'dtype int32 where PyTorch gives int64: output (and 1 other causes)',
         'int32/0 bool/0'),
-    'svd': Known(
-        "the sample's output_process_fn_grad raised AttributeError: 'Tensor' object has no attr",
-        'float64/0-15'),
     'take_along_dim': Known(
         'IndexError: take_along_dim(): index N is out of bounds for dimension N with size N',
         'float32/4 float64/4 int64/4 int32/4 bool/4'),
