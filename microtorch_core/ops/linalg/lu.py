@@ -35,6 +35,7 @@ from ...creation import arange, eye, full
 from ...dispatch import broadcast_shapes
 from ...tensor import Tensor
 from ..composite.diagonal import diagonal
+from ..composite.indexing import cat
 from ..declare import op
 from ..primitive.elementwise import where
 from ..primitive.indexing import Gather
@@ -56,14 +57,24 @@ def lu_factor(a: Tensor) -> tuple[Tensor, Tensor, Tensor]:
     """``(lu, perm, sign)`` for ``a`` (..., n, n): L and U packed into one matrix, the rows
     ``perm`` (int64, (..., n)) such that ``a[..., perm, :] = L U``, and sign(P) = det(P) in
     ``a``'s dtype. No autograd: the forward of the Functions below."""
-    n, batch = a.shape[-1], a.shape[:-2]
-    rows = arange(n, device=a.device)
-    perm = rows.expand(batch + (n,))
+    lu, perm, sign, _ = lu_factor_steps(a)
+    return lu, perm, sign
+
+
+def lu_factor_steps(a: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    """:func:`lu_factor` of ``a`` (..., m, n), square or not (min(m, n) steps), with a fourth
+    result: the row swapped into row j at each step j (int64, (..., min(m, n))), LAPACK's
+    ``ipiv`` less one (``lu_factor.py`` exposes it). No autograd."""
+    m, n, batch = a.shape[-2], a.shape[-1], a.shape[:-2]
+    rows = arange(m, device=a.device)
+    perm = rows.expand(batch + (m,))
     sign = full(batch, 1.0, dtype=a.dtype, device=a.device)
+    swaps = [rows[j : j + 1].expand(batch + (1,)) for j in range(min(m, n))]  # no swap
     lu = a  # the first gather makes the copy that the steps overwrite
-    for j in range(n - 1):  # the last column has nothing below its diagonal
+    for j in range(min(m - 1, n)):  # the last row has nothing below its diagonal
         pivot_row = lu[..., j:, j].abs().argmax(-1, keepdim=True) + j  # (..., 1)
-        swap = where(rows == j, pivot_row, where(rows == pivot_row, j, rows))  # (..., n)
+        swaps[j] = pivot_row
+        swap = where(rows == j, pivot_row, where(rows == pivot_row, j, rows))  # (..., m)
         # permutations built here are in range: no bounds check (a host sync per column)
         lu = Gather.apply(lu, lu.dim() - 2, swap.unsqueeze(-1).expand(lu.shape))
         perm = Gather.apply(perm, perm.dim() - 1, swap)
@@ -74,7 +85,8 @@ def lu_factor(a: Tensor) -> tuple[Tensor, Tensor, Tensor]:
         lu[..., j + 1 :, j : j + 1] = multipliers
         lu[..., j + 1 :, j + 1 :] = (lu[..., j + 1 :, j + 1 :]
                                      - multipliers * lu[..., j : j + 1, j + 1 :])
-    return lu, perm, sign
+    pivots = cat(swaps, -1) if swaps else perm[..., :0]
+    return lu, perm, sign, pivots
 
 
 def lu_solve(lu: Tensor, perm: Tensor, b: Tensor) -> Tensor:
