@@ -13,7 +13,7 @@
                       ``AdaptiveAvgPool1d``/``2d``/``3d``, ``AdaptiveMaxPool1d``/``2d``/``3d``,
                       ``MaxUnpool1d``/``2d``/``3d``
 ``upsampling.py``     ``Upsample``, ``UpsamplingNearest2d``, ``UpsamplingBilinear2d``,
-                      ``PixelShuffle``, ``PixelUnshuffle``
+                      ``PixelShuffle``, ``PixelUnshuffle``, ``ChannelShuffle``
 ``batchnorm.py``      ``BatchNorm1d``, ``BatchNorm2d``, ``BatchNorm3d``
 ``normalization.py``  ``LayerNorm``, ``GroupNorm``, ``InstanceNorm1d``/``2d``/``3d``,
                       ``RMSNorm``, ``LocalResponseNorm``
@@ -23,12 +23,14 @@
 ``transformer.py``    ``TransformerEncoderLayer``, ``TransformerEncoder``,
                       ``TransformerDecoderLayer``, ``TransformerDecoder``, ``Transformer``
 ``activation.py``     ``ReLU``, ``ReLU6``, ``GELU``, ``Sigmoid``, ``Tanh``, ``Softmax``,
-                      ``LogSoftmax``, ``Softmin``, ``Softmax2d``, ``LeakyReLU``, ``PReLU``,
+                      ``LogSoftmax``, ``Softmin``, ``Softmax2d``, ``LeakyReLU``, ``RReLU``,
+                      ``PReLU``,
                       ``ELU``, ``SELU``, ``CELU``, ``SiLU``, ``Mish``, ``Softplus``,
                       ``Hardtanh``, ``Hardswish``, ``Hardsigmoid``, ``LogSigmoid``,
                       ``Softsign``, ``GLU``, ``Threshold``, ``Tanhshrink``, ``Hardshrink``,
                       ``Softshrink``
-``dropout.py``        ``Dropout``, ``Dropout1d``, ``Dropout2d``, ``AlphaDropout``
+``dropout.py``        ``Dropout``, ``Dropout1d``, ``Dropout2d``, ``Dropout3d``,
+                      ``AlphaDropout``, ``FeatureAlphaDropout``
 ``padding.py``        ``ZeroPad1d``/``2d``/``3d``, ``ConstantPad1d``/``2d``/``3d``,
                       ``ReflectionPad1d``/``2d``/``3d``, ``ReplicationPad1d``/``2d``/``3d``,
                       ``CircularPad1d``/``2d``/``3d``
@@ -40,6 +42,7 @@
                       ``CrossEntropyLoss``, ``BCELoss``, ``BCEWithLogitsLoss``, ``KLDivLoss``,
                       ``PoissonNLLLoss``, ``GaussianNLLLoss``, ``MarginRankingLoss``,
                       ``HingeEmbeddingLoss``, ``CosineEmbeddingLoss``, ``TripletMarginLoss``,
+                      ``TripletMarginWithDistanceLoss``,
                       ``SoftMarginLoss``, ``MultiLabelSoftMarginLoss``, ``MultiMarginLoss``,
                       ``MultiLabelMarginLoss``, ``CTCLoss``
 ``functional.py``     the same as functions (``F.linear``, ``F.relu``, ``F.conv2d``,
@@ -70,6 +73,7 @@ from .activation import (
     PReLU,
     ReLU,
     ReLU6,
+    RReLU,
     Sigmoid,
     SiLU,
     Softmax,
@@ -87,7 +91,14 @@ from .batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d
 from .container import ModuleDict, ModuleList, ParameterList, Sequential
 from .conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from .distance import CosineSimilarity, PairwiseDistance
-from .dropout import AlphaDropout, Dropout, Dropout1d, Dropout2d
+from .dropout import (
+    AlphaDropout,
+    Dropout,
+    Dropout1d,
+    Dropout2d,
+    Dropout3d,
+    FeatureAlphaDropout,
+)
 from .flatten import Flatten, Unflatten
 from .fold import Fold, Unfold
 from .linear import Bilinear, Identity, Linear
@@ -112,6 +123,7 @@ from .loss import (
     SmoothL1Loss,
     SoftMarginLoss,
     TripletMarginLoss,
+    TripletMarginWithDistanceLoss,
 )
 from .module import Module
 from .normalization import (
@@ -169,6 +181,7 @@ from .transformer import (
     TransformerEncoderLayer,
 )
 from .upsampling import (
+    ChannelShuffle,
     PixelShuffle,
     PixelUnshuffle,
     Upsample,
@@ -194,7 +207,8 @@ __all__ = [
     "Mish", "Softplus", "Hardtanh", "Softsign", "ReLU6", "Hardswish", "Hardsigmoid",
     "LogSigmoid", "SELU", "CELU", "GLU", "PReLU", "Softmin", "Softmax2d", "Threshold",
     "Tanhshrink", "Hardshrink", "Softshrink",
-    "Dropout", "Dropout1d", "Dropout2d", "AlphaDropout",
+    "Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout",
+    "RReLU", "ChannelShuffle", "TripletMarginWithDistanceLoss",
     "ZeroPad1d", "ZeroPad2d", "ZeroPad3d", "ConstantPad1d", "ConstantPad2d", "ConstantPad3d",
     "ReflectionPad1d", "ReflectionPad2d", "ReflectionPad3d", "ReplicationPad1d",
     "ReplicationPad2d", "ReplicationPad3d", "CircularPad1d", "CircularPad2d", "CircularPad3d",

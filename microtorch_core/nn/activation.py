@@ -1,6 +1,6 @@
 """Activation modules, thin wrappers around the functions in ``functional_activation.py``:
 ``ReLU``, ``ReLU6``, ``GELU``, ``Sigmoid``, ``Tanh``, ``Softmax``, ``LogSoftmax``, ``Softmin``,
-``Softmax2d``, ``LeakyReLU``, ``PReLU``, ``ELU``, ``SELU``, ``CELU``, ``SiLU``, ``Mish``,
+``Softmax2d``, ``LeakyReLU``, ``RReLU``, ``PReLU``, ``ELU``, ``SELU``, ``CELU``, ``SiLU``, ``Mish``,
 ``Softplus``, ``Hardtanh``, ``Hardswish``, ``Hardsigmoid``, ``LogSigmoid``, ``Softsign``,
 ``GLU``, ``Threshold``, ``Tanhshrink``, ``Hardshrink``, ``Softshrink``. Their reprs match
 PyTorch's. Only ``PReLU`` has a parameter (its slopes).
@@ -101,6 +101,22 @@ class LeakyReLU(Module):
 
     def extra_repr(self) -> str:
         return _inplace_repr(self.inplace, f"negative_slope={self.negative_slope}")
+
+
+class RReLU(Module):
+    """x where x > 0, else a * x, with a random slope a ~ U(lower, upper) per element while
+    training and the mean slope (lower + upper) / 2 in evaluation (``F.rrelu``)."""
+
+    def __init__(self, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
+                 inplace: bool = False) -> None:
+        super().__init__()
+        self.lower, self.upper, self.inplace = lower, upper, inplace
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.rrelu(input, self.lower, self.upper, self.training, self.inplace)
+
+    def extra_repr(self) -> str:
+        return _inplace_repr(self.inplace, f"lower={self.lower}, upper={self.upper}")
 
 
 class ELU(Module):

@@ -1,7 +1,8 @@
 """Dropout modules: random zeroing in training mode, the identity in eval mode. ``Dropout``
-drops elements, ``Dropout1d`` and ``Dropout2d`` whole channels, ``AlphaDropout`` sets
-elements to SELU's saturation value so that self-normalising networks stay normalised (see
-the functions of the same names in ``nn.functional``)."""
+drops elements, ``Dropout1d``, ``Dropout2d`` and ``Dropout3d`` whole channels,
+``AlphaDropout`` sets elements to SELU's saturation value so that self-normalising networks
+stay normalised, and ``FeatureAlphaDropout`` does that to whole channels (see the functions of
+the same names in ``nn.functional``)."""
 
 from __future__ import annotations
 
@@ -52,6 +53,14 @@ class Dropout2d(_DropoutNd):
         return F.dropout2d(input, self.p, self.training, self.inplace)
 
 
+class Dropout3d(_DropoutNd):
+    """Zero whole channels of a (N, C, D, H, W) or (C, D, H, W) input with probability ``p``
+    while training, scaling the others by 1/(1-p)."""
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.dropout3d(input, self.p, self.training, self.inplace)
+
+
 class AlphaDropout(_DropoutNd):
     """Alpha dropout while training (see ``F.alpha_dropout``): keeps a standard normal
     input's mean and variance, for use with ``SELU``. Unlike PyTorch's, which ignores it,
@@ -59,3 +68,12 @@ class AlphaDropout(_DropoutNd):
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return F.alpha_dropout(input, self.p, self.training, self.inplace)
+
+
+class FeatureAlphaDropout(_DropoutNd):
+    """Alpha dropout of whole channels while training (see ``F.feature_alpha_dropout``), for
+    use with ``SELU`` after convolutions. As ``AlphaDropout``, ``inplace=True`` writes into
+    the input."""
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.feature_alpha_dropout(input, self.p, self.training, self.inplace)

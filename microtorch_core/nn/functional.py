@@ -68,6 +68,8 @@ from .functional_activation import (
     prelu,
     relu,
     relu6,
+    rrelu,
+    rrelu_,
     selu,
     sigmoid,
     silu,
@@ -117,6 +119,7 @@ from .functional_margin_loss import (
     multilabel_soft_margin_loss,
     soft_margin_loss,
     triplet_margin_loss,
+    triplet_margin_with_distance_loss,
 )
 from .functional_norm import (
     batch_norm,
@@ -135,6 +138,7 @@ from .functional_pooling import (
     max_pool3d,
 )
 from .functional_resample import (
+    channel_shuffle,
     conv_transpose1d,
     conv_transpose2d,
     conv_transpose3d,
@@ -146,7 +150,7 @@ from .functional_unpool import max_unpool1d, max_unpool2d, max_unpool3d
 
 __all__ = [
     "linear", "embedding", "embedding_bag", "one_hot", "dropout", "dropout1d", "dropout2d",
-    "alpha_dropout",
+    "dropout3d", "alpha_dropout", "feature_alpha_dropout", "rrelu", "rrelu_",
     "relu", "relu6", "gelu", "sigmoid", "tanh", "softmax", "log_softmax", "softmin",
     "leaky_relu", "elu", "selu", "celu", "silu", "softplus", "mish", "hardtanh", "hardswish",
     "hardsigmoid", "logsigmoid", "softsign", "glu", "prelu", "threshold", "tanhshrink",
@@ -161,10 +165,11 @@ __all__ = [
     "adaptive_max_pool2d", "adaptive_max_pool3d",
     "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "interpolate", "upsample",
     "upsample_nearest", "upsample_bilinear", "pixel_shuffle",
-    "pixel_unshuffle",
+    "pixel_unshuffle", "channel_shuffle",
     "scaled_dot_product_attention", "multi_head_attention_forward",
     "margin_ranking_loss", "hinge_embedding_loss", "cosine_embedding_loss",
-    "triplet_margin_loss", "soft_margin_loss", "multilabel_soft_margin_loss",
+    "triplet_margin_loss", "triplet_margin_with_distance_loss", "soft_margin_loss",
+    "multilabel_soft_margin_loss",
     "multi_margin_loss", "multilabel_margin_loss", "poisson_nll_loss", "gaussian_nll_loss",
     "unfold", "fold", "bilinear", "affine_grid", "grid_sample",
 ]
@@ -240,9 +245,46 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True,  # noqa: A00
                     tuple(input.shape[:2]) + (1,) * (input.dim() - 2))
 
 
+def dropout3d(input: Tensor, p: float = 0.5, training: bool = True,  # noqa: A002
+              inplace: bool = False) -> Tensor:
+    """Zero whole channels of a (N, C, D, H, W) or unbatched (C, D, H, W) input with
+    probability ``p``, and scale the rest by 1/(1-p), as ``torch.nn.functional.dropout3d``
+    (which warns about inputs that are not 4-D or 5-D, and reads them as unbatched)."""
+    _check_probability(p)
+    if input.dim() not in (4, 5):
+        warnings.warn(f"dropout3d: Received a {input.dim()}-D input to dropout3d, which is "
+                      f"deprecated and will result in an error in a future release. To retain "
+                      f"the behavior and silence this warning, please use dropout instead. Note "
+                      f"that dropout3d exists to provide channel-wise dropout on inputs with 3 "
+                      f"spatial dimensions, a channel dimension, and an optional batch dimension "
+                      f"(i.e. 4D or 5D inputs).", stacklevel=2)
+    if input.dim() < 1:
+        raise RuntimeError(f"Feature dropout requires at least 2 dimensions in the input, got "
+                           f"shape {tuple(input.shape)} (1 once a batch dim is added)")
+    batched = input.dim() == 5
+    channels = 2 if batched else 1  # the dims a channel's draw is not shared across
+    return _dropout(input, p, training, inplace,
+                    tuple(input.shape[:channels]) + (1,) * (input.dim() - channels))
+
+
 # SELU's outputs saturate at -scale * alpha for very negative inputs: alpha dropout sets a
 # dropped unit to that value, where SELU would put an "off" unit, rather than to 0
 _ALPHA_PRIME = _SELU_SCALE * _SELU_ALPHA
+
+
+def _alpha_dropout(input: Tensor, p: float, training: bool, inplace: bool,  # noqa: A002
+                   noise_shape: tuple[int, ...]) -> Tensor:
+    """Alpha dropout with one draw per element of ``noise_shape`` (broadcast to the input)."""
+    _check_probability(p)
+    if not training or p == 0.0:
+        return input
+    if p == 1.0:
+        return _maybe_inplace(input, inplace, lambda x: x * 0)
+    keep = rand(noise_shape, dtype=input.dtype, device=input.device) < (1 - p)
+    a = 1.0 / math.sqrt((_ALPHA_PRIME ** 2 * p + 1) * (1 - p))
+    b = _ALPHA_PRIME * a * p
+    return _maybe_inplace(input, inplace,
+                          lambda x: ops.where(keep, x * a, -_ALPHA_PRIME * a) + b)
 
 
 def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False,  # noqa: A002
@@ -252,16 +294,19 @@ def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False,  # noqa
     -alpha' (instead of 0), then all go through an affine map a x + b chosen so that an input
     of mean 0 and variance 1 keeps them. Note ``training`` is False by default, as in
     PyTorch."""
-    _check_probability(p)
-    if not training or p == 0.0:
-        return input
-    if p == 1.0:
-        return _maybe_inplace(input, inplace, lambda x: x * 0)
-    keep = rand(tuple(input.shape), dtype=input.dtype, device=input.device) < (1 - p)
-    a = 1.0 / math.sqrt((_ALPHA_PRIME ** 2 * p + 1) * (1 - p))
-    b = _ALPHA_PRIME * a * p
-    return _maybe_inplace(input, inplace,
-                          lambda x: ops.where(keep, x * a, -_ALPHA_PRIME * a) + b)
+    return _alpha_dropout(input, p, training, inplace, tuple(input.shape))
+
+
+def feature_alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False,  # noqa: A002
+                          inplace: bool = False) -> Tensor:
+    """``alpha_dropout`` of whole channels (dim 1 of an (N, C, ...) input): a dropped channel
+    takes SELU's saturation value everywhere, as ``torch.nn.functional
+    .feature_alpha_dropout``. ``training`` is False by default, as in PyTorch."""
+    if training and p not in (0.0, 1.0) and input.numel() and input.dim() < 2:
+        raise RuntimeError(f"Feature dropout requires at least 2 dimensions in the input, got "
+                           f"shape {tuple(input.shape)}")
+    noise_shape = tuple(input.shape[:2]) + (1,) * (input.dim() - 2)
+    return _alpha_dropout(input, p, training, inplace, noise_shape)
 
 
 # -- one-hot ------------------------------------------------------------------------------------

@@ -16,13 +16,14 @@ import math
 from collections.abc import Callable
 
 from .. import dtypes, ops
+from ..creation import rand
 from ..tensor import Tensor, _wrap_dim
 
 __all__ = [
     "relu", "relu6", "gelu", "sigmoid", "tanh", "softmax", "log_softmax", "softmin",
     "leaky_relu", "elu", "selu", "celu", "silu", "softplus", "mish", "hardtanh", "hardswish",
-    "hardsigmoid", "logsigmoid", "softsign", "glu", "prelu", "threshold", "tanhshrink",
-    "hardshrink", "softshrink",
+    "hardsigmoid", "logsigmoid", "softsign", "glu", "prelu", "rrelu", "rrelu_", "threshold",
+    "tanhshrink", "hardshrink", "softshrink",
 ]
 
 softmax = ops.softmax
@@ -111,6 +112,30 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:  # noqa: A002
                                f"{channels}.")
         slope = weight.reshape((1, channels) + (1,) * (input.dim() - 2))
     return ops.where(input > 0, input, slope * input)
+
+
+def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,  # noqa: A002
+          training: bool = False, inplace: bool = False) -> Tensor:
+    """The randomized leaky ReLU (Xu et al., 2015), as ``torch.nn.functional.rrelu``: x where
+    x > 0, else a * x, with a drawn uniformly from [lower, upper] for each element while
+    ``training`` (from the default generator), and the mean slope (lower + upper) / 2 in
+    evaluation. The gradient at 0 is the slope, as in PyTorch."""
+    _check_floating("rrelu", input)
+    if lower > upper:
+        raise RuntimeError(f"Lower bound should be less than or equal to the upper bound, got "
+                           f"lower={lower} and upper={upper}")
+    if training:
+        slope = rand(tuple(input.shape), dtype=input.dtype, device=input.device)
+        slope = slope * (upper - lower) + lower
+    else:
+        slope = (lower + upper) / 2
+    return _maybe_inplace(input, inplace, lambda x: ops.where(x > 0, x, x * slope))
+
+
+def rrelu_(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,  # noqa: A002
+           training: bool = False) -> Tensor:
+    """``rrelu`` written into ``input``, as ``torch.nn.functional.rrelu_``."""
+    return rrelu(input, lower, upper, training, inplace=True)
 
 
 def threshold(input: Tensor, threshold: float, value: float,  # noqa: A002

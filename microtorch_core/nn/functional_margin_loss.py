@@ -2,7 +2,7 @@
 towards a value. ``nn.functional`` re-exports them.
 
 - on pairs and triplets of embeddings: ``margin_ranking_loss``, ``hinge_embedding_loss``,
-  ``cosine_embedding_loss``, ``triplet_margin_loss``;
+  ``cosine_embedding_loss``, ``triplet_margin_loss``, ``triplet_margin_with_distance_loss``;
 - on +-1 labels, smooth: ``soft_margin_loss``, ``multilabel_soft_margin_loss``;
 - on class indices, hinged: ``multi_margin_loss``, ``multilabel_margin_loss``.
 
@@ -15,6 +15,8 @@ keyword-only here.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from .. import dtypes, ops
 from ..creation import arange, ones_like
@@ -30,8 +32,8 @@ from .functional_loss import (
 
 __all__ = [
     "margin_ranking_loss", "hinge_embedding_loss", "cosine_embedding_loss",
-    "triplet_margin_loss", "soft_margin_loss", "multilabel_soft_margin_loss",
-    "multi_margin_loss", "multilabel_margin_loss",
+    "triplet_margin_loss", "triplet_margin_with_distance_loss", "soft_margin_loss",
+    "multilabel_soft_margin_loss", "multi_margin_loss", "multilabel_margin_loss",
 ]
 
 _COSINE_EPS = 1e-12  # added to squared norms, as PyTorch does, so a zero vector gives 0 / eps
@@ -107,6 +109,31 @@ def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor,
     dist_neg = pairwise_distance(anchor, negative, p, eps)
     if swap:
         dist_neg = ops.minimum(dist_neg, pairwise_distance(positive, negative, p, eps))
+    return _reduce(ops.clamp(margin + dist_pos - dist_neg, min=0), reduction)
+
+
+def triplet_margin_with_distance_loss(
+        anchor: Tensor, positive: Tensor, negative: Tensor, *,
+        distance_function: Callable[[Tensor, Tensor], Tensor] | None = None,
+        margin: float = 1.0, swap: bool = False, reduction: str = "mean") -> Tensor:
+    """``triplet_margin_loss`` with any distance: max(0, d(a, p) - d(a, n) + margin) for
+    ``d = distance_function`` (default ``pairwise_distance``), a function of two tensors
+    giving one distance per triplet (``nn.PairwiseDistance()``, ``lambda x, y: 1 -
+    cosine_similarity(x, y)``...), as ``torch.nn.functional.triplet_margin_with_distance_loss``.
+    With ``swap``, d(a, n) becomes min(d(a, n), d(p, n))."""
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    if margin <= 0:
+        raise ValueError(f"margin must be greater than 0, got {margin}")
+    if not anchor.dim() == positive.dim() == negative.dim():
+        raise RuntimeError(f"The anchor, positive, and negative tensors are expected to have the "
+                           f"same number of dimensions, but got: anchor {anchor.dim()}D, "
+                           f"positive {positive.dim()}D, and negative {negative.dim()}D inputs")
+    distance = pairwise_distance if distance_function is None else distance_function
+    dist_pos = distance(anchor, positive)
+    dist_neg = distance(anchor, negative)
+    if swap:
+        dist_neg = ops.minimum(dist_neg, distance(positive, negative))
     return _reduce(ops.clamp(margin + dist_pos - dist_neg, min=0), reduction)
 
 

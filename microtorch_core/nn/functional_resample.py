@@ -1,6 +1,7 @@
 """Functions that change the resolution of spatial dims, as in ``torch.nn.functional``:
-``conv_transpose1d``/``2d``/``3d`` (a learned upsampling) and ``pixel_shuffle``/
-``pixel_unshuffle`` (trading channels for pixels). ``nn.functional`` re-exports them; the
+``conv_transpose1d``/``2d``/``3d`` (a learned upsampling), ``pixel_shuffle``/
+``pixel_unshuffle`` (trading channels for pixels) and ``channel_shuffle`` (mixing groups of
+channels). ``nn.functional`` re-exports them; the
 fixed upsampling, ``interpolate``, is in ``functional_interpolate.py``.
 
 Every one is a composite of Tensor ops, so it runs on every backend and autograd gives its
@@ -13,7 +14,7 @@ gradient (and double backward, the gradient's ops being differentiable too):
   the other classic recipe, spreading the input out with zeros and running ``conv2d`` with
   the flipped kernel, because that one multiplies the stuffed zeros too: (s^2 - 1) / s^2
   of its work is wasted, 3/4 for the usual stride 2, and its backward is slower still.
-* **pixel_shuffle** is a reshape, a permute and a reshape.
+* **pixel_shuffle** and **channel_shuffle** are a reshape, a permute and a reshape.
 """
 
 from __future__ import annotations
@@ -230,3 +231,27 @@ def _check_shuffle(name: str, input: Tensor, what: str, factor: int) -> None:  #
                            f"with {input.dim()} dimension(s)")
     if factor <= 0:
         raise RuntimeError(f"{name} expects a positive {what}, but got {factor}")
+
+
+# -- channel shuffle ----------------------------------------------------------------------------
+def channel_shuffle(input: Tensor, groups: int) -> Tensor:  # noqa: A002
+    """(N, g * k, *) -> (N, k * g, *): the channels, seen as ``groups`` groups of k, are
+    interleaved (channel ``i * k + j`` moves to ``j * g + i``), as
+    ``torch.nn.functional.channel_shuffle``. ShuffleNet puts it between grouped convolutions
+    so that each group's next convolution sees channels from every group.
+
+    >>> channel_shuffle(arange(4).reshape(1, 4, 1), 2).flatten().tolist()
+    [0, 2, 1, 3]
+    """
+    if input.dim() < 3:
+        raise RuntimeError(f"channel_shuffle expects input with > 2 dims, but got input with "
+                           f"sizes {list(input.shape)}")
+    if groups <= 0:
+        raise RuntimeError(f"Number of groups to divide channels in must be positive. Value of "
+                           f"groups:{groups}")
+    n, channels, *rest = input.shape
+    if channels % groups:
+        raise RuntimeError(f"Number of channels must be divisible by groups. Got {channels} "
+                           f"channels and {groups} groups.")
+    x = input.reshape(n, groups, channels // groups, *rest)
+    return x.transpose(1, 2).reshape(n, channels, *rest)

@@ -4,7 +4,8 @@
 - classification: ``NLLLoss``, ``CrossEntropyLoss``, ``BCELoss``, ``BCEWithLogitsLoss``;
 - distributions: ``KLDivLoss``, ``PoissonNLLLoss``, ``GaussianNLLLoss``;
 - margins: ``MarginRankingLoss``, ``HingeEmbeddingLoss``, ``CosineEmbeddingLoss``,
-  ``TripletMarginLoss``, ``SoftMarginLoss``, ``MultiLabelSoftMarginLoss``,
+  ``TripletMarginLoss``, ``TripletMarginWithDistanceLoss``, ``SoftMarginLoss``,
+  ``MultiLabelSoftMarginLoss``,
   ``MultiMarginLoss``, ``MultiLabelMarginLoss``;
 - sequences: ``CTCLoss``.
 
@@ -14,6 +15,8 @@ saved in the state dict, as in PyTorch. Where PyTorch's constructor lists the de
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from ..tensor import Tensor
 from . import functional as F
@@ -232,6 +235,29 @@ class TripletMarginLoss(_Loss):
     def forward(self, anchor: Tensor, positive: Tensor, negative: Tensor) -> Tensor:
         return F.triplet_margin_loss(anchor, positive, negative, self.margin, self.p,
                                      self.eps, self.swap, reduction=self.reduction)
+
+
+class TripletMarginWithDistanceLoss(_Loss):
+    """``TripletMarginLoss`` with any distance function of two tensors (default
+    ``F.pairwise_distance``): max(0, d(a, p) - d(a, n) + margin).
+
+    >>> loss_fn = TripletMarginWithDistanceLoss(
+    ...     distance_function=lambda x, y: 1 - F.cosine_similarity(x, y))
+    """
+
+    def __init__(self, *, distance_function: Callable[[Tensor, Tensor], Tensor] | None = None,
+                 margin: float = 1.0, swap: bool = False, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        if margin <= 0:
+            raise ValueError(f"TripletMarginWithDistanceLoss: expected margin to be greater "
+                             f"than 0, got {margin} instead")
+        self.distance_function = distance_function
+        self.margin, self.swap = margin, swap
+
+    def forward(self, anchor: Tensor, positive: Tensor, negative: Tensor) -> Tensor:
+        return F.triplet_margin_with_distance_loss(
+            anchor, positive, negative, distance_function=self.distance_function,
+            margin=self.margin, swap=self.swap, reduction=self.reduction)
 
 
 class SoftMarginLoss(_Loss):

@@ -1,6 +1,6 @@
 """``Upsample`` (and its fixed-mode forms ``UpsamplingNearest2d``, ``UpsamplingBilinear2d``),
-``PixelShuffle`` and ``PixelUnshuffle``: parameter-free modules over the functions in
-``functional_interpolate`` and ``functional_resample``, as in ``torch.nn``."""
+``PixelShuffle``, ``PixelUnshuffle`` and ``ChannelShuffle``: parameter-free modules over the
+functions in ``functional_interpolate`` and ``functional_resample``, as in ``torch.nn``."""
 
 from __future__ import annotations
 
@@ -91,3 +91,18 @@ class PixelUnshuffle(Module):
 
     def extra_repr(self) -> str:
         return f"downscale_factor={self.downscale_factor}"
+
+
+class ChannelShuffle(Module):
+    """(N, g * k, *) -> (N, k * g, *): interleave the channels of ``groups`` groups, as
+    ``torch.nn.ChannelShuffle`` (``F.channel_shuffle``)."""
+
+    def __init__(self, groups: int) -> None:
+        super().__init__()
+        self.groups = groups
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.channel_shuffle(input, self.groups)
+
+    def extra_repr(self) -> str:
+        return f"groups={self.groups}"
