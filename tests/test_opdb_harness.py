@@ -44,6 +44,11 @@ def test_to_mt_refuses_a_dtype_microtorch_lacks():
         opdb.to_mt(torch.zeros(2, dtype=torch.uint8), "cpu")
 
 
+def test_to_mt_refuses_a_tensor_without_values():
+    with pytest.raises(opdb.Unconvertible, match="meta"):
+        opdb.to_mt(torch.empty(2, device="meta"), "cpu")
+
+
 @pytest.mark.parametrize(("key", "reason"), [
     ("to_sparse", "sparse"), ("_segment_reduce.lengths", "private op"),
     ("half", "float16"), ("view_as_real", "no dtype MicroTorch has"),

@@ -367,6 +367,8 @@ def _dtype_to_mt(dtype: torch.dtype) -> Any:
 def _tensor_to_mt(t: torch.Tensor, device: str) -> Any:
     if t.layout != torch.strided:
         raise Unconvertible(f"layout {t.layout}")
+    if t.device.type != "cpu":  # error inputs use "meta" tensors, which hold no values
+        raise Unconvertible(f"a tensor on device {t.device.type!r}")
     if t.dim() > 64:
         raise Unconvertible(f"a {t.dim()}-dimensional tensor (NumPy holds at most 64)")
     dtype = _dtype_to_mt(t.dtype)
@@ -756,7 +758,7 @@ def _describe(obj: Any) -> str:
     if isinstance(obj, torch.Tensor):
         dtype = str(obj.dtype).removeprefix("torch.")
         text = f"{dtype}{list(obj.shape)}"
-        if obj.numel() <= 6 and obj.layout == torch.strided:
+        if obj.numel() <= 6 and obj.layout == torch.strided and obj.device.type == "cpu":
             text += f"={obj.detach().resolve_conj().resolve_neg().tolist()}"
         if obj.layout == torch.strided and not obj.is_contiguous():
             text += "(noncontiguous)"
@@ -1003,6 +1005,10 @@ KNOWN_FAILURES: dict[str, Known] = {
     'masked_fill': Known(
         'dtype int64 where PyTorch gives bool: output (and 1 other causes)',
         'bool/0 bool/2-3 bool/5 bool/7 error/0'),
+    'matrix_exp': Known(
+        "PyTorch's float32 result is off by 1.6e-6 of the norm (7e-6 elementwise); MicroTorch "
+        "computes in float64 and rounds (4e-8 from SciPy's expm)",
+        'float32/1'),
     'max.binary': Known(
         'returned where PyTorch raises: PyTorch raises TypeError: max (and 1 other causes)',
         'error/1-2'),
@@ -1086,6 +1092,22 @@ KNOWN_FAILURES: dict[str, Known] = {
     'sort': Known(
         'an index differs where the input has equal values (PyTorch leaves which one unspecifie',
         'bool/0'),
+    'special.bessel_j0': Known(
+        "PyTorch's kernel drops the leading 1 of Cephes' monic denominator for |x| > 5 (errors "
+        "up to 3e-5); MicroTorch follows Cephes as SciPy does (1e-15 from mpmath)",
+        'float64/0 float64/2'),
+    'special.bessel_j1': Known(
+        "PyTorch's kernel drops the leading 1 of Cephes' monic denominator for |x| > 5 (errors "
+        "up to 5e-6); MicroTorch follows Cephes as SciPy does (1e-15 from mpmath)",
+        'float64/0 float64/2'),
+    'special.bessel_y1': Known(
+        "PyTorch's kernel drops the leading 1 of Cephes' monic denominator for x > 5 (errors "
+        "up to 2e-2); MicroTorch follows Cephes as SciPy does (5e-15 from mpmath)",
+        'float64/0'),
+    'special.hermite_polynomial_he': Known(
+        "PyTorch recurs in float32 (2.4e-6 off here); MicroTorch recurs in float64 and rounds "
+        "(88.109388 where the exact He_8(4.149159) is 88.1093885)",
+        'float32/6'),
     'special.polygamma.special_polygamma_n_0': Known(
         'value mismatch: output: 2 of 25 differ (rtol 1.3e-06, atol 1e-05); at (2, 3): np.float',
         'float32/0'),
@@ -1393,7 +1415,7 @@ def run_all(device: str = "cpu", keys: Iterable[str] | None = None, limit: int |
         try:
             results.append(run_op(e, device, limit))
         except Exception as exc:  # noqa: BLE001 - a harness bug: report it, run the others
-            case = Case(e.key, "harness", "", _exception_failure(exc, kind="harness"))
+            case = Case(e.key, "harness/0", "", _exception_failure(exc, kind="harness"))
             assert case.failure is not None
             case.failure.detail += f" (raised in {_innermost_frame(exc)})"
             results.append(OpResult(e, [case]))
