@@ -140,6 +140,20 @@ def test_a_project_with_its_own_device_fixture_is_left_alone(pytester):
     result.stdout.fnmatch_lines(["*test_it PASSED*"])
 
 
+def test_loading_the_plugin_imports_nothing_of_microtorch(pytester):
+    # the plugin loads in every pytest run of an environment that has microtorch-core: a
+    # project that never uses MicroTorch must not pay for importing it
+    pytester.makepyfile(test_unrelated="""
+        import sys
+
+        def test_it():
+            assert "pytest_microtorch" in sys.modules
+            assert not [m for m in sys.modules if m.startswith("microtorch_core")]
+    """)
+    result = pytester.runpytest_subprocess()
+    result.assert_outcomes(passed=1)
+
+
 # -- a well-behaved guest in other projects --------------------------------------------------------
 BROKEN_PLUGIN = '''
 import types

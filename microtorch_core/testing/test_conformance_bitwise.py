@@ -10,7 +10,7 @@ import pytest
 import microtorch_core as mt
 from microtorch_core.testing import assert_close, random_array
 from microtorch_core.testing.layouts import LAYOUTS, make_layout
-from microtorch_core.testing.plugin import op_params
+from pytest_microtorch import op_params
 
 LOGICAL = {"bitwise_and": np.bitwise_and, "bitwise_or": np.bitwise_or,
            "bitwise_xor": np.bitwise_xor}

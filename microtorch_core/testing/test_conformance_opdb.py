@@ -22,7 +22,7 @@ pytest.importorskip("expecttest", reason="torch's op_db module imports expecttes
                                          "(pip install expecttest)")
 
 from microtorch_core.testing import opdb  # noqa: E402 - needs torch, checked above
-from microtorch_core.testing.plugin import _NOT_IMPLEMENTED, _unsupported_ops  # noqa: E402
+from pytest_microtorch import _NOT_IMPLEMENTED, _unsupported_ops  # noqa: E402
 
 _TESTED = [e for e in opdb.catalog() if not e.out_of_scope and e.resolved is not None]
 

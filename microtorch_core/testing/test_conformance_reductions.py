@@ -11,7 +11,7 @@ import pytest
 import microtorch_core as mt
 from microtorch_core.testing import assert_close, random_array
 from microtorch_core.testing.layouts import LAYOUTS, make_layout
-from microtorch_core.testing.plugin import op_params
+from pytest_microtorch import op_params
 
 DIMS = [None, 0, -1, (0, 2), (2, 0, 1)]
 REDUCE = {"sum": np.sum, "prod": np.prod, "amax": np.max, "amin": np.min}
