@@ -902,6 +902,10 @@ KNOWN_FAILURES: dict[str, Known] = {
     'argsort': Known(
         'an index differs where the input has equal values (PyTorch leaves which one unspecifie',
         'bool/0'),
+    'as_strided_scatter': Known(
+        "PyTorch's gradient for input is wrong (inside the view, not outside; its own "
+        'gradcheck fails); ours is the true one',
+        'float64/0-6'),
     'atan2': Known(
         "returned where PyTorch raises: PyTorch raises TypeError: atan2(): argument 'other' (po",
         'error/0'),
@@ -1054,6 +1058,10 @@ KNOWN_FAILURES: dict[str, Known] = {
     'nn.functional.softsign': Known(
         'NotImplementedError: softsign is implemented for floating dt (and 1 other causes)',
         'int64/0-2 int32/0-2'),
+    'nn.functional.triplet_margin_with_distance_loss': Known(
+        'the samples pass distance_function=torch.nn.PairwiseDistance(), a torch module the '
+        'harness does not convert (all pass given MicroTorch\'s)',
+        'float32/0-6 float64/0-6 int64/0-6 int32/0-6'),
     'nonzero': Known(
         'ValueError: Calling nonzero on 0d arrays is not allowed. Use (and 1 other causes)',
         'float32/0-3 float64/0-3 int64/0-3 int32/0-3 bool/0-3'),
