@@ -54,7 +54,8 @@ def _neighbour(x: Tensor, y: Tensor) -> Tensor:
     step_exp = where(~away & power_of_two, e - p - 1, e - p).clamp(min=lowest)
     step = _pow2(step_exp, x.dtype)
     moved = x + where(y > x, step, -step)
-    moved = where(moved == 0, x * 0.0, moved)  # -tiny + tiny is +0.0: keep x's sign
+    zero = x._empty_like().zero_()
+    moved = where(moved == 0, where(x > 0, zero, -zero), moved)  # -tiny + tiny is +0.0
     tiniest = x._empty_like().fill_(2.0 ** lowest)
     biggest = x._empty_like().fill_(largest)
     from_zero = where(y > 0, tiniest, -tiniest)

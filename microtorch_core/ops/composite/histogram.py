@@ -16,8 +16,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple
 
-import builtins
-
 from ... import dtypes
 from ...creation import linspace
 from ...tensor import Tensor, _wrap_dim
@@ -283,8 +281,9 @@ def histogramdd(x: Tensor, bins: int | Sequence[int] | Sequence[Tensor], *,
     if density:
         volume = None
         for d, e in enumerate(edges):
-            widths = (narrow(e, 0, 1, sizes[d]) - narrow(e, 0, 0, sizes[d])).reshape(
-                tuple(sizes[d] if i == d else 1 for i in builtins.range(n_dims)))
-            volume = widths if volume is None else volume * widths
+            along_d = [1] * n_dims  # the bin widths of dim d, laid along dim d
+            along_d[d] = sizes[d]
+            widths = narrow(e, 0, 1, sizes[d]) - narrow(e, 0, 0, sizes[d])
+            volume = widths.reshape(tuple(along_d)) * (1 if volume is None else volume)
         hist = hist / (hist.sum() * volume)
     return HistogramddResult(hist, tuple(edges))
