@@ -19,7 +19,7 @@ PyTorch, the result is ``y`` where ``x == y`` and NaN where either is NaN; the g
 passes to ``x`` unchanged (the step is constant almost everywhere) and not to ``y``.
 
 >>> nextafter(tensor([1.0], dtype=float64), tensor([2.0], dtype=float64)) - 1
-tensor([2.2204e-16], dtype=torch.float64)
+tensor([2.2204e-16], dtype=microtorch.float64)
 """
 
 from __future__ import annotations
