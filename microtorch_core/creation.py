@@ -163,50 +163,159 @@ def full_like(x: Tensor, fill_value, *, dtype=None, device=None, requires_grad=F
     return _like(full, x, dtype, device, requires_grad, fill_value)
 
 
+def _range_end(name: str, value: Any, which: str) -> bool | int | float:
+    """A bound of linspace/logspace as a Python number: a 0-d tensor is read (``.item()``)."""
+    if isinstance(value, Tensor):
+        return value.item()
+    if isinstance(value, (bool, int, float)) or hasattr(value, "__float__"):
+        return value
+    raise TypeError(f"{name}(): {which} must be a number or a 0-d tensor, got "
+                    f"{type(value).__name__}")
+
+
+def _check_range_ends(name: str, start: Any, end: Any, steps: Any) -> None:
+    if isinstance(start, Tensor) and start.dim() or isinstance(end, Tensor) and end.dim():
+        dims = [t.dim() if isinstance(t, Tensor) else 0 for t in (start, end)]
+        raise RuntimeError(f"{name} only supports 0-dimensional start and end tensors, but got "
+                           f"start with {dims[0]} dimension(s) and end with {dims[1]} "
+                           "dimension(s).")
+    if isinstance(steps, bool) or not isinstance(steps, int) and not hasattr(steps, "__index__"):
+        raise TypeError(f"{name}(): steps must be an int, got {type(steps).__name__}")
+    if steps < 0:
+        raise RuntimeError(f"{name}: number of steps must be non-negative, got {steps}")
+
+
+def _check_range_dtype(name: str, dtype: DType) -> None:
+    if dtype is dtypes.bool_:  # PyTorch's range kernels have no bool instance
+        raise NotImplementedError(f'"{name}_cpu" not implemented for \'Bool\'')
+
+
+def _to_dtype_scalar(value: bool | int | float, dtype: DType) -> bool | int | float:
+    """``value`` as PyTorch's ``Scalar.to<dtype>()``: truncated toward zero for integer
+    dtypes, rounded to float32 for float32."""
+    if dtype.is_floating_point:
+        return float(np.asarray(value, dtype=dtype.np))
+    if isinstance(value, float) and not math.isfinite(value):
+        raise RuntimeError(f"value cannot be converted to type {dtype.name} without overflow: "
+                           f"{value}")
+    return math.trunc(value)
+
+
 def arange(start: float, end: float | None = None, step: float = 1, *,
            dtype: DType | None = None, device: DeviceLike | None = None,
            requires_grad: bool = False) -> Tensor:
     """Values from ``start`` to ``end`` (exclusive) by ``step``; int64 unless a bound is a
-    float."""
+    float, as ``torch.arange``.
+
+    For an integer ``dtype`` the bounds and the step are truncated to integers first, as
+    PyTorch does: ``arange(0.1, -7.9, -4.0, dtype=int64)`` is ``[0, -4]``.
+    """
     if end is None:
         start, end = 0, start
-    if step == 0:
-        raise RuntimeError("arange: step must be nonzero")
-    if (end - start) / step < 0:
-        raise RuntimeError(f"arange: upper bound {end} and lower bound {start} inconsistent "
-                           f"with step sign {step}")
+    start, end, step = (v.item() if isinstance(v, Tensor) else v for v in (start, end, step))
     is_int = all(isinstance(v, int) for v in (start, end, step))
     dtype = dtypes.as_dtype(dtype) or (dtypes.int64 if is_int else dtypes.get_default_dtype())
-    n = math.ceil((end - start) / step)
-    arr = start + np.arange(n, dtype=np.float64 if not is_int else np.int64) * step
+    _check_range_dtype("arange", dtype)
+    if not (math.isfinite(start) and math.isfinite(end)):
+        raise RuntimeError(f"unsupported range: {start} -> {end}")
+    if dtype.is_floating_point:
+        x_start, x_end, x_step = float(start), float(end), float(step)
+    else:  # PyTorch's accumulate type for integers is int64: every bound is truncated
+        x_start, x_end, x_step = math.trunc(start), math.trunc(end), math.trunc(step)
+    if x_step == 0:
+        raise RuntimeError("arange: step must be nonzero")
+    if not (x_step > 0 and x_end >= x_start or x_step < 0 and x_end <= x_start):
+        raise RuntimeError(f"arange: upper bound {end} and lower bound {start} inconsistent "
+                           f"with step sign {step}")
+    if dtype is dtypes.int64:  # exact integer arithmetic, as PyTorch's int64 corner case
+        sign = 1 if x_step > 0 else -1
+        n = _trunc_div(x_end - x_start + x_step - sign, x_step)
+    else:  # the size from the untruncated bounds, in float64
+        n = math.ceil((float(end) - float(start)) / float(step))
+    if dtype.is_floating_point:
+        arr = x_start + np.arange(n, dtype=np.float64) * x_step
+    else:
+        arr = x_start + np.arange(n, dtype=np.int64) * x_step
     return _finish(Tensor._from_numpy(arr.astype(dtype.np), as_device(device), dtype),
                    requires_grad)
 
 
-def linspace(start: float, end: float, steps: int, *, dtype: DType | None = None,
-             device: DeviceLike | None = None, requires_grad: bool = False) -> Tensor:
-    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
-    if steps < 0:
-        raise RuntimeError(f"linspace: number of steps must be non-negative, got {steps}")
+def _trunc_div(a: int, b: int) -> int:
+    """C's integer division (rounding toward zero)."""
+    q = abs(a) // abs(b)
+    return q if (a >= 0) == (b > 0) else -q
+
+
+def linspace(start: float | Tensor, end: float | Tensor, steps: int, *,
+             dtype: DType | None = None, device: DeviceLike | None = None,
+             requires_grad: bool = False) -> Tensor:
+    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive, as
+    ``torch.linspace`` (``start``/``end`` may be 0-d tensors).
+
+    As PyTorch: the ends are first converted to ``dtype`` (truncated for an integer dtype),
+    the first half counts up from ``start`` and the second half down from ``end``, and the
+    arithmetic is in ``dtype`` (float64 for integer dtypes, then truncated).
+    """
+    _check_range_ends("linspace", start, end, steps)
+    start, end = _range_end("linspace", start, "start"), _range_end("linspace", end, "end")
     dtype = dtypes.as_dtype(dtype) or dtypes.get_default_dtype()
-    arr = np.linspace(start, end, steps, dtype=np.float64).astype(dtype.np)
-    return _finish(Tensor._from_numpy(arr, as_device(device), dtype), requires_grad)
+    _check_range_dtype("linspace", dtype)
+    steps = int(steps)
+    if steps <= 1:
+        arr = np.full(steps, _to_dtype_scalar(start, dtype), dtype=dtype.np)
+        return _finish(Tensor._from_numpy(arr, as_device(device), dtype), requires_grad)
+    work = np.dtype(dtype.np if dtype.is_floating_point else np.float64).type
+    first = work(_to_dtype_scalar(start, dtype))
+    last = work(_to_dtype_scalar(end, dtype))
+    step = (last - first) / work(steps - 1)
+    i = np.arange(steps)
+    half = i < steps // 2
+    arr = np.where(half, first + step * i.astype(work), last - step * (steps - 1 - i).astype(work))
+    return _finish(Tensor._from_numpy(_cast_from_float(arr, dtype), as_device(device), dtype),
+                   requires_grad)
 
 
-def logspace(start: float, end: float, steps: int, base: float = 10.0, *,
+def _cast_from_float(arr: np.ndarray, dtype: DType) -> np.ndarray:
+    """A float array in ``dtype``, truncated toward zero for integer dtypes (C's cast)."""
+    if dtype.is_floating_point:
+        return arr.astype(dtype.np)
+    return np.trunc(arr).astype(dtype.np)
+
+
+def logspace(start: float | Tensor, end: float | Tensor, steps: int, base: float = 10.0, *,
              dtype: DType | None = None, device: DeviceLike | None = None,
              requires_grad: bool = False) -> Tensor:
     """``steps`` values from ``base ** start`` to ``base ** end``, evenly spaced in the
-    exponent (computed in float64, then converted to ``dtype``).
+    exponent, as ``torch.logspace`` (``start``/``end`` may be 0-d tensors).
+
+    As PyTorch: the ends are converted to ``dtype`` first (truncated for integer dtypes, so
+    ``logspace(0, 1.2, 2, dtype=int64)`` is ``[1, 10]``), the exponents are computed in
+    float64 from them, the powers in float64 (with ``base`` rounded to float32 for integer
+    dtypes) and converted to ``dtype``.
 
     >>> logspace(0, 2, 3)
     tensor([  1.,  10., 100.])
     """
-    if steps < 0:
-        raise RuntimeError(f"logspace: number of steps must be non-negative, got {steps}")
+    _check_range_ends("logspace", start, end, steps)
+    start, end = _range_end("logspace", start, "start"), _range_end("logspace", end, "end")
     dtype = dtypes.as_dtype(dtype) or dtypes.get_default_dtype()
-    arr = np.power(float(base), np.linspace(start, end, steps, dtype=np.float64))
-    return _finish(Tensor._from_numpy(arr.astype(dtype.np), as_device(device), dtype),
+    _check_range_dtype("logspace", dtype)
+    steps = int(steps)
+    if steps <= 1:  # PyTorch fills base ** start, start not converted to dtype first
+        value = float(base) ** float(start) if steps else 0.0
+        arr = _cast_from_float(np.full(steps, value, dtype=np.float64), dtype)
+        return _finish(Tensor._from_numpy(arr, as_device(device), dtype), requires_grad)
+    base = float(np.float32(base)) if not dtype.is_floating_point else float(base)
+    first, last = _to_dtype_scalar(start, dtype), _to_dtype_scalar(end, dtype)
+    # the difference in dtype's own arithmetic, then float64
+    span = float(np.asarray(last, dtype.np) - np.asarray(first, dtype.np))
+    step = span / (steps - 1)
+    i = np.arange(steps)
+    exponent = np.where(i < steps // 2, float(first) + step * i,
+                        float(last) - step * (steps - 1 - i))
+    with np.errstate(over="ignore"):
+        arr = np.power(base, exponent)
+    return _finish(Tensor._from_numpy(_cast_from_float(arr, dtype), as_device(device), dtype),
                    requires_grad)
 
 

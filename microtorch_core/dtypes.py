@@ -67,13 +67,14 @@ def from_numpy(np_dtype: np.dtype) -> DType:
 
 
 def as_dtype(dtype: DType | str | type | np.dtype | None) -> DType | None:
-    """Accept a DType, a name, a Python type (float/int/bool) or a NumPy dtype."""
+    """Accept a DType, a name, a Python type or a NumPy dtype. As in PyTorch, ``float`` is
+    float64 (whatever the default dtype), ``int`` int64 and ``bool`` bool."""
     if dtype is None or isinstance(dtype, DType):
         return dtype
     if isinstance(dtype, str):
         return from_name(dtype)
     if dtype is float:
-        return _default_dtype
+        return float64
     if dtype is int:
         return int64
     if dtype is bool:

@@ -896,9 +896,6 @@ KNOWN_FAILURES: dict[str, Known] = {
     'addr': Known(
         'dtype int64 where PyTorch gives bool: output',
         'bool/2-3'),
-    'arange': Known(
-        'shape mismatch: output: (3,) != (2,) (and 2 other causes)',
-        'int64/10-11 int64/14-15 int32/14-15 error/4-5'),
     'argsort': Known(
         'an index differs where the input has equal values (PyTorch leaves which one unspecifie',
         'bool/0'),
@@ -985,21 +982,9 @@ KNOWN_FAILURES: dict[str, Known] = {
     'le': Known(
         'returned where PyTorch raises: PyTorch raises TypeError: le() received an invalid comb',
         'error/0'),
-    'linspace': Known(
-        'returned where PyTorch raises: PyTorch raises RuntimeError: linspace only supports 0-d',
-        'error/2'),
-    'linspace.tensor_overload': Known(
-        'returned where PyTorch raises: PyTorch raises RuntimeError: linspace only supports 0-d',
-        'error/2'),
     'logical_xor': Known(
         "returned where PyTorch raises: PyTorch raises TypeError: logical_xor(): argument 'inpu",
         'error/1'),
-    'logspace': Known(
-        'returned where PyTorch raises: PyTorch raises RuntimeError: logspace only supports 0-d',
-        'error/2'),
-    'logspace.tensor_overload': Known(
-        'returned where PyTorch raises: PyTorch raises RuntimeError: logspace only supports 0-d',
-        'error/2'),
     'logsumexp': Known(
         'RuntimeError: Subtraction, the `-` operator, with a bool tensor is not supported. If y',
         'bool/0-4'),
