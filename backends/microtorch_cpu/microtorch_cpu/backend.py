@@ -143,6 +143,18 @@ def _reduce_kernel(fn):
     return kernel
 
 
+def _reduction_layout(x: np.ndarray, out: np.ndarray, dim: int
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """``x`` as a contiguous copy with ``dim`` first (a scratch array), and ``out`` viewed the
+    same way. A reduction over axis 0 of it runs across contiguous rows of everything else,
+    which NumPy vectorises; one over a short last dim (attention's 16 keys) runs a few
+    elements at a time, and over a middle dim it strides: about twice the work either way.
+    A long last dim is reduced where it is (moving it would cost a strided copy)."""
+    if dim == x.ndim - 1 and x.shape[dim] >= 128:
+        return np.moveaxis(x.copy(), dim, 0), np.moveaxis(out, dim, 0)
+    return np.moveaxis(x, dim, 0).copy(), np.moveaxis(out, dim, 0)
+
+
 _BITS = {4: np.uint32, 8: np.uint64}  # unsigned integers of an item's size, for bit selects
 
 
@@ -250,15 +262,17 @@ class CPUBackend(Backend):
     # -- optional fused kernels for composites (OPTIONAL_KERNELS in the spec) -------------
     @_quietly  # a row of -inf gives NaN silently, as PyTorch
     def softmax(self, out, x, dim):
-        shifted = _np(x) - np.max(_np(x), axis=dim, keepdims=True)
-        e = np.exp(shifted)
-        np.divide(e, e.sum(axis=dim, keepdims=True), out=_np(out))
+        t, o = _reduction_layout(_np(x), _np(out), dim)
+        t -= np.maximum.reduce(t, axis=0)
+        np.exp(t, t)
+        t /= np.add.reduce(t, axis=0)
+        np.copyto(o, t)
 
     @_quietly
     def log_softmax(self, out, x, dim):
-        shifted = _np(x) - np.max(_np(x), axis=dim, keepdims=True)
-        np.subtract(shifted, np.log(np.exp(shifted).sum(axis=dim, keepdims=True)),
-                    out=_np(out))
+        t, o = _reduction_layout(_np(x), _np(out), dim)
+        t -= np.maximum.reduce(t, axis=0)
+        np.subtract(t, np.log(np.add.reduce(np.exp(t), axis=0)), out=o)
 
     def sort(self, values_out, indices_out, x, dim, descending):
         a = _np(x)
