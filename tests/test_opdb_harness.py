@@ -136,3 +136,9 @@ def test_unexpected_outcomes_report_new_failures_and_fixed_ones(monkeypatch):
     problems = opdb.unexpected_outcomes("exp", [fixed, new])
     assert problems[0].startswith("float32/0 now passes")
     assert problems[1].startswith("float32/1 fails: value")
+
+
+def test_to_mt_converts_a_stateless_module_argument():
+    module = opdb.to_mt(torch.nn.PairwiseDistance(p=1.0, eps=0.5), "cpu")
+    assert isinstance(module, mt.nn.PairwiseDistance)
+    assert (module.norm, module.eps) == (1.0, 0.5)

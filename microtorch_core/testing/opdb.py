@@ -338,6 +338,8 @@ def to_mt(obj: Any, device: str, memo: dict[int, Any] | None = None) -> Any:
         if _mt_attr(name) is None:
             raise Unconvertible(f"memory_format argument {obj}")
         return _mt_attr(name)
+    if isinstance(obj, torch.nn.Module):
+        return _module_to_mt(obj)
     if isinstance(obj, torch.Generator):
         return mt.Generator().manual_seed(obj.initial_seed())
     if isinstance(obj, dict):
@@ -348,6 +350,19 @@ def to_mt(obj: Any, device: str, memo: dict[int, Any] | None = None) -> Any:
     if isinstance(obj, tuple):
         return tuple(to_mt(x, device, memo) for x in obj)
     return obj
+
+
+def _module_to_mt(module: torch.nn.Module) -> Any:
+    """MicroTorch's module of the same class and settings (``__constants__``), for a module
+    passed as an argument (``distance_function=nn.PairwiseDistance()``); stateless only."""
+    name = type(module).__name__
+    cls = getattr(mt.nn, name, None)
+    if cls is None or list(module.parameters()) or list(module.buffers()):
+        raise Unconvertible(f"a torch.nn.{name} argument")
+    converted = cls()
+    for attr in getattr(module, "__constants__", ()):
+        setattr(converted, attr, getattr(module, attr))
+    return converted
 
 
 def _default_memory_format(name: str, value: Any) -> bool:
@@ -1043,10 +1058,6 @@ KNOWN_FAILURES: dict[str, Known] = {
     'nn.functional.softsign': Known(
         'NotImplementedError: softsign is implemented for floating dt (and 1 other causes)',
         'int64/0-2 int32/0-2'),
-    'nn.functional.triplet_margin_with_distance_loss': Known(
-        'the samples pass distance_function=torch.nn.PairwiseDistance(), a torch module the '
-        'harness does not convert (all pass given MicroTorch\'s)',
-        'float32/0-6 float64/0-6 int64/0-6 int32/0-6'),
     'nonzero': Known(
         'ValueError: Calling nonzero on 0d arrays is not allowed. Use (and 1 other causes)',
         'float32/0-3 float64/0-3 int64/0-3 int32/0-3 bool/0-3'),
