@@ -145,14 +145,14 @@ def _reduce_kernel(fn):
 
 def _reduction_layout(x: np.ndarray, out: np.ndarray, dim: int
                       ) -> tuple[np.ndarray, np.ndarray]:
-    """``x`` as a contiguous copy with ``dim`` first (a scratch array), and ``out`` viewed the
-    same way. A reduction over axis 0 of it runs across contiguous rows of everything else,
-    which NumPy vectorises; one over a short last dim (attention's 16 keys) runs a few
-    elements at a time, and over a middle dim it strides: about twice the work either way.
-    A long last dim is reduced where it is (moving it would cost a strided copy)."""
-    if dim == x.ndim - 1 and x.shape[dim] >= 128:
-        return np.moveaxis(x.copy(), dim, 0), np.moveaxis(out, dim, 0)
-    return np.moveaxis(x, dim, 0).copy(), np.moveaxis(out, dim, 0)
+    """A scratch copy of ``x`` and a view of ``out``, both with ``dim`` first, to reduce over
+    axis 0. A short last dim (attention's 16 keys) is moved in the copy, so the reduction
+    runs across contiguous rows of everything else, which NumPy vectorises, instead of a few
+    elements at a time: about 40% less work. Any other dim is reduced where it is, already
+    across contiguous rows (a long last dim, or a middle one)."""
+    if dim == x.ndim - 1 and x.shape[dim] < 128:
+        return np.moveaxis(x, dim, 0).copy(), np.moveaxis(out, dim, 0)
+    return np.moveaxis(x.copy(), dim, 0), np.moveaxis(out, dim, 0)
 
 
 _BITS = {4: np.uint32, 8: np.uint64}  # unsigned integers of an item's size, for bit selects
