@@ -121,8 +121,8 @@ def ormqr(input: Tensor, input2: Tensor, input3: Tensor, left: bool = True,  # n
 
     >>> a, tau = geqrf(tensor([[3.0, 1.0], [4.0, 2.0]]))
     >>> ormqr(a, tau, tensor([[3.0], [4.0]]), transpose=True)   # Q^T [3, 4] = R's column
-    tensor([[-5.0000],
-            [ 0.0000]])
+    tensor([[-5.],
+            [ 0.]])
     """
     name = "torch.ormqr"
     _check_reflectors(name, input, input2)
@@ -205,7 +205,7 @@ def geqrf(input: Tensor) -> GeqrfResult:  # noqa: A002 - PyTorch's name
 
     >>> geqrf(tensor([[3.0, 1.0], [4.0, 2.0]]))
     GeqrfResult(a=tensor([[-5.0000, -2.2000],
-            [ 0.5000, -0.4000]]), tau=tensor([1.6000, 0.0000]))
+            [ 0.5000,  0.4000]]), tau=tensor([1.6000, 0.0000]))
     """
     if not isinstance(input, Tensor):
         raise TypeError(f"geqrf(): argument 'input' must be a Tensor, got "

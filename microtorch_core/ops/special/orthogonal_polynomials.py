@@ -214,7 +214,7 @@ def shifted_chebyshev_polynomial_t(input: Tensor | Scalar,  # noqa: A002 - PyTor
     broadcast, as ``torch.special.shifted_chebyshev_polynomial_t``.
 
     >>> shifted_chebyshev_polynomial_t(tensor([0.25, 1.5]), 3)
-    tensor([-1., 26.])
+    tensor([ 1., 26.])
     """
     return _chebyshev_op("special.shifted_chebyshev_polynomial_t", "t", input, n, True, 6)
 
@@ -303,7 +303,7 @@ def laguerre_polynomial_l(input: Tensor | Scalar, n: Tensor | Scalar) -> Tensor:
     ``torch.special.laguerre_polynomial_l``.
 
     >>> laguerre_polynomial_l(tensor([0.5, 2.0]), 3)
-    tensor([ 0.1458, -1.3333])
+    tensor([-0.1458, -0.3333])
     """
     return in_float64(_laguerre, *_arguments("special.laguerre_polynomial_l", input, n))
 
