@@ -95,7 +95,8 @@ def _ldl_factor(a: Tensor) -> tuple[Tensor, Tensor, Tensor]:
             colmax, imax = col[..., k + 1 :].abs().max(-1)
             imax = imax + (k + 1)
         else:
-            colmax, imax = absakk * 0, zeros(batch, dtype=dtypes.int64, device=a.device) + k
+            colmax = zeros(batch, dtype=a.dtype, device=a.device)
+            imax = zeros(batch, dtype=dtypes.int64, device=a.device) + k
         zero = (absakk.maximum(colmax) == 0) | (absakk != absakk)
         row = w.gather(-2, imax.unsqueeze(-1).unsqueeze(-1).expand(batch + (1, n))).squeeze(-2)
         rowmax = where((rows >= k) & (rows != imax.unsqueeze(-1)), row.abs(), 0.0).amax(-1)
