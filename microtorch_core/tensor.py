@@ -337,13 +337,23 @@ class Tensor:
 
     # -- device and dtype ----------------------------------------------------------------
     def to(self, *args: Any, dtype: DType | None = None, device: DeviceLike | None = None,
-           copy: bool = False) -> Tensor:
+           non_blocking: bool = False, copy: bool = False) -> Tensor:
         """Move to a device and/or convert to a dtype: ``t.to("cuda")``, ``t.to(float64)``,
-        ``t.to("cuda", float64)``, ``t.to(other_tensor)``."""
-        for a in args:
+        ``t.to("cuda", float64)``, ``t.to(other_tensor)``; as in PyTorch, ``non_blocking`` and
+        ``copy`` may follow positionally (``t.to("cpu", float64, False, True)``). Transfers
+        are synchronous here, so ``non_blocking`` changes nothing."""
+        flags = [a for a in args if isinstance(a, bool)]
+        leading = args[:len(args) - len(flags)]
+        if len(flags) > 2 or any(isinstance(a, bool) for a in leading):
+            raise TypeError(f"to() received an invalid combination of arguments: "
+                            f"{tuple(type(a).__name__ for a in args)}; expected (device, "
+                            "dtype, non_blocking, copy), (dtype, ...) or (tensor, ...)")
+        if len(flags) == 2:
+            copy = flags[1]
+        for a in leading:
             if isinstance(a, Tensor):
                 device, dtype = a.device, a.dtype
-            elif isinstance(a, DType):
+            elif isinstance(a, (DType, type)):
                 dtype = a
             else:
                 device = a

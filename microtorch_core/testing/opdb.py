@@ -899,9 +899,6 @@ class Known:
 #: them). The conformance test fails on a failure not listed here and on a listed one that
 #: passes, so fixing an op means shrinking this table.
 KNOWN_FAILURES: dict[str, Known] = {
-    'add': Known(
-        "TypeError: _binary_api.<locals>.op() got an unexpected keyword argument 'alpha'",
-        'float32/9-10 float64/9-10 int64/9-10 int32/9-10 bool/9-10'),
     'addbmm': Known(
         'RuntimeError: For integral input tensors, argument beta must not be a floating point n',
         'int64/2-3 int64/5 int32/2-3 int32/5'),
@@ -963,10 +960,6 @@ KNOWN_FAILURES: dict[str, Known] = {
     'frexp': Known(
         "output is not differentiable (PyTorch's is): output[0]",
         'float64/0-2'),
-    'gather': Known(
-        'AxisError: axis N is out of bounds for array of dimension N (and 1 other causes)',
-        'float32/1 float32/5-6 float64/1 float64/5-6 int64/1 int64/5-6 int32/1 int32/5-6 '
-        'bool/1 bool/5-6'),
     'ge': Known(
         'returned where PyTorch raises: PyTorch raises TypeError: ge() received an invalid comb',
         'error/0'),
@@ -976,18 +969,12 @@ KNOWN_FAILURES: dict[str, Known] = {
     'heaviside': Known(
         "AttributeError: 'int' object has no attribute 'dtype': AttributeError: 'int' object ha",
         'error/1'),
-    'histogram': Known(
-        'value mismatch: output[0]: 2 of 2 differ (rtol 1.3e-06, atol 1e-05); at (0,): np.float',
-        'float32/8 float32/12'),
     'igamma': Known(
         "returned where PyTorch raises: PyTorch raises TypeError: igamma(): argument 'other' (p",
         'error/0-1'),
     'igammac': Known(
         "returned where PyTorch raises: PyTorch raises TypeError: igammac(): argument 'other' (",
         'error/0-1'),
-    'index_select': Known(
-        'AxisError: axis N is out of bounds for array of dimension N',
-        'float32/0 float64/0 int64/0 int32/0 bool/0'),
     'kthvalue': Known(
         'an index differs where the input has equal values (PyTorch leaves which one unspecifie',
         'int64/0-4 int32/0-4'),
@@ -1085,14 +1072,6 @@ KNOWN_FAILURES: dict[str, Known] = {
     'round.decimals_neg_3': Known(
         "output is not differentiable (PyTorch's is): output[0]",
         'float64/0-2'),
-    'scatter': Known(
-        "TypeError: scatter() got an unexpected keyword argument 'red (and 2 other causes)",
-        'float32/1-5 float32/7-8 float32/10-11 float32/13-14 float64/1 float64/7-8 int64/1-3 '
-        'int64/5 int64/7 int64/9 int64/11 int64/13-15 int32/1-3 int32/5 int32/7 int32/9 '
-        'int32/11 int32/13-15 bool/1-3 bool/5 bool/7 bool/9 bool/11 bool/13-15'),
-    'scatter_add': Known(
-        'IndexError: list assignment index out of range',
-        'float32/6 float64/6 int64/6 int32/6 bool/6'),
     'sort': Known(
         'an index differs where the input has equal values (PyTorch leaves which one unspecifie',
         'bool/0'),
@@ -1115,31 +1094,12 @@ KNOWN_FAILURES: dict[str, Known] = {
     'special.polygamma.special_polygamma_n_0': Known(
         'value mismatch: output: 2 of 25 differ (rtol 1.3e-06, atol 1e-05); at (2, 3): np.float',
         'float32/0'),
-    'std.unbiased': Known(
-        'TypeError: an integer is required',
-        'float32/0-3 float64/0-1'),
-    'std_mean.unbiased': Known(
-        'TypeError: an integer is required',
-        'float32/0-3 float64/0-1'),
-    'sub': Known(
-        "TypeError: _binary_api.<locals>.op() got an unexpected keyword argument 'alpha'",
-        'float32/9-10 float64/9-10 int64/9-10 int32/9-10'),
     'sum_to_size': Known(
         'dtype int32 where PyTorch gives int64: output (and 1 other causes)',
         'int32/0 bool/0'),
-    'take_along_dim': Known(
-        'IndexError: take_along_dim(): index N is out of bounds for dimension N with size N',
-        'float32/4 float64/4 int64/4 int32/4 bool/4'),
     'tensordot': Known(
         'RuntimeError: contracted dimensions need to match, but first has size N in dim N and s',
         'float32/2 float64/2 int64/2 int32/2'),
-    'to': Known(
-        "TypeError: device must be a string like 'cpu' or 'cuda:N', g (and 1 other causes)",
-        'float32/0 float32/2 float32/4 float32/6 float32/8 float32/10 float32/12 float32/14 '
-        'float64/0 float64/2 float64/4 float64/6 float64/8 float64/10 float64/12 float64/14 '
-        'int64/0 int64/2 int64/4 int64/6 int64/8 int64/10 int64/12 int64/14 int32/0 int32/2 '
-        'int32/4 int32/6 int32/8 int32/10 int32/12 int32/14 bool/0 bool/2 bool/4 bool/6 '
-        'bool/8 bool/10 bool/12 bool/14'),
     'topk': Known(
         'an index differs where the input has equal values (PyTorch leaves which one unspecifie',
         'int64/0-6 int32/0-6'),
@@ -1149,34 +1109,12 @@ KNOWN_FAILURES: dict[str, Known] = {
     'unbind': Known(
         'while comparing: ValueError: cannot read N bytes at offset N from a storage of N bytes',
         'float32/4 float64/4 int64/4 int32/4 bool/4'),
-    'var.unbiased': Known(
-        'TypeError: an integer is required',
-        'float32/0-3 float64/0-1'),
-    'var_mean.unbiased': Known(
-        'TypeError: an integer is required',
-        'float32/0-3 float64/0-1'),
     'view': Known(
         "RuntimeError: view size [N] is not compatible with input tensor's size [] and stride [",
         'float32/6 float64/6 int64/6 int32/6 bool/6'),
     'view_as': Known(
         "RuntimeError: view size [N] is not compatible with input tensor's size [] and stride [",
         'float32/3 float64/3 int64/3 int32/3 bool/3'),
-    'std.unbiased@cudaemu': Known(
-        'passes where the CPU fails', ''),
-    'std_mean.unbiased@cudaemu': Known(
-        'passes where the CPU fails', ''),
-    'var.unbiased@cudaemu': Known(
-        'passes where the CPU fails', ''),
-    'var_mean.unbiased@cudaemu': Known(
-        'passes where the CPU fails', ''),
-    'std.unbiased@cuda': Known(
-        'passes where the CPU fails', ''),
-    'std_mean.unbiased@cuda': Known(
-        'passes where the CPU fails', ''),
-    'var.unbiased@cuda': Known(
-        'passes where the CPU fails', ''),
-    'var_mean.unbiased@cuda': Known(
-        'passes where the CPU fails', ''),
 }
 
 

@@ -208,7 +208,8 @@ def take(x: Tensor, index: Tensor) -> Tensor:
 def take_along_dim(x: Tensor, indices: Tensor, dim: int | None = None) -> Tensor:
     """``gather`` with broadcasting, as ``torch.take_along_dim``: ``x`` and ``indices``
     broadcast in every dim but ``dim``; ``dim=None`` works on both flattened. Made for the
-    output of argmax/argsort: ``take_along_dim(x, x.argsort(1), 1)`` sorts the rows.
+    output of argmax/argsort: ``take_along_dim(x, x.argsort(1), 1)`` sorts the rows. Along a
+    ``dim``, negative indices count from the end, as in PyTorch.
 
     >>> take_along_dim(tensor([[10, 30, 20]]), tensor([[0], [1]]), 1)
     tensor([[10],
@@ -236,7 +237,14 @@ def take_along_dim(x: Tensor, indices: Tensor, dim: int | None = None) -> Tensor
         raise RuntimeError(f"take_along_dim(): input of shape {tuple(x.shape)} and indices of "
                            f"shape {tuple(indices.shape)} cannot be broadcast in the dims "
                            f"other than {d}") from None
-    _check_in_range("take_along_dim", indices, x.shape[d], d)
+    if indices.numel():  # along a dim PyTorch wraps negative indices (not with dim=None)
+        size = x.shape[d]
+        lo, hi = index_range(indices)
+        if lo < -size or hi >= size:
+            raise IndexError(f"take_along_dim(): index {lo if lo < -size else hi} is out of "
+                             f"bounds for dimension {d} with size {size}")
+        if lo < 0:
+            indices = where(indices < 0, indices + size, indices)
     x = expand(x, common[:d] + (x.shape[d],) + common[d + 1:])
     indices = broadcast_view(indices, common[:d] + (indices.shape[d],) + common[d + 1:])
     out = Gather.apply(x, d, indices)

@@ -76,12 +76,29 @@ def mean(x: Tensor, dim: DimArg = None, keepdim: bool = False, *,
     return sum(x, dims, keepdim) / _count(x, dims) if dims else x.clone()
 
 
+def dim_and_correction(name: str, dim: DimArg | bool, unbiased: bool | None,
+                       correction: int | float | None) -> tuple[DimArg, int | float]:
+    """``(dim, correction)`` from var/std's arguments. As in PyTorch, a bool in ``dim``'s
+    place is ``unbiased`` (``x.var(True)``, the ``var(input, unbiased)`` overload); the
+    correction is 1 (Bessel's) unless ``unbiased=False`` or ``correction`` says otherwise."""
+    if isinstance(dim, bool):
+        if unbiased is not None:
+            raise TypeError(f"{name}(): got unbiased twice (the bool in dim's place is "
+                            "unbiased)")
+        dim, unbiased = None, dim
+    if correction is None:
+        return dim, 1 if unbiased is None or unbiased else 0
+    if unbiased is not None:
+        raise TypeError(f"{name}(): give either unbiased or correction, not both")
+    return dim, correction
+
+
 @op(variants="function, method")
 def var(x: Tensor, dim: DimArg = None, unbiased: bool | None = None, keepdim: bool = False,
         *, correction: int | None = None) -> Tensor:
-    """Variance over ``dim`` with Bessel's correction by default (``correction=1``)."""
-    if correction is None:
-        correction = 1 if unbiased is None or unbiased else 0
+    """Variance over ``dim`` with Bessel's correction by default (``correction=1``);
+    ``x.var(False)`` is the biased variance of all elements, as in PyTorch."""
+    dim, correction = dim_and_correction("var", dim, unbiased, correction)
     dims = reduce_dims(x, dim)
     centered = x - mean(x, dims, keepdim=True)
     n = _count(x, dims) - correction
@@ -106,8 +123,9 @@ class _StdFromVar(Function):
 @op(variants="function, method")
 def std(x: Tensor, dim: DimArg = None, unbiased: bool | None = None, keepdim: bool = False,
         *, correction: int | None = None) -> Tensor:
-    """Standard deviation: ``sqrt(var(...))``."""
-    return _StdFromVar.apply(var(x, dim, unbiased, keepdim, correction=correction))
+    """Standard deviation: ``sqrt(var(...))`` (``x.std(False)``: biased, every element)."""
+    dim, correction = dim_and_correction("std", dim, unbiased, correction)
+    return _StdFromVar.apply(var(x, dim, keepdim=keepdim, correction=correction))
 
 
 @op(variants="function, method", aliases=("special.logsumexp",))

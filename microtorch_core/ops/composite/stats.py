@@ -19,7 +19,7 @@ from ..primitive.reduction import DimArg, _drop_shape, amax, amin, reduce_dims
 from ..primitive.reduction import sum as _sum
 from ..primitive.views import reshape
 from .comparison import clamp
-from .reduction import _count, _StdFromVar
+from .reduction import _count, _StdFromVar, dim_and_correction
 from .reduction import mean as _mean
 
 
@@ -47,8 +47,7 @@ def var_mean(x: Tensor, dim: DimArg = None, unbiased: bool | None = None,
     (tensor(7.), tensor(3.))
     """
     _check_floating("var_mean", x)
-    if correction is None:
-        correction = 1 if unbiased is None or unbiased else 0
+    dim, correction = dim_and_correction("var_mean", dim, unbiased, correction)
     dims = reduce_dims(x, dim)
     m = _mean(x, dims, keepdim=True)
     centered = x - m
@@ -64,7 +63,8 @@ def std_mean(x: Tensor, dim: DimArg = None, unbiased: bool | None = None,
     """``(std(x, dim, ...), mean(x, dim))`` with the mean computed once, as
     ``torch.std_mean``."""
     _check_floating("std_mean", x)
-    v, m = var_mean(x, dim, unbiased, keepdim, correction=correction)
+    dim, correction = dim_and_correction("std_mean", dim, unbiased, correction)
+    v, m = var_mean(x, dim, keepdim=keepdim, correction=correction)
     return _StdFromVar.apply(v), m
 
 

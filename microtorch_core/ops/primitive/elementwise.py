@@ -176,8 +176,37 @@ def _binary_api(fn_cls: type[Function], name: str):
     return op
 
 
-add = op(_binary_api(Add, "add"), variants="function, method")
-sub = op(_binary_api(Sub, "sub"), variants="function, method", aliases=("subtract",))
+def check_alpha(result: dtypes.DType, alpha: bool | int | float) -> None:
+    """PyTorch's checks of ``alpha`` (add, sub, add_, ...) against the result dtype."""
+    if isinstance(alpha, bool) and result is not dtypes.bool_:
+        raise RuntimeError("Boolean alpha only supported for Boolean results.")
+    if isinstance(alpha, float) and not result.is_floating_point:
+        raise RuntimeError("For integral input tensors, argument alpha must not be a floating "
+                           "point number.")
+
+
+def _alpha_api(fn_cls: type[Function], name: str):
+    binary = _binary_api(fn_cls, name)
+
+    def op(a, b, *, alpha: bool | int | float = 1):
+        if type(alpha) is int and alpha == 1:  # the default (True and 1.0 get checked)
+            return binary(a, b)
+        check_alpha(dtypes.result_type(a, b), alpha)
+        if isinstance(b, Tensor) and b.dtype is dtypes.bool_:
+            # bool arithmetic: b * alpha stays bool (alpha read as a bool), as in PyTorch
+            b = b if alpha else b & False
+        else:
+            b = Mul.apply(b, alpha) if isinstance(b, Tensor) else b * alpha
+        return binary(a, b)
+
+    op.__name__ = name
+    op.__doc__ = (f"``{name}(input, other, *, alpha=1)``: ``input {'+' if name == 'add' else '-'}"
+                  f" alpha * other``, as ``torch.{name}``.")
+    return op
+
+
+add = op(_alpha_api(Add, "add"), variants="function, method")
+sub = op(_alpha_api(Sub, "sub"), variants="function, method", aliases=("subtract",))
 mul = op(_binary_api(Mul, "mul"), variants="function, method", aliases=("multiply",))
 # true division; ``div`` itself (composite/rounding.py) also takes a rounding_mode
 div = op(_binary_api(Div, "div"), variants="function, method", name="true_divide")

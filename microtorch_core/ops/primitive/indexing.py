@@ -18,6 +18,8 @@ from ..declare import op
 from .elementwise import where
 from .views import Narrow, reshape
 
+Scalar = bool | int | float
+
 
 # -- gather / scatter ----------------------------------------------------------------------
 # A bounds check reads the smallest and largest index on the host: on a GPU that is a
@@ -48,14 +50,15 @@ def index_range(index: Tensor) -> tuple[int, int]:
 def _check_index(name: str, x: Tensor, dim: int, index: Tensor, src: Tensor | None = None
                  ) -> int:
     """The wrapped ``dim``, after checking ``index`` as gather/scatter want it: int64, on
-    ``x``'s device, with ``x``'s number of dims, no larger than ``x`` apart from ``dim`` (and
-    than ``src``, for scatter), every value in range along ``dim``."""
+    ``x``'s device, with ``x``'s number of dims (a 0-d tensor counts as 1-D, as in
+    PyTorch), no larger than ``x`` apart from ``dim`` (and than ``src``, for scatter), every
+    value in range along ``dim``."""
     _check_index_tensor(name, x, index)
     d = _wrap_dim(dim, x.dim())
-    if index.dim() != x.dim() and x.dim() > 0:
+    if max(index.dim(), 1) != max(x.dim(), 1):
         raise RuntimeError(f"{name}(): Index tensor must have the same number of dimensions "
                            f"as input tensor ({index.dim()} vs {x.dim()})")
-    if src is not None and src.dim() != index.dim() and index.dim() > 0:
+    if src is not None and max(src.dim(), 1) != max(index.dim(), 1):
         raise RuntimeError(f"{name}(): Index tensor must have the same number of dimensions "
                            f"as src tensor ({index.dim()} vs {src.dim()})")
     over_x = any(i > n for k, (i, n) in enumerate(zip(index.shape, x.shape)) if k != d)
@@ -88,6 +91,22 @@ def _check_index_tensor(name: str, x: Tensor, index: Tensor) -> None:
         got = index.dtype.name if isinstance(index, Tensor) else type(index).__name__
         raise RuntimeError(f"{name}(): Expected dtype int64 for index, got {got}")
     same_device(x, index)
+
+
+def _as_int64_index(name: str, index: Tensor) -> Tensor:
+    """``index`` as int64: gather, scatter, scatter_add and index_select take int32 indices
+    too, as in PyTorch (the kernels take int64)."""
+    if isinstance(index, Tensor) and index.dtype is dtypes.int32:
+        return cast(index, dtypes.int64)
+    if not isinstance(index, Tensor) or index.dtype is not dtypes.int64:
+        got = index.dtype.name if isinstance(index, Tensor) else type(index).__name__
+        raise RuntimeError(f"{name}(): Expected dtype int32/int64 for index, got {got}")
+    return index
+
+
+def _flat(t: Tensor) -> Tensor:
+    """A 0-d or 1-D tensor as 1-D: gather/scatter see a 0-d tensor as one of size 1."""
+    return reshape(t, (-1,)) if t.dim() == 0 else t
 
 
 def _check_in_range(name: str, index: Tensor, size: int, d: int) -> None:
@@ -170,40 +189,88 @@ class Scatter(Function):
 
 @op(variants="function, method")
 def gather(x: Tensor, dim: int, index: Tensor) -> Tensor:
-    """Pick values along ``dim`` by ``index``, as ``torch.gather``."""
+    """Pick values along ``dim`` by ``index`` (int64 or int32), as ``torch.gather``; the
+    result has ``index``'s shape. A 0-d ``x`` or ``index`` counts as 1-D of size 1."""
+    index = _as_int64_index("gather", index)
     d = _check_index("gather", x, dim, index)
+    if x.dim() == 0 or index.dim() == 0:
+        return reshape(Gather.apply(_flat(x), 0, _flat(index)), index.shape)
     return Gather.apply(x, d, index)
 
 
 @op(variants="function, method", inplace=True)
 def scatter_add(x: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
-    """Out-of-place ``scatter_add``: a copy of ``x`` with ``src`` added at ``index``."""
+    """Out-of-place ``scatter_add``: a copy of ``x`` with ``src`` added at ``index`` (int64
+    or int32). A 0-d tensor counts as 1-D of size 1."""
+    index = _as_int64_index("scatter_add", index)
     d = _check_index("scatter_add", x, dim, index, src)
     _check_src_dtype("scatter_add", x, src)
+    if x.dim() == 0 or index.dim() == 0:
+        index, src_1d = _flat(index), _flat(src)
+        out = ScatterAdd.apply(_flat(x), 0, index, _src_for(index, src_1d))
+        return reshape(out, x.shape)
     return ScatterAdd.apply(x, d, index, _src_for(index, src))
 
 
+#: scatter's ``reduce=`` values, and the scatter_reduce reduction each is (as PyTorch).
+SCATTER_REDUCTIONS = {"add": "sum", "multiply": "prod"}
+
+
 @op(variants="function, method")
-def scatter(x: Tensor, dim: int, index: Tensor, src) -> Tensor:
-    """Out-of-place ``scatter``: a copy of ``x`` with ``src`` written at ``index``."""
+def scatter(x: Tensor, dim: int, index: Tensor, src: Tensor | Scalar | None = None, *,
+            value: Scalar | None = None, reduce: str | None = None) -> Tensor:
+    """Out-of-place ``scatter``: a copy of ``x`` with ``src`` (a tensor, or a number: also
+    ``value=``) written at ``index`` (int64 or int32); with ``reduce="add"`` or
+    ``"multiply"`` combined with what is there instead, as ``torch.scatter``. A 0-d tensor
+    counts as 1-D of size 1."""
+    if (src is None) == (value is None):
+        raise TypeError("scatter(): expected exactly one of src (a tensor or a number) and "
+                        "value")
+    src = value if src is None else src
+    index = _as_int64_index("scatter", index)
+    if reduce is not None and reduce not in SCATTER_REDUCTIONS:
+        raise RuntimeError(f"scatter(): reduce argument must be either add or multiply, got "
+                           f"{reduce!r}")
     if isinstance(src, Tensor):
         d = _check_index("scatter", x, dim, index, src)
         _check_src_dtype("scatter", x, src)
-        return Scatter.apply(x, d, index, _src_for(index, src))
-    d = _check_index("scatter", x, dim, index)
-    return Scatter.apply(x, d, index, src)
+    else:
+        d = _check_index("scatter", x, dim, index)
+    if x.dim() == 0 or index.dim() == 0:
+        flat_src = _flat(src) if isinstance(src, Tensor) else src
+        return reshape(_scatter(_flat(x), 0, _flat(index), flat_src, reduce), x.shape)
+    return _scatter(x, d, index, src, reduce)
+
+
+def _scatter(x: Tensor, d: int, index: Tensor, src, reduce: str | None) -> Tensor:
+    """scatter of checked arguments, at least 1-D."""
+    if reduce is None:
+        return Scatter.apply(x, d, index, _src_for(index, src) if isinstance(src, Tensor)
+                             else src)
+    if not isinstance(src, Tensor):  # the number in x's dtype (2.5 multiplies ints by 2)
+        src = x._empty_like(index.shape).fill_(dtypes.cast_scalar(src, x.dtype))
+    from ..composite.index_ops import scatter_reduce  # composite: built on this module
+
+    return scatter_reduce(x, d, index, _src_for(index, src), SCATTER_REDUCTIONS[reduce])
 
 
 @op(variants="function, method")
 def index_select(x: Tensor, dim: int, index: Tensor) -> Tensor:
-    """The slices of ``x`` along ``dim`` at the positions in the 1-D ``index``."""
+    """The slices of ``x`` along ``dim`` at the positions in the 1-D (or 0-d) ``index``
+    (int64 or int32); a 0-d ``x`` takes a one-element ``index`` and stays 0-d."""
     d = _wrap_dim(dim, x.dim())
-    if index.dim() != 1:
+    if index.dim() > 1:
         raise IndexError(f"index_select(): Index is supposed to be a vector, got "
                          f"{index.dim()}-D")
-    _check_index_tensor("index_select", x, index)
+    index = _as_int64_index("index_select", index)
+    same_device(x, index)
+    if x.dim() == 0 and index.numel() != 1:
+        raise RuntimeError(f"index_select(): Index to scalar can have only 1 value, got "
+                           f"{index.numel()} value(s)")
     _check_in_range("index_select", index, x.shape[d] if x.dim() else 1, d)
-    return index_select_unchecked(x, d, index)
+    if x.dim() == 0:
+        return reshape(index_select_unchecked(_flat(x), 0, _flat(index)), ())
+    return index_select_unchecked(x, d, _flat(index))
 
 
 def index_select_unchecked(x: Tensor, dim: int, index: Tensor) -> Tensor:
