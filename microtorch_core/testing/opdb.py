@@ -609,10 +609,14 @@ def run_sample(e: OpEntry, sample: Any, dtype: torch.dtype, device: str, sample_
                 except _Mismatch as grad_mismatch:
                     case.failure = grad_mismatch.failure
         elif (e.key in TIE_OPS and case.failure.kind == "value" and "np.int64(" in
-                case.failure.detail and _has_ties(sample.input)):
-            case.failure.kind = "ties"
-            case.failure.cause = ("an index differs where the input has equal values "
-                                  "(PyTorch leaves which one unspecified)")
+                case.failure.detail and _has_ties(sample.input)
+                and _indices_point_at_equal_values(e.key, sample, expected, actual, tol)):
+            if dtype == torch.float64:  # the gradient follows the index: not comparable
+                case.failure.kind = "ties"
+                case.failure.cause = ("an index differs where the input has equal values "
+                                      "(PyTorch leaves which one unspecified)")
+            else:
+                case.failure = None
     except Exception as exc:  # noqa: BLE001 - MicroTorch raised while its result was read
         case.failure = _exception_failure(exc)
         case.failure.cause = f"while comparing: {case.failure.cause}"
@@ -630,6 +634,44 @@ def _equal_up_to_sign(sample: Any, expected: Any, actual: Any,
     except Exception:  # noqa: BLE001 - any difference, or a hook MicroTorch's output fails
         return False
     return True
+
+
+#: Where a :data:`TIE_OPS` op's sample passes ``dim`` (position after the input, default).
+TIE_DIMS: dict[str, tuple[int, int | None]] = {
+    "sort": (1, -1), "argsort": (1, -1), "topk": (2, -1), "kthvalue": (2, -1), "mode": (1, -1),
+    "median": (1, None), "nanmedian": (1, None), "max.reduction_with_dim": (1, None),
+    "min.reduction_with_dim": (1, None), "cummax": (1, None), "cummin": (1, None),
+}
+
+
+def _indices_point_at_equal_values(key: str, sample: Any, expected: Any, actual: Any,
+                                   tol: Callable[[torch.dtype], tuple[float, float]]) -> bool:
+    """Whether MicroTorch's result differs from PyTorch's only in which of equal input values
+    its indices point at: every other output equal, and the input read along ``dim`` at
+    MicroTorch's indices equal to the input read at PyTorch's."""
+    x = sample.input
+    if key not in TIE_DIMS or not isinstance(x, torch.Tensor) or x.dim() == 0:
+        return False
+    position, default = TIE_DIMS[key]
+    dim = _arg(sample, position, "dim", default)
+    if not isinstance(dim, int):
+        return False
+    pairs = [(expected, actual)] if isinstance(expected, torch.Tensor) else \
+        list(zip(expected, actual))
+    *others, (want, got) = pairs  # the indices are the last output
+    try:
+        for w, g in others:
+            _compare(w, g, tol, "output", values=True)
+    except _Mismatch:
+        return False
+    d = dim % x.dim()
+    got = torch.from_numpy(np.array(got.detach())).to(torch.int64)
+    if want.dim() < x.dim():  # keepdim=False dropped the dim
+        want, got = want.unsqueeze(d), got.unsqueeze(d)
+    if got.numel() and (int(got.min()) < 0 or int(got.max()) >= x.shape[d]):
+        return False
+    x = x.detach()
+    return torch.equal(x.gather(d, want), x.gather(d, got))
 
 
 def _has_ties(t: Any) -> bool:
@@ -908,9 +950,6 @@ KNOWN_FAILURES: dict[str, Known] = {
     'addr': Known(
         'dtype int64 where PyTorch gives bool: output',
         'bool/2-3'),
-    'argsort': Known(
-        'an index differs where the input has equal values (PyTorch leaves which one unspecifie',
-        'bool/0'),
     'as_strided_scatter': Known(
         "PyTorch's gradient for input is wrong (inside the view, not outside; its own "
         'gradcheck fails); ours is the true one',
@@ -975,9 +1014,6 @@ KNOWN_FAILURES: dict[str, Known] = {
     'igammac': Known(
         "returned where PyTorch raises: PyTorch raises TypeError: igammac(): argument 'other' (",
         'error/0-1'),
-    'kthvalue': Known(
-        'an index differs where the input has equal values (PyTorch leaves which one unspecifie',
-        'int64/0-4 int32/0-4'),
     'ldexp': Known(
         "AttributeError: 'int' object has no attribute 'dtype': Attri (and 1 other causes)",
         'error/0-2'),
@@ -1012,9 +1048,6 @@ KNOWN_FAILURES: dict[str, Known] = {
     'minimum': Known(
         "returned where PyTorch raises: PyTorch raises TypeError: minimum(): argument 'other' (",
         'error/0-1'),
-    'mode': Known(
-        'an index differs where the input has equal values (PyTorch leaves which one unspecifie',
-        'int64/6 int32/6 bool/6'),
     'nanquantile': Known(
         'shape mismatch: output: (1,) != ()',
         'float32/3-4 float64/3-4'),
@@ -1072,9 +1105,6 @@ KNOWN_FAILURES: dict[str, Known] = {
     'round.decimals_neg_3': Known(
         "output is not differentiable (PyTorch's is): output[0]",
         'float64/0-2'),
-    'sort': Known(
-        'an index differs where the input has equal values (PyTorch leaves which one unspecifie',
-        'bool/0'),
     'special.bessel_j0': Known(
         "PyTorch's kernel drops the leading 1 of Cephes' monic denominator for |x| > 5 (errors "
         "up to 3e-5); MicroTorch follows Cephes as SciPy does (1e-15 from mpmath)",
@@ -1100,9 +1130,6 @@ KNOWN_FAILURES: dict[str, Known] = {
     'tensordot': Known(
         'RuntimeError: contracted dimensions need to match, but first has size N in dim N and s',
         'float32/2 float64/2 int64/2 int32/2'),
-    'topk': Known(
-        'an index differs where the input has equal values (PyTorch leaves which one unspecifie',
-        'int64/0-6 int32/0-6'),
     'trunc': Known(
         "output is not differentiable (PyTorch's is): output[0]",
         'float64/0'),
