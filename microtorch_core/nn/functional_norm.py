@@ -24,7 +24,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from .. import ops
-from ..autograd.grad_mode import no_grad
+from ..autograd.function import Function
+from ..autograd.grad_mode import is_grad_enabled, no_grad
 from ..tensor import Tensor
 from .functional_spatial import pad
 
@@ -62,23 +63,22 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
                                f"input with {channels} channels, got {tuple(t.shape)}")
     dims = (0,) + tuple(range(2, input.dim()))
     shape = (1, channels) + (1,) * (input.dim() - 2)
-    if input.numel() == 0:
-        # nothing to normalise: PyTorch returns the empty shape and leaves the running
-        # statistics alone (the mean of no values would be NaN)
-        mean, var = input.new_zeros(shape), input.new_ones(shape)
-    elif training or running_mean is None or running_var is None:
+    if input.numel() and (training or running_mean is None or running_var is None):
         count = input.numel() // channels
         if count == 1:
             raise ValueError(f"Expected more than 1 value per channel when training, got input "
                              f"size {tuple(input.shape)}")
-        mean = input.mean(dims, keepdim=True)
-        var = ((input - mean) ** 2).mean(dims, keepdim=True)
+        out, mean, var = _BatchNorm.apply(input, weight, bias, dims, eps)
         if training and running_mean is not None and running_var is not None:
             with no_grad():
-                batch_mean = mean.detach().reshape(channels)
-                unbiased = var.detach().reshape(channels) * (count / (count - 1))
-                running_mean.mul_(1 - momentum).add_(batch_mean * momentum)
+                unbiased = var.reshape(channels) * (count / (count - 1))
+                running_mean.mul_(1 - momentum).add_(mean.reshape(channels) * momentum)
                 running_var.mul_(1 - momentum).add_(unbiased * momentum)
+        return out
+    if input.numel() == 0:
+        # nothing to normalise: PyTorch returns the empty shape and leaves the running
+        # statistics alone (the mean of no values would be NaN)
+        mean, var = input.new_zeros(shape), input.new_ones(shape)
     else:
         mean, var = running_mean.reshape(shape), running_var.reshape(shape)
     out = (input - mean) * ops.rsqrt(var + eps)
@@ -87,6 +87,70 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     if bias is not None:
         out = out + bias.reshape(shape)
     return out
+
+
+def _batch_statistics(x: Tensor, dims: tuple[int, ...], eps: float
+                      ) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    """(mean, biased var, xhat = (x - mean) / sqrt(var + eps), 1 / sqrt(var + eps)) of each
+    channel, the statistics taken over ``dims`` and kept as (1, C, 1...)."""
+    mean = x.mean(dims, keepdim=True)
+    centered = x - mean
+    var = (centered * centered).mean(dims, keepdim=True)
+    invstd = ops.rsqrt(var + eps)
+    return mean, var, centered * invstd, invstd
+
+
+class _BatchNorm(Function):
+    """y = xhat * weight + bias with the batch's own statistics, xhat = (x - mean) /
+    sqrt(var + eps), as one node of the graph; also returns the batch's mean and biased
+    variance (not differentiable) for the running statistics.
+
+    Its backward is the closed form over the M values of a channel, written with Tensor ops:
+    ``grad_bias = sum(g)``, ``grad_weight = sum(g * xhat)`` and
+    ``grad_x = weight / sqrt(var + eps) * (g - sum(g) / M - xhat * sum(g * xhat) / M)``
+    (the mean and variance depend on every x of the channel: the last two terms). Autograd
+    through the op-by-op forward took about twice the kernels. ``weight`` and ``bias`` may be
+    None.
+    """
+
+    @staticmethod
+    def forward(ctx, x: Tensor, weight: Tensor | None, bias: Tensor | None,
+                dims: tuple[int, ...], eps: float) -> tuple[Tensor, Tensor, Tensor]:
+        mean, var, xhat, invstd = _batch_statistics(x, dims, eps)
+        shape = tuple(mean.shape)
+        out = xhat if weight is None else xhat * weight.reshape(shape)
+        if bias is not None:
+            out = out + bias.reshape(shape)
+        ctx.dims, ctx.eps = dims, eps
+        ctx.save_for_backward(x, weight, xhat, invstd)
+        ctx.mark_non_differentiable(mean, var)
+        ctx.set_materialize_grads(False)  # no zeros built for the statistics' gradients
+        return out, mean, var
+
+    @staticmethod
+    def backward(ctx, grad: Tensor | None, _mean_grad: Tensor | None,
+                 _var_grad: Tensor | None):
+        if grad is None:
+            return None, None, None, None, None
+        x, weight, xhat, invstd = ctx.saved_tensors
+        dims = ctx.dims
+        if is_grad_enabled():
+            # create_graph: the gradient must itself be differentiable in x, so rebuild the
+            # statistics from x with recorded ops instead of using the saved constants
+            _, _, xhat, invstd = _batch_statistics(x, dims, ctx.eps)
+        shape = tuple(invstd.shape)
+        need_x, need_weight, need_bias = ctx.needs_input_grad[:3]
+        grad_sum = grad.sum(dims, keepdim=True) if need_x or need_bias else None
+        grad_xhat_sum = (grad * xhat).sum(dims, keepdim=True) if need_x or need_weight \
+            else None
+        grad_x = None
+        if need_x:
+            count = x.numel() // x.shape[1]
+            scale = invstd if weight is None else invstd * weight.reshape(shape)
+            grad_x = (grad - grad_sum / count - xhat * (grad_xhat_sum / count)) * scale
+        grad_weight = grad_xhat_sum.reshape(-1) if need_weight else None
+        grad_bias = grad_sum.reshape(-1) if need_bias else None
+        return grad_x, grad_weight, grad_bias, None, None
 
 
 def instance_norm(input: Tensor, running_mean: Tensor | None = None,  # noqa: A002

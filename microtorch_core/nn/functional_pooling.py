@@ -23,6 +23,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .. import dtypes, ops
+from ..autograd.function import Function
 from ..creation import arange, tensor
 from ..ops.primitive.indexing import Gather
 from ..tensor import Tensor
@@ -101,10 +102,13 @@ def _max_pool(name: str, input: Tensor, spatial: int, kernel_size: IntOrN,  # no
         raise NotImplementedError(f'"{name}" not implemented for \'Bool\'')
     lowest = -math.inf if x.dtype.is_floating_point else int(np.iinfo(x.dtype.np).min)
     padded = _padded_for(x, kernel, stride_, pad_, dilation_, outs, lowest)
-    cols = _windows(padded, kernel, stride_, dilation_)  # (N, C, *O, *k)
+    if tuple(stride_) == tuple(kernel) and max(dilation_) == 1:
+        cols = _tiles(padded, kernel, outs)
+    else:
+        cols = _windows(padded, kernel, stride_, dilation_)  # (N, C, *O, *k)
     flat = cols.reshape(tuple(cols.shape[:2 + spatial]) + (_prod(kernel),))
     which = flat.argmax(-1, keepdim=True)
-    out = Gather.apply(flat, 2 + spatial, which).squeeze(-1)
+    out = _TakeMax.apply(flat, 2 + spatial, which).squeeze(-1)
     if not return_indices:
         return out.squeeze(0) if unbatched else out
     index = _input_positions(which.squeeze(-1), x.shape[2:], kernel, stride_, pad_, dilation_,
@@ -112,6 +116,47 @@ def _max_pool(name: str, input: Tensor, spatial: int, kernel_size: IntOrN,  # no
     if unbatched:
         return out.squeeze(0), index.squeeze(0)
     return out, index
+
+
+def _tiles(x: Tensor, kernel: Sequence[int], outs: Sequence[int]) -> Tensor:
+    """(N, C, *S) -> (N, C, *O, *k), the windows of a kernel that tiles the input (stride =
+    kernel, no dilation): the first O * k elements of each spatial dim split into (O, k), the
+    k's moved last. The same view as ``_windows``, but its backward is one copy where
+    unfolding dim by dim made one per dim."""
+    spatial = len(kernel)
+    for i, (o, k) in enumerate(zip(outs, kernel, strict=True)):
+        if x.shape[2 + i] != o * k:  # the elements past the last window
+            x = x.narrow(2 + i, 0, o * k)
+    split = x.reshape(tuple(x.shape[:2]) +
+                      tuple(n for o, k in zip(outs, kernel, strict=True) for n in (o, k)))
+    order = (0, 1) + tuple(2 + 2 * i for i in range(spatial)) + \
+        tuple(3 + 2 * i for i in range(spatial))
+    return split.permute(order)
+
+
+class _TakeMax(Function):
+    """out = x[..., which, ...] along ``dim``: each window's maximum, at the position
+    ``argmax`` found (the first maximum, NaN counting as the largest, as in PyTorch).
+
+    Backward puts each output's gradient at that position and zero elsewhere,
+    ``where(which == arange(k), grad, 0)``: two elementwise kernels, where the gather's
+    generic backward (a scatter-add into zeros) took several times as long.
+    """
+
+    @staticmethod
+    def forward(ctx, x: Tensor, dim: int, which: Tensor) -> Tensor:
+        ctx.dim = dim
+        ctx.save_for_backward(which)
+        return Gather.apply(x, dim, which)
+
+    @staticmethod
+    def backward(ctx, grad: Tensor):
+        (which,) = ctx.saved_tensors
+        size = ctx.input_meta[0][0][ctx.dim]
+        shape = [1] * grad.dim()
+        shape[ctx.dim] = size
+        positions = arange(size, device=grad.device).reshape(shape)
+        return ops.where(which == positions, grad, 0.0), None, None
 
 
 def _input_positions(which: Tensor, sizes: Sequence[int], kernel: Sequence[int],
