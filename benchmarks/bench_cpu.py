@@ -11,55 +11,12 @@ columns say "n/a" when it is not installed.
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 import time
 from collections.abc import Callable
 
-
-def _pin_threads(n: int) -> None:
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[var] = str(n)
-
-
-def best_time(fn: Callable[[], object], number: int) -> float:
-    """Seconds per call: one timed loop of ``number`` calls."""
-    start = time.perf_counter()
-    for _ in range(number):
-        fn()
-    return (time.perf_counter() - start) / number
-
-
-def interleaved(cases: dict[str, Callable[[], object] | None], number: int, repeat: int
-                ) -> dict[str, float | None]:
-    best: dict[str, float | None] = {k: (None if v is None else float("inf"))
-                                     for k, v in cases.items()}
-    for fn in cases.values():
-        if fn is not None:
-            fn()  # warm up
-    for _ in range(repeat):
-        for name, fn in cases.items():
-            if fn is not None:
-                best[name] = min(best[name], best_time(fn, number))
-    return best
-
-
-def _fmt(seconds: float | None) -> str:
-    if seconds is None:
-        return "n/a"
-    if seconds < 1e-3:
-        return f"{seconds * 1e6:8.2f} us"
-    return f"{seconds * 1e3:8.3f} ms"
-
-
-def report(title: str, times: dict[str, float | None]) -> None:
-    mt_t = times["microtorch"]
-    parts = [f"{title:<34}"] + [f"{k} {_fmt(v)}" for k, v in times.items()]
-    for peer in ("numpy", "torch"):
-        if times.get(peer):
-            parts.append(f"mt/{peer} {mt_t / times[peer]:5.2f}x")
-    print("  ".join(parts))
+from timing import interleaved, pin_threads, report
 
 
 def import_time(code: str) -> float | None:
@@ -80,7 +37,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args()
-    _pin_threads(args.threads)
+    pin_threads(args.threads)
 
     import numpy as np
 

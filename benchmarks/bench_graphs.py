@@ -24,31 +24,13 @@ import importlib.util
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_var] = "1"  # before NumPy and PyTorch load their BLAS
+from timing import interleaved, pin_threads
+
+pin_threads(1)  # before NumPy and PyTorch load their BLAS
 
 SKIP_ENV = "MICROTORCH_FAKE_CUDA_SKIP_KERNELS"
-
-
-def per_call(fn: Callable[[], object], number: int) -> float:
-    """Seconds per call of one timed loop."""
-    start = time.perf_counter()
-    for _ in range(number):
-        fn()
-    return (time.perf_counter() - start) / number
-
-
-def interleaved(cases: dict[str, Callable[[], object] | None], number: int, repeat: int
-                ) -> dict[str, float | None]:
-    best = {name: (None if fn is None else float("inf")) for name, fn in cases.items()}
-    for _ in range(repeat):
-        for name, fn in cases.items():
-            if fn is not None:
-                best[name] = min(best[name], per_call(fn, number))
-    return best
 
 
 def report(title: str, times: dict[str, float | None]) -> None:

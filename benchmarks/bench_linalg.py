@@ -13,54 +13,9 @@ symmetric. PyTorch is optional: its column says "n/a" when it is not installed.
 from __future__ import annotations
 
 import argparse
-import os
-import time
 from collections.abc import Callable
 
-
-def _pin_threads(n: int) -> None:
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[var] = str(n)
-
-
-def seconds_per_call(fn: Callable[[], object], budget: float = 0.2) -> float:
-    """One timed loop of as many calls as fit in about ``budget`` seconds (at least one)."""
-    start = time.perf_counter()
-    fn()
-    once = time.perf_counter() - start
-    number = max(1, int(budget / max(once, 1e-7)))
-    start = time.perf_counter()
-    for _ in range(number):
-        fn()
-    return (time.perf_counter() - start) / number
-
-
-def interleaved(cases: dict[str, Callable[[], object] | None], repeat: int
-                ) -> dict[str, float | None]:
-    best: dict[str, float | None] = {k: (None if v is None else float("inf"))
-                                     for k, v in cases.items()}
-    for _ in range(repeat):
-        for name, fn in cases.items():
-            if fn is not None:
-                best[name] = min(best[name], seconds_per_call(fn))
-    return best
-
-
-def _fmt(seconds: float | None) -> str:
-    if seconds is None:
-        return "       n/a"
-    if seconds < 1e-3:
-        return f"{seconds * 1e6:7.1f} us"
-    return f"{seconds * 1e3:7.2f} ms"
-
-
-def report(title: str, times: dict[str, float | None]) -> None:
-    parts = [f"{title:<22}"] + [f"{k} {_fmt(v)}" for k, v in times.items()]
-    for ours in ("kernel", "composite"):
-        for peer in ("numpy", "torch"):
-            if times.get(peer):
-                parts.append(f"{ours}/{peer} {times[ours] / times[peer]:7.2f}x")
-    print("  ".join(parts))
+from timing import interleaved, pin_threads, report
 
 
 def main() -> None:
@@ -68,7 +23,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
-    _pin_threads(args.threads)
+    pin_threads(args.threads)
 
     import numpy as np
 
@@ -87,7 +42,8 @@ def main() -> None:
     for shape in ((64, 64), (16, 32, 32)):
         label = "x".join(map(str, shape))
         for name, cases in _cases(rng.standard_normal(shape), np, mt, torch).items():
-            report(f"{name} {label}", interleaved(cases, args.repeat))
+            report(f"{name} {label}", interleaved(cases, repeat=args.repeat),
+                   ours=("kernel", "composite"), width=22)
 
 
 def _cases(a, np, mt, torch) -> dict[str, dict[str, Callable[[], object] | None]]:
