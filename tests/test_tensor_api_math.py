@@ -111,6 +111,52 @@ def test_frexp_refuses_integers():
         mt.frexp(T([1]))
 
 
+@requires_torch
+def test_frexp_mantissa_gradient_is_grad_over_two_to_the_exponent_as_torch():
+    data = [0.3, -5.0, 1e-310, 7.5e3, 0.0]  # a subnormal: 3 * 2**1029 overflows to inf
+    x = mt.tensor(data, dtype=mt.float64, requires_grad=True)
+    tx = torch.tensor(data, dtype=torch.float64, requires_grad=True)
+    mantissa, exponent = mt.frexp(x)
+    assert not exponent.requires_grad
+    (mantissa * T([1.0, 2.0, 3.0, 4.0, 5.0])).sum().backward()
+    (torch.frexp(tx).mantissa * torch.tensor([1.0, 2.0, 3.0, 4.0, 5.0])).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())
+
+
+ROUNDING = {
+    "floor": lambda m, a, b: m.floor(a), "ceil": lambda m, a, b: m.ceil(a),
+    "trunc": lambda m, a, b: m.trunc(a), "round": lambda m, a, b: m.round(a),
+    "round_decimals": lambda m, a, b: m.round(a, decimals=2),
+    "div_trunc": lambda m, a, b: m.div(a, b, rounding_mode="trunc"),
+    "div_floor": lambda m, a, b: m.div(a, b, rounding_mode="floor"),
+}
+
+
+@requires_torch
+@pytest.mark.parametrize("name", ROUNDING)
+def test_rounded_outputs_are_differentiable_with_zero_gradient_as_torch(name):
+    a_data, b_data = [[1.5, -2.25, 7.0]], [[2.0], [-0.5]]  # b broadcasts against a
+    a, b = mt.tensor(a_data, requires_grad=True), mt.tensor(b_data, requires_grad=True)
+    ta = torch.tensor(a_data, dtype=torch.float64, requires_grad=True)
+    tb = torch.tensor(b_data, dtype=torch.float64, requires_grad=True)
+    out, ref = ROUNDING[name](mt, a, b), ROUNDING[name](torch, ta, tb)
+    assert out.requires_grad and out.grad_fn is not None
+    np.testing.assert_array_equal(out.detach().numpy(), ref.detach().numpy())
+    out.sum().backward()
+    ref.sum().backward()
+    for ours, theirs in ((a, ta), (b, tb)):
+        if theirs.grad is None:
+            assert ours.grad is None
+        else:
+            assert ours.grad.shape == tuple(theirs.grad.shape)
+            np.testing.assert_array_equal(ours.grad.numpy(), theirs.grad.numpy())
+
+
+def test_rounding_integers_records_no_graph():
+    assert not mt.floor(T([1, 2])).requires_grad
+    assert not mt.div(T([3, 4]), 2, rounding_mode="floor").requires_grad
+
+
 def test_float_power_computes_in_float64():
     out = T([2]).float_power(3)
     assert out.dtype is mt.float64 and out.item() == 8.0

@@ -966,39 +966,24 @@ KNOWN_FAILURES: dict[str, Known] = {
     'cat': Known(
         "AttributeError: 'NoneType' object has no attribute 'device': AttributeError: 'NoneType",
         'error/11'),
-    'ceil': Known(
-        "output is not differentiable (PyTorch's is): output[0]",
-        'float64/0'),
     'clamp_max': Known(
         'returned where PyTorch raises: PyTorch raises TypeError: clamp_max() received an inval',
         'error/1'),
     'clamp_min': Known(
         'returned where PyTorch raises: PyTorch raises TypeError: clamp_min() received an inval',
         'error/1'),
-    'div.floor_rounding': Known(
-        "output is not differentiable (PyTorch's is): output[0]",
-        'float64/0-8'),
-    'div.trunc_rounding': Known(
-        "output is not differentiable (PyTorch's is): output[0]",
-        'float64/0-8'),
     'einsum': Known(
         'RuntimeError: expected m1 and m2 to have the same dtype, but got: int64 != int32',
         'int32/10'),
     'eq': Known(
         'returned where PyTorch raises: PyTorch raises TypeError: eq() received an invalid comb',
         'error/0'),
-    'floor': Known(
-        "output is not differentiable (PyTorch's is): output[0]",
-        'float64/0'),
     'fmax': Known(
         "returned where PyTorch raises: PyTorch raises TypeError: fmax(): argument 'input' (pos",
         'error/1'),
     'fmin': Known(
         "returned where PyTorch raises: PyTorch raises TypeError: fmin(): argument 'input' (pos",
         'error/1'),
-    'frexp': Known(
-        "output is not differentiable (PyTorch's is): output[0]",
-        'float64/0-2'),
     'ge': Known(
         'returned where PyTorch raises: PyTorch raises TypeError: ge() received an invalid comb',
         'error/0'),
@@ -1093,18 +1078,6 @@ KNOWN_FAILURES: dict[str, Known] = {
     'roll': Known(
         'returned where PyTorch raises: PyTorch raises IndexError: Dimension specified as 0 but',
         'error/3'),
-    'round': Known(
-        "output is not differentiable (PyTorch's is): output[0]",
-        'float64/0'),
-    'round.decimals_0': Known(
-        "output is not differentiable (PyTorch's is): output[0]",
-        'float64/0-2'),
-    'round.decimals_3': Known(
-        "output is not differentiable (PyTorch's is): output[0]",
-        'float64/0-2'),
-    'round.decimals_neg_3': Known(
-        "output is not differentiable (PyTorch's is): output[0]",
-        'float64/0-2'),
     'special.bessel_j0': Known(
         "PyTorch's kernel drops the leading 1 of Cephes' monic denominator for |x| > 5 (errors "
         "up to 3e-5); MicroTorch follows Cephes as SciPy does (1e-15 from mpmath)",
@@ -1130,9 +1103,6 @@ KNOWN_FAILURES: dict[str, Known] = {
     'tensordot': Known(
         'RuntimeError: contracted dimensions need to match, but first has size N in dim N and s',
         'float32/2 float64/2 int64/2 int32/2'),
-    'trunc': Known(
-        "output is not differentiable (PyTorch's is): output[0]",
-        'float64/0'),
     'unbind': Known(
         'while comparing: ValueError: cannot read N bytes at offset N from a storage of N bytes',
         'float32/4 float64/4 int64/4 int32/4 bool/4'),

@@ -51,13 +51,32 @@ def _scale(x: Tensor, e: Tensor) -> Tensor:
     return x * _pow2(half, x.dtype) * _pow2(e - half, x.dtype)
 
 
+class Frexp(Function):
+    """mantissa = x / 2 ** exponent, with the integer exponent held fixed (it is a step
+    function); d mantissa / dx = 1 / 2 ** exponent, as PyTorch's derivatives.yaml"""
+
+    @staticmethod
+    def forward(ctx, x: Tensor) -> tuple[Tensor, Tensor]:
+        mantissa, exponent = _frexp_values(x)
+        ctx.save_for_backward(exponent)
+        return mantissa, exponent  # the int32 exponent is not differentiable
+
+    @staticmethod
+    def backward(ctx, grad_mantissa, grad_exponent):
+        (exponent,) = ctx.saved_tensors
+        return grad_mantissa / _pow2(exponent, grad_mantissa.dtype)
+
+
 @op(variants="function, method")
 def frexp(x: Tensor) -> FrexpResult:
     """``x`` as ``mantissa * 2 ** exponent`` with ``|mantissa|`` in [0.5, 1) and an int32
     exponent, as ``torch.frexp`` (0, infinities and NaN give themselves and exponent 0)."""
     if not x.dtype.is_floating_point:
         raise RuntimeError("torch.frexp() only supports floating-point dtypes")
-    x = x.detach()
+    return FrexpResult(*Frexp.apply(x))
+
+
+def _frexp_values(x: Tensor) -> tuple[Tensor, Tensor]:
     finite = (x.abs() < math.inf) & (x != 0)
     safe = where(finite, x, 1.0)
     e = (_log_base(safe.abs(), 2.0).floor() + 1).to(dtypes.int64)  # a guess, off by <= 1
@@ -65,7 +84,7 @@ def frexp(x: Tensor) -> FrexpResult:
     up, down = m.abs() >= 1, m.abs() < 0.5
     m = where(up, m * 0.5, where(down, m * 2.0, m))
     e = e + up.to(dtypes.int64) - down.to(dtypes.int64)
-    return FrexpResult(where(finite, m, x), where(finite, e, 0).to(dtypes.int32))
+    return where(finite, m, x), where(finite, e, 0).to(dtypes.int32)
 
 
 @op(variants="function, method", inplace=True)

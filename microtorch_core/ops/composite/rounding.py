@@ -3,9 +3,11 @@
 and ``remainder``.
 
 There is no rounding kernel: a float below 2**52 in magnitude rounds through an int64 round
-trip (exact there), and larger values are integers already. Rounding records no graph (its
-gradient is zero almost everywhere). Integer ``//`` and ``%`` divide in float64, exact while
-``|a| < 2**53``, and refuse a zero divisor as PyTorch does.
+trip (exact there), and larger values are integers already. A rounded value is a step
+function of its input, so its gradient is zero almost everywhere: as in PyTorch, the output of
+``floor``, ``ceil``, ``trunc``, ``round`` and ``div(rounding_mode=...)`` is still differentiable
+(it has a ``grad_fn``) and backward gives zeros (``Rounded``). Integer ``//`` and ``%`` divide
+in float64, exact while ``|a| < 2**53``, and refuse a zero divisor as PyTorch does.
 """
 
 from __future__ import annotations
@@ -13,8 +15,9 @@ from __future__ import annotations
 import math
 
 from ... import dtypes
+from ...autograd.function import Function
 from ...dtypes import DType
-from ...tensor import Tensor
+from ...tensor import Tensor, _zeros_like_meta
 from ..declare import op
 from ..primitive.copy import clone
 from ..primitive.elementwise import div as _true_div
@@ -26,16 +29,35 @@ from .comparison import isinf
 _EXACT_INT = 2.0 ** 52
 
 
-@op(variants="function, method", inplace=True)
-def floor(x: Tensor) -> Tensor:
-    """Largest integer <= x, elementwise (integers are returned as they are). Its gradient is
-    zero almost everywhere, so the result records no graph."""
-    if not x.dtype.is_floating_point:
-        return x.clone()
-    x = x.detach()
+class Rounded(Function):
+    """out = step(*inputs), a step function (floor, ceil, trunc, round, a rounded quotient);
+    d out / d input = 0 almost everywhere, which PyTorch's derivatives.yaml returns as zeros
+    (``zeros_like(grad)``) rather than as no gradient"""
+
+    @staticmethod
+    def forward(ctx, step, *inputs) -> Tensor:
+        return step(*inputs)
+
+    @staticmethod
+    def backward(ctx, grad):
+        # zeros in each input's own shape and dtype (a rounded quotient may broadcast)
+        return (None, *(_zeros_like_meta((meta[0], meta[1], grad.device)) if needed else None
+                        for needed, meta in zip(ctx.needs_input_grad[1:], ctx.input_meta[1:])))
+
+
+def _floor_values(x: Tensor) -> Tensor:
     small = x.abs() < _EXACT_INT  # False for NaN, infinities and huge values: kept as they are
     truncated = where(small, x, 0.0).to(dtypes.int64).to(x.dtype)
     return where(small, where(truncated > x, truncated - 1, truncated), x)
+
+
+@op(variants="function, method", inplace=True)
+def floor(x: Tensor) -> Tensor:
+    """Largest integer <= x, elementwise (integers are returned as they are). Its gradient is
+    zero almost everywhere: backward gives zeros, as PyTorch's."""
+    if not x.dtype.is_floating_point:
+        return x.clone()
+    return Rounded.apply(_floor_values, x)
 
 
 def _division_dtype(a, b) -> dtypes.DType:
@@ -59,7 +81,7 @@ def floor_divide(a, b) -> Tensor:
     Integers are divided in float64, so they are exact while ``|a|`` stays below 2**53."""
     dtype = _division_dtype(a, b)
     compute = dtype if dtype.is_floating_point else dtypes.float64
-    q = floor(_quotient(a, b, compute))
+    q = _floor_values(_quotient(a, b, compute))
     if dtype.is_floating_point and isinstance(a, Tensor):
         q = where(isinf(a.detach()), math.nan, q)  # inf // b is nan, as in Python and PyTorch
     return q.to(dtype)
@@ -88,17 +110,20 @@ def _integral_above(dtype: DType) -> float:
     return 2.0 ** (52 if dtype is dtypes.float64 else 23)
 
 
-@op(variants="function, method", aliases=("fix",), inplace=True)
-def trunc(x: Tensor) -> Tensor:
-    """x rounded toward zero, elementwise (integers are returned as they are), as
-    ``torch.trunc``. Records no graph, as ``floor``."""
-    if not x.dtype.is_floating_point:
-        return clone(x)
-    x = x.detach()
+def _trunc_values(x: Tensor) -> Tensor:
     small = x.abs() < 2.0 ** 52  # False for NaN, infinities and values already integral
     # a float-to-int64 conversion truncates toward zero, exactly below 2**63
     truncated = where(small, x, 0.0).to(dtypes.int64).to(x.dtype)
     return where(small, truncated, x)
+
+
+@op(variants="function, method", aliases=("fix",), inplace=True)
+def trunc(x: Tensor) -> Tensor:
+    """x rounded toward zero, elementwise (integers are returned as they are), as
+    ``torch.trunc``. Its gradient is zeros, as ``floor``'s."""
+    if not x.dtype.is_floating_point:
+        return clone(x)
+    return Rounded.apply(_trunc_values, x)
 
 
 fix = trunc
@@ -108,17 +133,14 @@ fix = trunc
 def div(a, b, *, rounding_mode: str | None = None) -> Tensor:
     """a / b, as ``torch.div``: true division (integers give floats), or with
     ``rounding_mode='trunc'`` (toward zero, C's integer division) or ``'floor'`` (toward minus
-    infinity, Python's ``//``) a quotient in the promoted dtype. The rounded forms record no
-    graph, as ``floor``."""
+    infinity, Python's ``//``) a quotient in the promoted dtype. The rounded forms' gradients
+    are zeros, as ``floor``'s."""
     if rounding_mode is None:
         return _true_div(a, b)
     if rounding_mode == "floor":
-        return floor_divide(a, b)
+        return Rounded.apply(floor_divide, a, b)
     if rounding_mode == "trunc":
-        dtype = _division_dtype(a, b)
-        compute = dtype if dtype.is_floating_point else dtypes.float64
-        q = _quotient(a, b, compute)
-        return trunc(q).to(dtype)
+        return Rounded.apply(_trunc_divide, a, b)
     raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but "
                        f"found '{rounding_mode}'")
 
@@ -126,12 +148,24 @@ def div(a, b, *, rounding_mode: str | None = None) -> Tensor:
 divide = div
 
 
+def _trunc_divide(a, b) -> Tensor:
+    """``a / b`` rounded toward zero, in the promoted dtype."""
+    dtype = _division_dtype(a, b)
+    compute = dtype if dtype.is_floating_point else dtypes.float64
+    return _trunc_values(_quotient(a, b, compute)).to(dtype)
+
+
 @op(variants="function, method", inplace=True)
 def ceil(x: Tensor) -> Tensor:
-    """Smallest integer >= x, elementwise: ``-floor(-x)``, as ``torch.ceil``."""
+    """Smallest integer >= x, elementwise: ``-floor(-x)``, as ``torch.ceil`` (its gradient is
+    zeros, as ``floor``'s)."""
     if not x.dtype.is_floating_point:
         return clone(x)
-    return -floor(-x)
+    return Rounded.apply(_ceil_values, x)
+
+
+def _ceil_values(x: Tensor) -> Tensor:
+    return -_floor_values(-x)
 
 
 def _round_half_even(x: Tensor) -> Tensor:
@@ -149,13 +183,16 @@ def round(x: Tensor, *, decimals: int = 0) -> Tensor:  # noqa: A001 - PyTorch's 
     """x rounded to ``decimals`` decimal places (to an integer by default), halves to even
     as ``torch.round``: ``round(tensor([0.5, 1.5, 2.5]))`` is ``[0., 2., 2.]``. With
     ``decimals`` it is ``round(x * 10**decimals) / 10**decimals``, so the usual binary
-    representation caveats apply. Records no graph, as ``floor``."""
+    representation caveats apply. Its gradient is zeros, as ``floor``'s."""
     if not x.dtype.is_floating_point:
         if decimals != 0:
             raise RuntimeError(f"round(): decimals is only supported for floating point "
                                f"tensors, got {x.dtype.name}")
         return clone(x)
-    x = x.detach()
+    return Rounded.apply(_round_values, x, decimals)
+
+
+def _round_values(x: Tensor, decimals: int) -> Tensor:
     if decimals == 0:
         return _round_half_even(x)
     scale = 10.0 ** abs(decimals)
