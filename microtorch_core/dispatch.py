@@ -142,6 +142,27 @@ def check_operand(x: object) -> None:
                         "Python number")
 
 
+def check_tensor_args(op_name: str, **args: object) -> None:
+    """Refuse a non-Tensor where the op ``op_name`` takes only Tensors, with PyTorch's
+    TypeError. ``args`` are the op's parameters in positional order, by name:
+    ``check_tensor_args("atan2", input=a, other=b)`` raises "atan2(): argument 'other'
+    (position 2) must be Tensor, not int" for ``atan2(t, 2)``."""
+    for position, (name, value) in enumerate(args.items(), 1):
+        if not isinstance(value, Tensor):
+            raise TypeError(f"{op_name}(): argument '{name}' (position {position}) must be "
+                            f"Tensor, not {type(value).__name__}")
+
+
+def invalid_arguments(op_name: str, args: tuple, signatures: tuple[str, ...]) -> TypeError:
+    """PyTorch's TypeError for arguments that match none of an op's signatures, e.g.
+    ``torch.eq(2, t)``: "eq() received an invalid combination of arguments - got (int,
+    Tensor), but expected one of: (Tensor input, Tensor other) ..."."""
+    got = ", ".join("Tensor" if isinstance(a, Tensor) else type(a).__name__ for a in args)
+    expected = "".join(f"\n * ({s})" for s in signatures)
+    return TypeError(f"{op_name}() received an invalid combination of arguments - got ({got}),"
+                     f" but expected one of:{expected}")
+
+
 def _operand(x: Tensor | Scalar, dtype: DType, shape: tuple[int, ...]) -> Tensor | Scalar:
     """An operand as the kernel wants it: a tensor cast to ``dtype`` and broadcast to
     ``shape``, or a Python number converted to ``dtype``'s kind."""

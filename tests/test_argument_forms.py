@@ -1,6 +1,7 @@
 """Argument forms PyTorch accepts, accepted here with PyTorch's results: positional flags of
 ``Tensor.to``, ``scatter(reduce=)``, a positional ``unbiased``, int32 indices, ``alpha=``,
-negative indices in ``take_along_dim``."""
+negative indices in ``take_along_dim``; and the forms PyTorch refuses (a number where it takes
+only a Tensor, a ``narrow`` start out of range...), refused with its exception."""
 
 from __future__ import annotations
 
@@ -130,3 +131,81 @@ def test_bool_add_with_alpha_stays_bool():
 def test_alpha_of_the_wrong_kind_is_refused_as_pytorch(alpha, message):
     with pytest.raises(RuntimeError, match=message):
         mt.add(mt.tensor([1, 2]), mt.tensor([3, 4]), alpha=alpha)
+
+
+# -- forms PyTorch refuses: the same exception type and message ----------------------------------
+def _raises_as_torch(call) -> None:
+    """``call(lib)`` raises with ``lib=torch`` and, the same way, with ``lib=mt``."""
+    with pytest.raises(Exception) as theirs:
+        call(torch)
+    with pytest.raises(type(theirs.value)) as ours:
+        call(mt)
+    assert str(ours.value).splitlines()[0] == str(theirs.value).splitlines()[0]
+
+
+# (name, call): each call is refused by PyTorch
+REFUSED = {
+    "eq_number_first": lambda m: m.eq(2, m.tensor([1, 2, 3])),
+    "lt_number_first": lambda m: m.lt(2.5, m.tensor([1, 2, 3])),
+    "maximum_number_other": lambda m: m.maximum(m.tensor([1, 2, 3]), 2),
+    "minimum_number_input": lambda m: m.minimum(2, m.tensor([1, 2, 3])),
+    "fmax_number_input": lambda m: m.fmax(2, m.tensor([1, 2, 3])),
+    "fmin_number_other": lambda m: m.fmin(m.tensor([1, 2, 3]), 2),
+    "igamma_number_other": lambda m: m.igamma(m.tensor([1.0, 2.0]), 2),
+    "igammac_number_input": lambda m: m.igammac(2, m.tensor([1.0, 2.0])),
+    "ldexp_number_other": lambda m: m.ldexp(m.tensor([1, 2, 3]), 2),
+    "ldexp_number_input": lambda m: m.ldexp(2, m.tensor([1, 2, 3])),
+    "heaviside_number_input": lambda m: m.heaviside(2, m.tensor([1, 2, 3])),
+    "heaviside_number_values": lambda m: m.heaviside(m.tensor([1, 2, 3]), 2),
+    "logical_xor_number_input": lambda m: m.logical_xor(2, m.tensor([1, 2, 3])),
+    "clamp_min_number_input": lambda m: m.clamp_min(2, m.tensor([1, 2, 3])),
+    "clamp_max_number_input": lambda m: m.clamp_max(2, m.tensor([1, 2, 3])),
+    "max_number_input": lambda m: m.max(2, m.tensor([1, 2, 3])),
+    "min_two_numbers": lambda m: m.min(2, 3),
+    "narrow_start_above": lambda m: m.zeros(4, 10).narrow(1, 11, 0),
+    "narrow_start_below": lambda m: m.zeros(4, 10).narrow(1, -11, 0),
+    "narrow_past_the_end": lambda m: m.zeros(4, 10).narrow(1, 8, 3),
+    "narrow_negative_length": lambda m: m.zeros(10).narrow(0, 0, -1),
+    "narrow_of_0d": lambda m: m.tensor(1.0).narrow(0, 0, 1),
+    "narrow_bool_start": lambda m: m.zeros(4, 10).narrow(1, m.tensor(True), 3),
+    "narrow_copy_start_above": lambda m: m.narrow_copy(m.zeros(4, 10), 1, 11, 0),
+    "narrow_copy_negative_length": lambda m: m.narrow_copy(m.zeros(10), 0, 0, -1),
+    "roll_0d_along_a_dim": lambda m: m.roll(m.tensor(1.0), 0, 0),
+    "masked_fill_1d_value": lambda m: m.masked_fill(m.ones(2, 2), m.tensor(False),
+                                                    m.ones(1)),
+    "cat_none": lambda m: m.cat((m.ones(2, 1), None)),
+}
+
+
+@pytest.mark.parametrize("call", REFUSED.values(), ids=REFUSED.keys())
+def test_a_form_pytorch_refuses_raises_its_exception(call):
+    _raises_as_torch(call)
+
+
+# (name, call): forms next to the refused ones that PyTorch accepts
+ACCEPTED = {
+    "eq_number_other": lambda m: m.eq(m.tensor([1, 2, 3]), 2),
+    "reflected_comparison": lambda m: 2 < m.tensor([1, 2, 3]),
+    "maximum_method": lambda m: m.tensor([1, 5]).maximum(m.tensor([4, 2])),
+    "max_of_two_tensors": lambda m: m.max(m.tensor([1, 5]), m.tensor([4, 2])),
+    "clamp_min_number_bound": lambda m: m.clamp_min(m.tensor([1, 2, 3]), 2),
+    "clamp_max_number_bound": lambda m: m.tensor([1, 2, 3]).clamp_max(2),
+    "narrow_start_at_the_end": lambda m: m.zeros(4, 10).narrow(1, 10, 0),
+    "narrow_tensor_start": lambda m: m.arange(10).narrow(0, m.tensor(-3), 2),
+    "roll_0d_flattened": lambda m: m.roll(m.tensor(1.5), 1),
+}
+
+
+@pytest.mark.parametrize("call", ACCEPTED.values(), ids=ACCEPTED.keys())
+def test_a_form_pytorch_accepts_gives_its_result(call):
+    _same(call(mt), call(torch))
+
+
+@pytest.mark.parametrize("value", [10, 0.0, 2.7, -2.7])
+@pytest.mark.parametrize("dtype", ["bool", "int64"])
+def test_masked_fill_keeps_the_dtype_of_the_tensor(dtype, value):
+    mask = [True, False, True]
+    got = mt.masked_fill(mt.tensor([1, 0, 3], dtype=getattr(mt, dtype)), mt.tensor(mask), value)
+    want = torch.masked_fill(torch.tensor([1, 0, 3], dtype=getattr(torch, dtype)),
+                             torch.tensor(mask), value)
+    _same(got, want)

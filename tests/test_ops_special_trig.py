@@ -82,7 +82,15 @@ def test_atan2_broadcasts_and_promotes_integers():
     out = mt.atan2(T([[1], [-1]]), T([1.0, -1.0, 0.0]))
     assert out.shape == (2, 3) and out.dtype is mt.float32
     np.testing.assert_allclose(out.numpy(), np.arctan2([[1], [-1]], [1.0, -1.0, 0.0]), rtol=1e-6)
-    assert mt.atan2(T([3.0], dtype=mt.float64), 4).tolist() == [math.atan2(3, 4)]
+
+
+@requires_torch
+def test_atan2_refuses_a_python_number_as_torch_does():
+    with pytest.raises(TypeError) as theirs:
+        torch.atan2(torch.tensor([3.0]), 4)
+    with pytest.raises(TypeError) as ours:
+        mt.atan2(T([3.0]), 4)
+    assert str(ours.value) == str(theirs.value)
 
 
 def test_asin_and_acos_keep_their_digits_next_to_one():

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 
 from ... import dtypes
-from ...dispatch import same_device
+from ...dispatch import check_tensor_args, invalid_arguments, same_device
 from ...tensor import Tensor
 from ..declare import op
 from ..primitive.elementwise import _as_bool, ne, where
@@ -37,13 +37,21 @@ clip = clamp
 @op(variants="function, method", inplace=True)
 def clamp_min(x: Tensor, min) -> Tensor:  # noqa: A002
     """max(x, min), elementwise: ``clamp(x, min=min)``."""
+    _check_clamp_input("clamp_min", x, min, "min")
     return clamp(x, min=min)
 
 
 @op(variants="function, method", inplace=True)
 def clamp_max(x: Tensor, max) -> Tensor:  # noqa: A002
     """min(x, max), elementwise: ``clamp(x, max=max)``."""
+    _check_clamp_input("clamp_max", x, max, "max")
     return clamp(x, max=max)
+
+
+def _check_clamp_input(name: str, x: object, bound: object, arg: str) -> None:
+    if not isinstance(x, Tensor):  # the bound may be a number, the input may not
+        raise invalid_arguments(name, (x, bound), (f"Tensor input, Tensor {arg}",
+                                                   f"Tensor input, Number {arg}"))
 
 
 @op(variants="function, method")
@@ -111,15 +119,10 @@ def equal(a: Tensor, b: Tensor) -> bool:
     return a.shape == b.shape and bool((a.detach() == b.detach()).all().item())
 
 
-def _check_tensor(name: str, x: object, arg: str) -> None:
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{name}(): argument '{arg}' must be Tensor, not {type(x).__name__}")
-
-
 @op(variants="function, method")
 def logical_xor(a: Tensor, b: Tensor) -> Tensor:
     """True where exactly one of ``a`` and ``b`` is non-zero."""
-    _check_tensor("logical_xor", b, "other")
+    check_tensor_args("logical_xor", input=a, other=b)
     return ne(_as_bool(a), _as_bool(b))
 
 
@@ -128,14 +131,14 @@ def logical_xor(a: Tensor, b: Tensor) -> Tensor:
 def fmax(a: Tensor, b: Tensor) -> Tensor:
     """The larger of ``a`` and ``b``, ignoring a NaN when the other is a number (``maximum``
     propagates it). At ties the gradient goes to ``a``, as PyTorch's."""
-    _check_tensor("fmax", b, "other")
+    check_tensor_args("fmax", input=a, other=b)
     return where(isnan(b) | (a >= b), a, b)
 
 
 @op(variants="function, method")
 def fmin(a: Tensor, b: Tensor) -> Tensor:
     """The smaller of ``a`` and ``b``, ignoring a NaN when the other is a number."""
-    _check_tensor("fmin", b, "other")
+    check_tensor_args("fmin", input=a, other=b)
     return where(isnan(b) | (a <= b), a, b)
 
 

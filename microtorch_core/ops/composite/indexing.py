@@ -352,6 +352,10 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     tensors = list(tensors)
     if not tensors:
         raise RuntimeError("cat(): expected a non-empty list of Tensors")
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got "
+                            f"{type(t).__name__}")
     same_device(*tensors)
     # PyTorch still accepts 1-D empty tensors next to any others (``cat([tensor([]), x])``)
     tensors = [t for t in tensors if t.shape != (0,)] or tensors[:1]
@@ -389,10 +393,33 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
 
 
 @op(variants="function, method")
-def narrow(x: Tensor, dim: int, start: int, length: int) -> Tensor:
-    """The view ``x[..., start:start+length, ...]`` along ``dim``."""
+def narrow(x: Tensor, dim: int, start: int | Tensor, length: int) -> Tensor:
+    """The view ``x[..., start:start+length, ...]`` along ``dim`` (``start`` may be negative,
+    counting from the end, or a 0-d integer tensor), with PyTorch's checks of the range."""
+    if x.dim() == 0:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
+    if length < 0:
+        raise RuntimeError("narrow(): length must be non-negative.")
     d = _wrap_dim(dim, x.dim())
+    start = narrow_start(start, x.shape[d], length)
     return getitem(x, (slice(None),) * d + (slice(start, start + length),))
+
+
+def narrow_start(start: int | Tensor, size: int, length: int) -> int:
+    """``start`` of a narrow of ``length`` elements out of ``size``, as a non-negative int,
+    after PyTorch's checks: a Tensor start is 0-d and integral, and the piece lies inside."""
+    if isinstance(start, Tensor):
+        if start.dim() != 0 or start.dtype.category != 1:  # 1: the integer dtypes, not bool
+            raise RuntimeError("start must be an 0-dim integral Tensor.")
+        start = int(start.item())
+    if not -size <= start <= size:
+        raise IndexError(f"start out of range (expected to be in range of [{-size}, {size}], "
+                         f"but got {start})")
+    start = start + size if start < 0 else start
+    if start > size - length:
+        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size "
+                           f"({size}).")
+    return start
 
 
 class Pieces(Function):
@@ -462,5 +489,10 @@ def nonzero(x: Tensor, as_tuple: bool = False):
 
 @op(variants="function, method")
 def masked_fill(x: Tensor, mask: Tensor, value) -> Tensor:
-    """``x`` with ``value`` where ``mask`` is True."""
-    return where(mask, value, x)
+    """``x`` with ``value`` (a number or a 0-d tensor) where ``mask`` is True."""
+    if isinstance(value, Tensor) and value.dim() != 0:
+        raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got "
+                           f"tensor with {value.dim()} dimension(s).")
+    out = where(mask, value, x)
+    # the result keeps x's dtype, as PyTorch's in-place kernel (masked_fill(ints, m, 2.7): 2)
+    return out if out.dtype is x.dtype else out.to(x.dtype)

@@ -16,11 +16,12 @@ import math
 
 from ... import dtypes
 from ...autograd.function import Function
+from ...dispatch import check_tensor_args
 from ...tensor import Tensor
 from ..declare import op
 from ..primitive.copy import clone
 from ..primitive.elementwise import _float_type, maximum, minimum, neg, sign, where
-from .comparison import _check_tensor, clamp, isinf
+from .comparison import clamp, isinf
 from .rounding import _round_half_even
 
 Scalar = bool | int | float
@@ -66,8 +67,7 @@ def copysign(a: Tensor, b: Tensor | Scalar) -> Tensor:
 def heaviside(x: Tensor, values: Tensor) -> Tensor:
     """The step function: 0 where x < 0, ``values`` where x == 0, 1 where x > 0 (and 0 for
     NaN), as ``torch.heaviside``. It has no derivative, so it records no graph."""
-    if not isinstance(values, Tensor):
-        raise TypeError(f"heaviside(): values must be a Tensor, got {type(values).__name__}")
+    check_tensor_args("heaviside", input=x, values=values)
     if x.dtype is not values.dtype:
         raise RuntimeError(f"heaviside(): input and values must have the same dtype, got "
                            f"{x.dtype.name} and {values.dtype.name}")
@@ -376,8 +376,7 @@ def positive(x: Tensor) -> Tensor:
 
 # -- log(e^a + e^b) -------------------------------------------------------------------------
 def _floating_pair(name: str, a: Tensor, b: Tensor) -> None:
-    _check_tensor(name, a, "input")
-    _check_tensor(name, b, "other")
+    check_tensor_args(name, input=a, other=b)
     dtype = dtypes.result_type(a, b)
     if not dtype.is_floating_point:
         raise NotImplementedError(f"{name}: not implemented for {dtype.name} tensors (floating "

@@ -159,10 +159,12 @@ def roll(x: Tensor, shifts: IntOrInts, dims: IntOrInts | None = None) -> Tensor:
     if len(shifts) != len(dims):
         raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, "
                            f"dims:{len(dims)}")
+    if x.dim() == 0:  # only dims=None rolls a 0-d tensor
+        raise IndexError(f"Dimension specified as {dims[0]} but tensor has no dimensions")
     out = x
     for shift, dim in zip(shifts, dims):
         d = _wrap_dim(dim, x.dim())
-        n = x.shape[d] if x.dim() else 1
+        n = x.shape[d]
         s = shift % n if n else 0
         if s:  # the last s elements move to the front
             out = cat([narrow(out, d, n - s, s), narrow(out, d, 0, n - s)], d)

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from ... import dtypes
 from ...autograd.function import Function
+from ...dispatch import invalid_arguments
 from ...tensor import Tensor, _wrap_dim
 from ..declare import op
 from ..primitive.elementwise import where
@@ -29,6 +30,11 @@ MinResult = namedtuple("min", ["values", "indices"])
 def _max_min(x: Tensor, dim, keepdim: bool, largest: bool):
     from ..primitive.elementwise import maximum, minimum
 
+    if not isinstance(x, Tensor):
+        args = (x,) if dim is None else (x, dim)
+        raise invalid_arguments("max" if largest else "min", args, (
+            "Tensor input", "Tensor input, Tensor other",
+            "Tensor input, int dim, bool keepdim = False"))
     if isinstance(dim, Tensor):  # torch.max(a, b) is the elementwise maximum
         return maximum(x, dim) if largest else minimum(x, dim)
     if dim is None:

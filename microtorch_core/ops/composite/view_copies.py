@@ -24,7 +24,7 @@ from ..primitive.copy import clone
 from ..primitive.views import expand, permute, reshape, squeeze, t, transpose, unfold, unsqueeze
 from .as_strided import as_strided
 from .diagonal import diagonal
-from .indexing import getitem, narrow, split, unbind
+from .indexing import getitem, narrow, narrow_start, split, unbind
 from .splitting import select, split_with_sizes
 
 
@@ -100,6 +100,15 @@ def as_strided_copy(input: Tensor, size: Sequence[int], stride: Sequence[int],  
 @op(variants="function, method")
 def narrow_copy(input: Tensor, dim: int, start: int, length: int) -> Tensor:  # noqa: A002
     """``input.narrow(dim, start, length)`` as a new tensor."""
+    if input.dim() == 0:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
+    if dim >= input.dim():  # PyTorch's narrow_copy checks this one dim itself
+        raise RuntimeError(f"narrow_copy(): dim {dim} out of range for a tensor of "
+                           f"{input.dim()} dimensions")
+    d = _wrap_dim(dim, input.dim())
+    if length < 0:  # reported as narrow_copy does, not as narrow's own check
+        raise RuntimeError(f"start ({narrow_start(start, input.shape[d], 0)}) + length "
+                           f"({length}) exceeds dimension size ({input.shape[d]}).")
     return clone(narrow(input, dim, start, length))
 
 

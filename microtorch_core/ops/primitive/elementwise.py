@@ -12,7 +12,16 @@ import math
 
 from ... import dtypes
 from ...autograd.function import Function
-from ...dispatch import Scalar, cast, check_operand, dispatch_binary, dispatch_unary, dispatch_where
+from ...dispatch import (
+    Scalar,
+    cast,
+    check_operand,
+    check_tensor_args,
+    dispatch_binary,
+    dispatch_unary,
+    dispatch_where,
+    invalid_arguments,
+)
 from ...dtypes import DType, result_type
 from ...tensor import Tensor
 from ..declare import op
@@ -211,8 +220,21 @@ mul = op(_binary_api(Mul, "mul"), variants="function, method", aliases=("multipl
 # true division; ``div`` itself (composite/rounding.py) also takes a rounding_mode
 div = op(_binary_api(Div, "div"), variants="function, method", name="true_divide")
 pow = op(_binary_api(Pow, "pow"), variants="function, method")  # noqa: A001 - PyTorch's name
-maximum = op(_binary_api(Maximum, "maximum"), variants="function, method")
-minimum = op(_binary_api(Minimum, "minimum"), variants="function, method")
+
+
+def _tensors_api(fn_cls: type[Function], name: str):
+    """A binary op that takes two Tensors only (PyTorch's ``maximum``, ``minimum``)."""
+    def op(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
+        check_tensor_args(name, input=input, other=other)
+        return fn_cls.apply(input, other)
+
+    op.__name__ = name
+    op.__doc__ = fn_cls.__doc__
+    return op
+
+
+maximum = op(_tensors_api(Maximum, "maximum"), variants="function, method")
+minimum = op(_tensors_api(Minimum, "minimum"), variants="function, method")
 
 
 # -- unary math ----------------------------------------------------------------------------
@@ -442,8 +464,9 @@ def erf(x: Tensor) -> Tensor:
 # -- comparisons and selection -------------------------------------------------------------
 def _comparison(name: str, alias: str | None = None):
     def compare(a, b):
-        if not isinstance(a, Tensor) and not isinstance(b, Tensor):
-            raise TypeError(f"{name}: expected at least one Tensor operand")
+        if not isinstance(a, Tensor):  # a number compares only as ``other``, as in PyTorch
+            raise invalid_arguments(name, (a, b), ("Tensor input, Tensor other",
+                                                   "Tensor input, Number other"))
         return dispatch_binary(name, a, b, out_dtype=dtypes.bool_)
 
     compare.__name__ = name

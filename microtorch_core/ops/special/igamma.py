@@ -32,6 +32,7 @@ import math
 
 from ... import dtypes
 from ...autograd.function import Function
+from ...dispatch import check_tensor_args
 from ...tensor import Tensor
 from ..composite.pointwise import xlogy
 from ..composite.stacking import broadcast_tensors
@@ -201,12 +202,16 @@ def gammaincc(input: Tensor | Scalar, other: Tensor | Scalar) -> Tensor:  # noqa
 
 
 @op(variants="function, method")
-def igamma(input: Tensor, other: Tensor | Scalar) -> Tensor:  # noqa: A002
-    """``torch.igamma`` (and ``Tensor.igamma``): another name for :func:`gammainc`."""
+def igamma(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
+    """``torch.igamma`` (and ``Tensor.igamma``): :func:`gammainc` of two Tensors (the
+    ``special`` name also takes a number)."""
+    check_tensor_args("igamma", input=input, other=other)
     return gammainc(input, other)
 
 
 @op(variants="function, method")
-def igammac(input: Tensor, other: Tensor | Scalar) -> Tensor:  # noqa: A002
-    """``torch.igammac`` (and ``Tensor.igammac``): another name for :func:`gammaincc`."""
+def igammac(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
+    """``torch.igammac`` (and ``Tensor.igammac``): :func:`gammaincc` of two Tensors (the
+    ``special`` name also takes a number)."""
+    check_tensor_args("igammac", input=input, other=other)
     return gammaincc(input, other)

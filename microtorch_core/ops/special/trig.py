@@ -31,6 +31,7 @@ from __future__ import annotations
 import math
 
 from ...autograd.function import Function
+from ...dispatch import check_tensor_args
 from ...tensor import Tensor
 from ..composite.pointwise import _as_float, hypot, log1p, signbit
 from ..declare import op
@@ -248,7 +249,7 @@ def atan(x: Tensor) -> Tensor:
 
 
 @op(variants="function, method", aliases=("arctan2",), inplace=True)
-def atan2(input: Tensor, other: Tensor | Scalar) -> Tensor:  # noqa: A002 - PyTorch's name
+def atan2(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002 - PyTorch's name
     """The angle of the point (other, input), i.e. atan(input / other) in the right quadrant,
     in [-pi, pi], elementwise and broadcast, as ``torch.atan2`` (C99's values at signed zeros
     and infinities: ``atan2(0.0, -0.0)`` is pi).
@@ -256,12 +257,8 @@ def atan2(input: Tensor, other: Tensor | Scalar) -> Tensor:  # noqa: A002 - PyTo
     >>> atan2(tensor([1.0, 1.0]), tensor([1.0, -1.0]))
     tensor([0.7854, 2.3562])
     """
-    if not isinstance(input, Tensor):
-        raise TypeError(f"atan2(): argument 'input' must be a Tensor, got "
-                        f"{type(input).__name__}")
+    check_tensor_args("atan2", input=input, other=other)
     dtype = _float_type(input, other)
-    if not isinstance(other, Tensor):
-        other = input._empty_like((), dtype).fill_(other)
     return Atan2.apply(input.to(dtype), other.to(dtype))
 
 
