@@ -954,97 +954,25 @@ KNOWN_FAILURES: dict[str, Known] = {
         "PyTorch's gradient for input is wrong (inside the view, not outside; its own "
         'gradcheck fails); ours is the true one',
         'float64/0-6'),
-    'atan2': Known(
-        "returned where PyTorch raises: PyTorch raises TypeError: atan2(): argument 'other' (po",
-        'error/0'),
     'baddbmm': Known(
         'RuntimeError: For integral input tensors, argument beta must not be a floating point n',
         'int64/2-3 int64/5 int32/2-3 int32/5'),
     'broadcast_shapes': Known(
         "TypeError: object of type 'int' has no len()",
         'float32/3'),
-    'cat': Known(
-        "AttributeError: 'NoneType' object has no attribute 'device': AttributeError: 'NoneType",
-        'error/11'),
-    'clamp_max': Known(
-        'returned where PyTorch raises: PyTorch raises TypeError: clamp_max() received an inval',
-        'error/1'),
-    'clamp_min': Known(
-        'returned where PyTorch raises: PyTorch raises TypeError: clamp_min() received an inval',
-        'error/1'),
     'einsum': Known(
         'RuntimeError: expected m1 and m2 to have the same dtype, but got: int64 != int32',
         'int32/10'),
-    'eq': Known(
-        'returned where PyTorch raises: PyTorch raises TypeError: eq() received an invalid comb',
-        'error/0'),
-    'fmax': Known(
-        "returned where PyTorch raises: PyTorch raises TypeError: fmax(): argument 'input' (pos",
-        'error/1'),
-    'fmin': Known(
-        "returned where PyTorch raises: PyTorch raises TypeError: fmin(): argument 'input' (pos",
-        'error/1'),
-    'ge': Known(
-        'returned where PyTorch raises: PyTorch raises TypeError: ge() received an invalid comb',
-        'error/0'),
-    'gt': Known(
-        'returned where PyTorch raises: PyTorch raises TypeError: gt() received an invalid comb',
-        'error/0'),
-    'heaviside': Known(
-        "AttributeError: 'int' object has no attribute 'dtype': AttributeError: 'int' object ha",
-        'error/1'),
-    'igamma': Known(
-        "returned where PyTorch raises: PyTorch raises TypeError: igamma(): argument 'other' (p",
-        'error/0-1'),
-    'igammac': Known(
-        "returned where PyTorch raises: PyTorch raises TypeError: igammac(): argument 'other' (",
-        'error/0-1'),
-    'ldexp': Known(
-        "AttributeError: 'int' object has no attribute 'dtype': Attri (and 1 other causes)",
-        'error/0-2'),
-    'le': Known(
-        'returned where PyTorch raises: PyTorch raises TypeError: le() received an invalid comb',
-        'error/0'),
-    'logical_xor': Known(
-        "returned where PyTorch raises: PyTorch raises TypeError: logical_xor(): argument 'inpu",
-        'error/1'),
     'logsumexp': Known(
         'RuntimeError: Subtraction, the `-` operator, with a bool tensor is not supported. If y',
         'bool/0-4'),
-    'lt': Known(
-        'returned where PyTorch raises: PyTorch raises TypeError: lt() received an invalid comb',
-        'error/0'),
-    'masked_fill': Known(
-        'dtype int64 where PyTorch gives bool: output (and 1 other causes)',
-        'bool/0 bool/2-3 bool/5 bool/7 error/0'),
     'matrix_exp': Known(
         "PyTorch's float32 result is off by 1.6e-6 of the norm (7e-6 elementwise); MicroTorch "
         "computes in float64 and rounds (4e-8 from SciPy's expm)",
         'float32/1'),
-    'max.binary': Known(
-        'returned where PyTorch raises: PyTorch raises TypeError: max (and 1 other causes)',
-        'error/1-2'),
-    'maximum': Known(
-        "returned where PyTorch raises: PyTorch raises TypeError: maximum(): argument 'other' (",
-        'error/0-1'),
-    'min.binary': Known(
-        'returned where PyTorch raises: PyTorch raises TypeError: min (and 1 other causes)',
-        'error/1-2'),
-    'minimum': Known(
-        "returned where PyTorch raises: PyTorch raises TypeError: minimum(): argument 'other' (",
-        'error/0-1'),
     'nanquantile': Known(
         'shape mismatch: output: (1,) != ()',
         'float32/3-4 float64/3-4'),
-    'narrow': Known(
-        'returned where PyTorch raises: PyTorch raises IndexError: start out of range (expected',
-        'error/3-6 error/8'),
-    'narrow_copy': Known(
-        'returned where PyTorch raises: PyTorch raises IndexError: start out of range (expected',
-        'error/3-6'),
-    'ne': Known(
-        'returned where PyTorch raises: PyTorch raises TypeError: ne() received an invalid comb',
-        'error/0'),
     'nn.functional.bilinear': Known(
         'dtype int64 where PyTorch gives int32: output',
         'int32/0-15'),
@@ -1075,9 +1003,6 @@ KNOWN_FAILURES: dict[str, Known] = {
     'quantile': Known(
         'shape mismatch: output: (1,) != ()',
         'float32/3-4 float64/3-4'),
-    'roll': Known(
-        'returned where PyTorch raises: PyTorch raises IndexError: Dimension specified as 0 but',
-        'error/3'),
     'special.bessel_j0': Known(
         "PyTorch's kernel drops the leading 1 of Cephes' monic denominator for |x| > 5 (errors "
         "up to 3e-5); MicroTorch follows Cephes as SciPy does (1e-15 from mpmath)",

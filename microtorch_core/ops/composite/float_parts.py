@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 from ... import dtypes
 from ...autograd.function import Function
-from ...dispatch import Scalar, cast
+from ...dispatch import Scalar, cast, check_tensor_args
 from ...tensor import Tensor
 from ..declare import op
 from ..primitive.elementwise import where
@@ -90,8 +90,9 @@ def _frexp_values(x: Tensor) -> tuple[Tensor, Tensor]:
 @op(variants="function, method", inplace=True)
 def ldexp(x: Tensor, other: Tensor) -> Tensor:
     """x * 2 ** other (integers become the default float dtype), as ``torch.ldexp``."""
+    check_tensor_args("ldexp", input=x, other=other)
     x = _as_float(x)
-    return x * _pow2(other, x.dtype) if isinstance(other, Tensor) else x * 2.0 ** other
+    return x * _pow2(other, x.dtype)
 
 
 # -- fmod ---------------------------------------------------------------------------------------
