@@ -188,3 +188,32 @@ def test_softshrink_with_a_negative_lambda_names_it():
 def test_celu_with_alpha_zero_is_an_error():
     with pytest.raises(RuntimeError, match="alpha cannot be 0 for CELU"):
         F.celu(mt.zeros(2), alpha=0.0)
+
+
+NAN_CASES = [  # (function, arguments): each keeps a NaN input NaN, as PyTorch
+    ("relu", ()), ("threshold", (0.5, 2.0)), ("threshold", (float("nan"), 2.0)),
+    ("hardshrink", ()), ("softshrink", ()), ("hardtanh", ()), ("relu6", ()), ("elu", ()),
+]
+
+
+@requires_torch
+@pytest.mark.parametrize(("name", "args"), NAN_CASES, ids=str)
+def test_piecewise_activations_keep_nan_as_pytorch(name, args):
+    data = [np.nan, -1.0, -0.5, -0.2, 0.0, 0.2, 0.5, 1.0]
+    ours, theirs = (getattr(lib, name)(lib_tensor(data, dtype=dtype), *args)
+                    for lib, lib_tensor, dtype in ((F, mt.tensor, mt.float64),
+                                                   (TF, torch.tensor, torch.float64)))
+    np.testing.assert_array_equal(_np(ours), theirs.numpy())
+
+
+@requires_torch
+@pytest.mark.parametrize(("name", "args"), NAN_CASES, ids=str)
+def test_piecewise_activations_pass_the_gradient_at_nan_as_pytorch(name, args):
+    # PyTorch's formulas (threshold_backward's "x <= threshold ? 0 : grad", hardshrink's
+    # "-lambd <= x <= lambd ? 0 : grad"...) pass it. Its vectorised loops for hardshrink,
+    # softshrink, hardtanh, relu6 and elu disagree (0 or NaN from the 8th float64 element):
+    # a one-element tensor runs the formula itself.
+    ours, theirs = leaf_pair([np.nan])
+    getattr(F, name)(ours, *args).sum().backward()
+    getattr(TF, name)(theirs, *args).sum().backward()
+    assert ours.grad.tolist() == theirs.grad.tolist() == [1.0]

@@ -67,8 +67,9 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,  # noqa
                          f"max_val={max_val}")
 
     def clamped(x: Tensor) -> Tensor:
-        inside = (x > min_val) & (x < max_val)
-        return ops.where(inside, x, ops.clamp(x.detach(), min_val, max_val))
+        # "outside", not "not inside": a NaN is neither, and passes with gradient 1 (PyTorch)
+        outside = (x <= min_val) | (x >= max_val)
+        return ops.where(outside, ops.clamp(x.detach(), min_val, max_val), x)
 
     return _maybe_inplace(input, inplace, clamped)
 
@@ -140,14 +141,15 @@ def rrelu_(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,  # noq
 
 def threshold(input: Tensor, threshold: float, value: float,  # noqa: A002
               inplace: bool = False) -> Tensor:
-    """x where x > threshold, else value (gradient 0 there)."""
-    return _maybe_inplace(input, inplace, lambda x: ops.where(x > threshold, x, value))
+    """value where x <= threshold (gradient 0 there), else x; a NaN x (or threshold) keeps x,
+    as in PyTorch."""
+    return _maybe_inplace(input, inplace, lambda x: ops.where(x <= threshold, value, x))
 
 
 def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:  # noqa: A002
-    """x where |x| > lambd, else 0."""
+    """0 where -lambd <= x <= lambd, else x (a NaN stays NaN, gradient 1, as in PyTorch)."""
     _check_floating("hardshrink", input)
-    return ops.where(input.abs() > lambd, input, 0.0)
+    return ops.where((input >= -lambd) & (input <= lambd), 0.0, input)
 
 
 def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:  # noqa: A002
@@ -156,8 +158,10 @@ def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:  # noqa: A002
     if lambd < 0:
         raise RuntimeError(f"softshrink: lambda must be greater or equal to 0, but found to be "
                            f"{lambd}")
-    return ops.where(input > lambd, input - lambd,
-                     ops.where(input < -lambd, input + lambd, 0.0))
+    # x - lambd * sign(x) outside [-lambd, lambd]: a NaN stays NaN with gradient 1, as
+    # PyTorch's (x * 0 inside keeps its -0.0 too)
+    inside = (input >= -lambd) & (input <= lambd)
+    return ops.where(inside, input * 0, input - lambd * input.sign())
 
 
 def hardswish(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
@@ -190,8 +194,8 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:  # noqa: A002
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
     """x where x > 0, else alpha * (exp(x) - 1)."""
     _check_floating("elu", input)
-    return _maybe_inplace(input, inplace, lambda x: ops.where(
-        x > 0, x, alpha * ops.expm1(ops.clamp(x, max=0.0))))
+    return _maybe_inplace(input, inplace, lambda x: ops.where(  # NaN: x, gradient 1 (PyTorch)
+        x <= 0, alpha * ops.expm1(ops.clamp(x, max=0.0)), x))
 
 
 def selu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002

@@ -568,7 +568,7 @@ class ReLU(Function):
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
-        return where(out > 0, grad, 0.0)
+        return where(out <= 0, 0.0, grad)  # passes at NaN, as PyTorch's threshold_backward
 
 
 @op(variants="function, method", inplace=True)
