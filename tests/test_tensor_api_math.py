@@ -347,6 +347,36 @@ def test_quantile_of_a_scalar_q_over_all_elements():
     assert mt.quantile(T(A), 0.5, keepdim=True).shape == (1, 1)
 
 
+@requires_torch
+@pytest.mark.parametrize("q", [0.5, [0.2, 0.9]])
+def test_quantile_keepdim_of_a_0d_input_adds_no_dims_as_torch(q):
+    x, tx = T(3.0), torch.tensor(3.0)
+    qs, tqs = (T(q), torch.tensor(q)) if isinstance(q, list) else (q, q)
+    assert mt.quantile(x, qs, dim=0, keepdim=True).shape == \
+        tuple(torch.quantile(tx, tqs, dim=0, keepdim=True).shape)
+    assert mt.nanquantile(x, qs, keepdim=True).shape == \
+        tuple(torch.nanquantile(tx, tqs, keepdim=True).shape)
+
+
+@requires_torch
+@pytest.mark.parametrize("interpolation", ["linear", "lower", "midpoint"])
+@pytest.mark.parametrize("fn", ["quantile", "nanquantile"])
+def test_quantile_gradient_of_a_tensor_q_matches_torch(fn, interpolation):
+    data, q_data = [[-6.25, 0.3, NAN, 4.0], [1.0, -2.0, 0.5, 3.0]], [0.97, 0.3, 0.0]
+    x, q = _leaf(data), _leaf(q_data)
+    tx = torch.tensor(data, dtype=torch.float64, requires_grad=True)
+    tq = torch.tensor(q_data, dtype=torch.float64, requires_grad=True)
+    out = getattr(mt, fn)(x, q, dim=1, interpolation=interpolation)
+    ref = getattr(torch, fn)(tx, tq, dim=1, interpolation=interpolation)
+    out.sum().backward()
+    ref.sum().backward()
+    if tq.grad is None:  # only linear interpolation differentiates q
+        assert q.grad is None
+    else:
+        np.testing.assert_allclose(q.grad.numpy(), tq.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-12)
+
+
 @pytest.mark.parametrize("call, message", [
     (lambda: mt.quantile(mt.ones(3), 1.5), r"q must be in the range \[0, 1\] but got 1.5"),
     (lambda: mt.quantile(T([1, 2]), 0.5), "input tensor must be either float or double"),
@@ -427,3 +457,38 @@ def test_view_scatters_refuse_a_src_of_another_shape(call):
     with pytest.raises(RuntimeError, match="expected src to have a size equal to the slice of "
                                            "self"):
         call()
+
+
+# -- NaN bounds of clamp, remainder of huge quotients ---------------------------------------------
+CLAMP_NAN_BOUNDS = {  # the input holds a NaN too; PyTorch: NaN where any operand is, gradient 0
+    "min_nan": dict(min=NAN), "max_nan": dict(max=NAN), "min_nan_max": dict(min=NAN, max=1.0),
+    "min_max_nan": dict(min=0.0, max=NAN), "numbers": dict(min=0.0, max=1.0),
+    "tensor_bounds": dict(min=[0.0, NAN, 0.0, 0.0, 0.0, 2.0], max=[1.0, 1.0, NAN, 1.0, 1.0, 1.0]),
+}
+
+
+@requires_torch
+@pytest.mark.parametrize("bounds", CLAMP_NAN_BOUNDS.values(), ids=CLAMP_NAN_BOUNDS.keys())
+def test_clamp_is_nan_with_zero_gradients_where_the_input_or_a_bound_is_nan(bounds):
+    data = [NAN, -1.0, 0.5, 2.0, 0.0, 1.5]
+    results = []
+    for lib in (mt, torch):
+        x = lib.tensor(data, dtype=lib.float64, requires_grad=True)
+        kwargs = {k: lib.tensor(v, dtype=lib.float64, requires_grad=True)
+                  if isinstance(v, list) else v for k, v in bounds.items()}
+        out = lib.clamp(x, **kwargs)
+        out.sum().backward()
+        grads = [t.grad.tolist() for t in (x, *kwargs.values()) if isinstance(t, lib.Tensor)]
+        results.append((out.tolist(), grads))
+    np.testing.assert_equal(results[0], results[1])
+
+
+@requires_torch
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize(("a", "b"), [(1e20, -11495.8), (-1e20, 11495.8), (1e30, 3.3),
+                                      (-7.5, 2.0), (7.5, -2.0), (-1.0, INF), (INF, 2.0)])
+def test_remainder_of_huge_quotients_is_exact_as_pytorchs(dtype, a, b):
+    # a - floor(a / b) * b gave 0 for 1e20 % -11495.8; PyTorch's fmod-based kernel is exact
+    ours, theirs = (lib.remainder(lib.tensor([a], dtype=getattr(lib, dtype)), b).tolist()
+                    for lib in (mt, torch))
+    np.testing.assert_equal(ours, theirs)  # NaN for an infinite a

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 
 from ... import dtypes
+from ...creation import ones_like
 from ...dispatch import check_tensor_args, invalid_arguments, same_device
 from ...tensor import Tensor
 from ..declare import op
@@ -28,7 +29,23 @@ def clamp(x: Tensor, min=None, max=None) -> Tensor:  # noqa: A002
         out = where(out < min, min, out)
     if max is not None:
         out = where(out > max, max, out)
-    return out
+    return _nan_where_any_is_nan(out, x, min, max)
+
+
+def _nan_where_any_is_nan(out: Tensor, *operands) -> Tensor:
+    """PyTorch's clamp is NaN wherever the input or a bound is NaN (its ``maximum``/``minimum``
+    propagate NaN), with a zero gradient for all three there: its mask ``min <= x <= max`` is
+    False. The comparisons above ignore a NaN, so the NaN is put back here as a constant."""
+    if not out.dtype.is_floating_point:
+        return out  # no operand can be NaN
+    nan_mask = None
+    for operand in operands:
+        if isinstance(operand, float) and math.isnan(operand):
+            # every element is NaN; a where over an all-True mask keeps out's graph (zero grad)
+            return where(ones_like(out, dtype=dtypes.bool_), math.nan, out)
+        if isinstance(operand, Tensor) and operand.dtype.is_floating_point:
+            nan_mask = isnan(operand) if nan_mask is None else nan_mask | isnan(operand)
+    return out if nan_mask is None else where(nan_mask, math.nan, out)
 
 
 clip = clamp
