@@ -41,7 +41,7 @@ class Tensor:
     # instance overrides in its __dict__ only when used.
     __slots__ = ("_storage", "shape", "_strides", "_offset", "dtype", "device", "_kernels",
                  "requires_grad", "grad_fn", "_native", "__dict__", "__weakref__")
-    grad: Tensor | None = None
+    _grad: Tensor | None = None
     _output_nr = 0
     _hooks: list | None = None
     _post_accumulate_hooks: list | None = None
@@ -172,6 +172,40 @@ class Tensor:
 
     def is_floating_point(self) -> bool:
         return self.dtype.is_floating_point
+
+    @property
+    def grad(self) -> Tensor | None:
+        """The gradient accumulated here by ``backward()`` (None until then)."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Tensor | None) -> None:
+        # PyTorch's checks: a gradient of another shape would be broadcast by an optimizer's
+        # in-place update (a (1,) gradient moving every element alike), silently.
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad "
+                                f"of type {type(value).__name__}")
+            if value.device != self.device:
+                raise RuntimeError(f"attempting to assign a gradient with device type "
+                                   f"'{value.device.type}' to a tensor with device type "
+                                   f"'{self.device.type}'. Please ensure that the gradient "
+                                   f"and the tensor are on the same device")
+            if value.dtype is not self.dtype:
+                raise RuntimeError(f"attempting to assign a gradient with dtype "
+                                   f"'{value.dtype.name}' to a tensor with dtype "
+                                   f"'{self.dtype.name}'. The gradient must match the "
+                                   f"tensor's dtype")
+            if tuple(value.shape) != tuple(self.shape):
+                raise RuntimeError(f"attempting to assign a gradient of size "
+                                   f"'{list(value.shape)}' to a tensor of size "
+                                   f"'{list(self.shape)}'. Please ensure that the gradient "
+                                   f"and the tensor are the same size")
+        self._grad = value
+
+    @grad.deleter
+    def grad(self) -> None:
+        self._grad = None
 
     @property
     def is_leaf(self) -> bool:

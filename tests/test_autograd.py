@@ -323,3 +323,29 @@ def test_fill_of_a_non_leaf_holding_inf_gives_the_fill_value():
     d = b * 1
     d.fill_(3.0)
     assert d.tolist() == [3.0, 3.0]  # not inf * 0 = nan
+
+
+@pytest.mark.parametrize(("grad", "error", "message"), [
+    (mt.zeros(1), RuntimeError, r"attempting to assign a gradient of size '\[1\]' to a tensor "
+                                r"of size '\[3\]'"),
+    (mt.zeros(3, 1), RuntimeError, r"of size '\[3, 1\]' to a tensor of size '\[3\]'"),
+    (mt.zeros(3, dtype=mt.float64), RuntimeError,
+     "attempting to assign a gradient with dtype 'float64' to a tensor with dtype 'float32'"),
+    ([0.0, 0.0, 0.0], TypeError, "assigned grad expected to be a Tensor or None but got grad "
+                                 "of type list"),
+], ids=["size_1", "size_3x1", "dtype", "list"])
+def test_assigning_a_grad_that_does_not_fit_the_tensor_raises_as_pytorch(grad, error, message):
+    # PyTorch's checks: SGD would otherwise broadcast a (1,) gradient over the whole parameter
+    p = mt.nn.Parameter(mt.ones(3))
+    with pytest.raises(error, match=message):
+        p.grad = grad
+    assert p.grad is None
+
+
+def test_assigning_and_deleting_a_fitting_grad():
+    p = mt.nn.Parameter(mt.ones(3))
+    p.grad = mt.zeros(1).expand(3)  # a broadcast view of the right shape is a gradient
+    mt.optim.SGD([p], lr=0.5).step()
+    assert p.tolist() == [1.0, 1.0, 1.0]
+    del p.grad
+    assert p.grad is None
