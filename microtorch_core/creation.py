@@ -59,6 +59,42 @@ def _infer_dtype(arr: np.ndarray) -> DType:
     return dtypes.from_numpy(arr.dtype)  # raises for NumPy dtypes MicroTorch lacks
 
 
+def _beyond_int64(data: Any, arr: np.ndarray, dtype: DType | None) -> np.ndarray:
+    """Python ints past int64's range, which NumPy holds as uint64, objects or float64, read
+    as PyTorch reads them: floats in a floating tensor (requested, or with a float among the
+    numbers), else its ValueError."""
+    values = list(_flat_numbers(data))
+    if not all(isinstance(v, (bool, int, float)) for v in values):
+        return arr  # not Python numbers: _infer_dtype says what is wrong
+    floating = dtype.is_floating_point if dtype is not None else \
+        any(isinstance(v, float) for v in values)
+    if not floating and any(type(v) is int and not -2**63 <= v < 2**63 for v in values):
+        raise ValueError("Overflow when unpacking long long")
+    # an int past float64's range: Python's OverflowError, as PyTorch's
+    return arr if arr.dtype.kind == "f" else arr.astype(np.float64)
+
+
+def _flat_numbers(data: Any):
+    """The leaves of nested lists and tuples, in order."""
+    if isinstance(data, (list, tuple)):
+        for d in data:
+            yield from _flat_numbers(d)
+    else:
+        yield data
+
+
+def _check_integer_range(arr: np.ndarray, dtype: DType) -> None:
+    """PyTorch refuses Python numbers outside an integer dtype's range (NumPy would wrap
+    them): ``tensor([2**31], dtype=int32)``."""
+    if arr.size == 0 or arr.dtype.kind not in "iuf":
+        return
+    info = np.iinfo(dtype.np)
+    # float bounds: 2**63 rounds to itself in float64, so int64's top is compared with <
+    low, high = (arr.min(), arr.max())
+    if low < info.min or high > info.max or (arr.dtype.kind == "f" and high >= 2.0**63):
+        raise RuntimeError(f"value cannot be converted to type {dtype.name} without overflow")
+
+
 def tensor(data: Any, dtype: DType | None = None, device: DeviceLike | None = None,
            requires_grad: bool = False) -> Tensor:
     """A new tensor with a copy of ``data`` (nested lists, numbers, a NumPy array, a tensor).
@@ -74,10 +110,15 @@ def tensor(data: Any, dtype: DType | None = None, device: DeviceLike | None = No
         dtype = data.dtype
     from_python = not isinstance(data, (np.ndarray, np.generic, Tensor))
     arr = _host_array(data)
+    if from_python and (arr.dtype.kind in "uO" or arr.dtype.kind == "f" and arr.size
+                        and np.abs(arr).max() >= 2.0**63):
+        arr = _beyond_int64(data, arr, dtype)
     if dtype is None:
         dtype = _infer_dtype(arr)
         if from_python and dtype.is_floating_point:
             dtype = dtypes.get_default_dtype()
+    if from_python and dtype.category == 1:
+        _check_integer_range(arr, dtype)
     if arr.dtype.kind == "f" and dtype.category < 2 and not np.all(np.isfinite(arr)):
         raise ValueError(f"cannot convert non-finite float values to {dtype.name}")
     return _finish(Tensor._from_numpy(arr.astype(dtype.np, copy=False), as_device(device),

@@ -113,6 +113,8 @@ def _binary_same_dtype(op: str, a: Tensor, b: Tensor | float, out_dtype: DType |
     cost."""
     kernels = a._kernels
     if not isinstance(b, Tensor):
+        if type(b) is int:
+            check_int_scalar(b)
         out = Tensor._empty(a.shape, out_dtype or a.dtype, a.device, kernels)
         getattr(kernels, op)(out, a, float(b))
     elif a.shape == b.shape:
@@ -140,6 +142,15 @@ def check_operand(x: object) -> None:
     if not isinstance(x, (Tensor, bool, int, float)):
         raise TypeError(f"unsupported operand type {type(x).__name__}; expected a Tensor or a "
                         "Python number")
+    if type(x) is int:
+        check_int_scalar(x)
+
+
+def check_int_scalar(x: int) -> None:
+    """Refuse a Python int that no 64-bit integer holds, as PyTorch does even for a floating
+    tensor (``t + 2**70``: it reads the int as a 64-bit one first)."""
+    if not -2**63 <= x < 2**64:
+        raise OverflowError("int too big to convert")
 
 
 def check_tensor_args(op_name: str, **args: object) -> None:
