@@ -135,6 +135,29 @@ def test_integer_blas_ops_stay_integer():
                  1 + 2 * np.arange(6).reshape(2, 3) @ np.arange(6).reshape(2, 3).T)
 
 
+@requires_torch
+@pytest.mark.parametrize("name", ["addmm", "addmv", "baddbmm", "addbmm"])
+def test_integer_products_read_float_beta_and_alpha_as_integers_as_torch(name):
+    shapes = {"addmm": [(2, 4), (2, 3), (3, 4)], "addmv": [(2,), (2, 3), (3,)],
+              "baddbmm": [(2, 2, 4), (2, 2, 3), (2, 3, 4)], "addbmm": [(2, 4), (2, 2, 3),
+                                                                        (2, 3, 4)]}[name]
+    rng = np.random.default_rng(3)
+    args = [rng.integers(-5, 5, shape) for shape in shapes]
+    for beta, alpha in [(0.6, 2.5), (2, -1.7)]:  # 0.6 -> 0, 2.5 -> 2, -1.7 -> -1
+        got = getattr(mt, name)(*map(mt.tensor, args), beta=beta, alpha=alpha)
+        want = getattr(torch, name)(*map(torch.tensor, args), beta=beta, alpha=alpha)
+        assert got.dtype is mt.int64 and got.tolist() == want.tolist()
+
+
+@requires_torch
+@pytest.mark.parametrize("beta, alpha", [(1, 1), (0, 1), (1, 0), (3, 2)])
+def test_addr_of_bools_is_logical_as_torch(beta, alpha):
+    data = ([[True, False], [False, False]], [True, False], [True, True])
+    got = mt.addr(*map(mt.tensor, data), beta=beta, alpha=alpha)
+    want = torch.addr(*map(torch.tensor, data), beta=beta, alpha=alpha)
+    assert got.dtype is mt.bool and got.tolist() == want.tolist()
+
+
 def test_addcmul_promotes_over_all_three_operands():
     out = mt.addcmul(mt.ones(2, dtype=mt.int64), mt.ones(2), mt.ones(2, dtype=mt.float64))
     assert out.dtype is mt.float64 and out.tolist() == [2.0, 2.0]
@@ -272,9 +295,12 @@ ERRORS = {
                           r"\(2, 4\)"),
     "addmm_dtypes": (lambda: mt.addmm(mt.ones(4), M, W.double()), RuntimeError,
                      "must have the same dtype, but got float32, float32 and float64"),
-    "addmm_float_alpha_for_integers": (
-        lambda: mt.addmm(mt.ones(4, dtype=mt.int64), M.long(), W.long(), alpha=0.5),
+    "addr_float_alpha_for_integers": (
+        lambda: mt.addr(mt.ones(4, dtype=mt.int64), mt.ones(3).long(), mt.ones(4).long(),
+                        alpha=0.5),
         RuntimeError, r"argument alpha must not be a floating point number \(got alpha=0.5\)"),
+    "addr_bool_beta_for_floats": (lambda: mt.addr(mt.ones(4), mt.ones(3), mt.ones(4), beta=True),
+                                  RuntimeError, "Boolean beta only supported for Boolean results"),
     "addmv_size": (lambda: mt.addmv(mt.ones(2), M, mt.ones(4)), RuntimeError,
                    r"size mismatch, got input \(2\), mat \(2x3\), vec \(4\)"),
     "mv_matrix_vector": (lambda: mt.mv(M, M), RuntimeError,

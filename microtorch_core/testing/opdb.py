@@ -941,22 +941,10 @@ class Known:
 #: them). The conformance test fails on a failure not listed here and on a listed one that
 #: passes, so fixing an op means shrinking this table.
 KNOWN_FAILURES: dict[str, Known] = {
-    'addbmm': Known(
-        'RuntimeError: For integral input tensors, argument beta must not be a floating point n',
-        'int64/2-3 int64/5 int32/2-3 int32/5'),
-    'addmv': Known(
-        'RuntimeError: For integral input tensors, argument beta must not be a floating point n',
-        'int64/1 int64/3 int64/5 int32/1 int32/3 int32/5'),
-    'addr': Known(
-        'dtype int64 where PyTorch gives bool: output',
-        'bool/2-3'),
     'as_strided_scatter': Known(
         "PyTorch's gradient for input is wrong (inside the view, not outside; its own "
         'gradcheck fails); ours is the true one',
         'float64/0-6'),
-    'baddbmm': Known(
-        'RuntimeError: For integral input tensors, argument beta must not be a floating point n',
-        'int64/2-3 int64/5 int32/2-3 int32/5'),
     'broadcast_shapes': Known(
         "TypeError: object of type 'int' has no len()",
         'float32/3'),

@@ -3,8 +3,10 @@ batched or outer product (addmm addmv baddbmm addbmm addr), the plain products m
 and the pointwise addcmul and addcdiv.
 
 Each is a composite: a ``matmul`` plus elementwise ops, so the gradients are theirs. As in
-PyTorch, ``beta=0`` ignores ``input`` entirely (a NaN in it does not reach the result), and
-``alpha``/``beta``/``value`` must be integers when the result is an integer tensor.
+PyTorch, ``beta=0`` ignores ``input`` entirely (a NaN in it does not reach the result). For
+an integer result, PyTorch's products read a float ``alpha``/``beta`` as an integer (0.6 is
+0), while ``addr``, ``addcmul`` and ``addcdiv`` refuse one; ``addr`` of bools is
+``(beta and input) or (alpha and outer)``.
 """
 
 from __future__ import annotations
@@ -50,7 +52,8 @@ def _scaled_sum(name: str, x: Tensor, product: Tensor, beta: Scalar, alpha: Scal
     if not fits:
         raise RuntimeError(f"{name}(): input of shape {tuple(x.shape)} cannot be broadcast to "
                            f"the result shape {tuple(product.shape)}")
-    _check_integral_scalars(product.dtype, beta=beta, alpha=alpha)
+    if not product.dtype.is_floating_point:  # PyTorch casts them to the integer dtype
+        beta, alpha = int(beta), int(alpha)
     if alpha != 1:
         product = product * alpha
     if beta == 0:  # input is ignored, NaNs and infinities included
@@ -160,7 +163,17 @@ def addr(input: Tensor, vec1: Tensor, vec2: Tensor, *, beta: Scalar = 1,  # noqa
         if v.dim() != 1:
             raise RuntimeError(f"addr(): expected 1-D argument {label}, but got {v.dim()}-D")
     same_device(input, vec1, vec2)
-    return _scaled_sum("addr", input, outer(vec1, vec2), beta, alpha)
+    product = outer(vec1, vec2)
+    dtype = dtypes.result_type(input, product)
+    for label, value in (("beta", beta), ("alpha", alpha)):
+        if isinstance(value, bool) and dtype is not dtypes.bool_:
+            raise RuntimeError(f"Boolean {label} only supported for Boolean results.")
+    _check_integral_scalars(dtype, beta=beta, alpha=alpha)
+    if dtype is dtypes.bool_:  # logical: (beta and input) or (alpha and outer), as PyTorch
+        _scaled_sum("addr", input, product, 0, 1)  # the shape check
+        product = product if alpha else product & False
+        return product | input if beta else product
+    return _scaled_sum("addr", input, product, beta, alpha)
 
 
 @op(variants="function, method")
