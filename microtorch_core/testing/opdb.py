@@ -958,9 +958,6 @@ KNOWN_FAILURES: dict[str, Known] = {
         "PyTorch's float32 result is off by 1.6e-6 of the norm (7e-6 elementwise); MicroTorch "
         "computes in float64 and rounds (4e-8 from SciPy's expm)",
         'float32/1'),
-    'nanquantile': Known(
-        'shape mismatch: output: (1,) != ()',
-        'float32/3-4 float64/3-4'),
     'nn.functional.bilinear': Known(
         'dtype int64 where PyTorch gives int32: output',
         'int32/0-15'),
@@ -988,9 +985,6 @@ KNOWN_FAILURES: dict[str, Known] = {
     'polygamma.polygamma_n_0': Known(
         'value mismatch: output: 2 of 25 differ (rtol 1.3e-06, atol 1e-05); at (2, 3): np.float',
         'float32/0'),
-    'quantile': Known(
-        'shape mismatch: output: (1,) != ()',
-        'float32/3-4 float64/3-4'),
     'special.bessel_j0': Known(
         "PyTorch's kernel drops the leading 1 of Cephes' monic denominator for |x| > 5 (errors "
         "up to 3e-5); MicroTorch follows Cephes as SciPy does (1e-15 from mpmath)",

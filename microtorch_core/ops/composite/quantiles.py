@@ -5,7 +5,8 @@ A ``q``-quantile of ``n`` sorted values sits at the fractional rank ``q * (n - 1
 ``hi = ceil(rank)``: ``linear`` (``v[lo] + (rank - lo) * (v[hi] - v[lo])``), ``lower``,
 ``higher``, ``nearest`` (half to even, as PyTorch and NumPy) or ``midpoint``. Sorting puts NaN
 last, so the NaN-ignoring forms only count the non-NaN values of each slice. Gradients flow
-back through ``gather`` and the sort to the elements picked.
+back through ``gather`` and the sort to the elements picked, and, for ``linear``, to a tensor
+``q`` through the weight ``rank - lo`` (as PyTorch; the other modes give ``q`` no gradient).
 """
 
 from __future__ import annotations
@@ -25,15 +26,17 @@ from .sorting import MedianResult
 INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
 
 
-def _q_tensor(name: str, x: Tensor, q: Tensor | float) -> Tensor:
-    """``q`` as a 1-D tensor on x's device, after PyTorch's checks."""
+def _q_tensor(name: str, x: Tensor, q: Tensor | float, differentiable: bool) -> Tensor:
+    """``q`` as a 1-D tensor on x's device, after PyTorch's checks (detached unless
+    ``differentiable``)."""
     if isinstance(q, Tensor):
         if q.dim() > 1:
             raise RuntimeError(f"{name}() q must be a scalar or 1D tensor")
         if q.dtype is not x.dtype:
             raise RuntimeError(f"{name}() q tensor must be same dtype as the input tensor")
         values = q.reshape(-1).tolist()
-        qt = q.reshape(-1).detach().to(x.device)
+        qt = q.reshape(-1).to(x.device)
+        qt = qt if differentiable else qt.detach()
     else:
         values = [float(q)]
         qt = x._empty_like((1,)).fill_(float(q))
@@ -50,7 +53,7 @@ def _quantile(name: str, x: Tensor, q: Tensor | float, dim: int | None, keepdim:
     if interpolation not in INTERPOLATIONS:
         raise RuntimeError(f"{name}() interpolation must be one of linear, lower, higher, "
                            f"midpoint or nearest, but got {interpolation}")
-    qt = _q_tensor(name, x, q)
+    qt = _q_tensor(name, x, q, differentiable=interpolation == "linear")
     if x.numel() == 0:
         raise RuntimeError(f"{name}() input tensor must be non-empty")
     d = 0 if dim is None else _wrap_dim(dim, x.dim())
@@ -59,10 +62,13 @@ def _quantile(name: str, x: Tensor, q: Tensor | float, dim: int | None, keepdim:
     n = values.shape[-1]
     nans = isnan(values.detach())
     if ignore_nan:
-        count = (~nans).sum(-1, keepdim=True).to(x.dtype)  # all NaN: rank -1, masked below
+        # all NaN: rank 0, which picks a NaN
+        count = (~nans).sum(-1, keepdim=True).to(x.dtype)
+        ranks = (qt * (count - 1)).clamp(min=0)
     else:
-        count = values._empty_like(values.shape[:-1] + (1,)).fill_(float(n))
-    ranks = (qt * (count - 1)).clamp(min=0)
+        # a slice with a NaN takes its last value, a NaN (so its gradient goes there, as
+        # PyTorch's)
+        ranks = where(nans.any(-1, keepdim=True), float(n - 1), qt * float(n - 1))
     if interpolation == "lower":
         ranks = ranks.floor()
     elif interpolation == "higher":
@@ -76,9 +82,8 @@ def _quantile(name: str, x: Tensor, q: Tensor | float, dim: int | None, keepdim:
         above = Gather.apply(values, last, ranks.ceil().to(dtypes.int64))
         weight = 0.5 if interpolation == "midpoint" else ranks - lo
         below = below + weight * (above - below)
-    undefined = (count == 0) if ignore_nan else nans.any(-1, keepdim=True)
-    out = where(undefined, math.nan, below).movedim(-1, 0)  # (len(q), ...)
-    if keepdim:
+    out = below.movedim(-1, 0)  # (len(q), ...)
+    if keepdim and x.dim() > 0:  # a 0-d input keeps its 0 dims (PyTorch's shape)
         out = out.reshape((out.shape[0],) + (1,) * x.dim()) if dim is None else out.unsqueeze(
             d + 1)
     return out.squeeze(0) if not isinstance(q, Tensor) or q.dim() == 0 else out
