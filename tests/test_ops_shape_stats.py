@@ -61,6 +61,9 @@ NUMPY_CASES = {
     "diff_prepend_append": (lambda: mt.diff(T(R), dim=1, prepend=T(R[:, :2]), append=T(R)),
                             np.diff(R, axis=1, prepend=R[:, :2], append=R)),
     "diff_past_the_length": (lambda: mt.diff(T(R), 9), np.diff(R, 9)),
+    "diff_zero_times_leaves_out_prepend_append": (  # as PyTorch too
+        lambda: mt.diff(T(R), 0, 1, prepend=T(R[:, :2]), append=T(R)),
+        np.diff(R, 0, axis=1, prepend=R[:, :2], append=R)),
     "diff_of_bools": (lambda: mt.diff(T([True, True, False])), np.array([False, True])),
     "trapezoid": (lambda: mt.trapezoid(T(R)), np.trapezoid(R)),
     "trapezoid_dx": (lambda: mt.trapezoid(T(R), dx=0.5, dim=0), np.trapezoid(R, dx=0.5, axis=0)),

@@ -233,7 +233,7 @@ def diff(x: Tensor, n: int = 1, dim: int = -1, prepend: Tensor | None = None,
          append: Tensor | None = None) -> Tensor:
     """The ``n``-th forward difference ``out[i] = x[i + 1] - x[i]`` along ``dim``, as
     ``torch.diff``, after joining ``prepend`` and ``append`` to ``x`` along ``dim``; for
-    bool tensors the difference is ``!=``.
+    bool tensors the difference is ``!=``. ``n=0`` gives a copy of ``x`` without them.
 
     >>> diff(tensor([1, 4, 9, 16]))
     tensor([3, 5, 7])
@@ -260,6 +260,8 @@ def diff(x: Tensor, n: int = 1, dim: int = -1, prepend: Tensor | None = None,
                                    f"dimension; input.size({i}) = {x.shape[i]}, but got "
                                    f"tensor.size({i}) = {t.shape[i]}")
         pieces.append(t)
+    if n == 0:  # PyTorch checks prepend/append, then returns a copy of the input alone
+        return clone(x)
     out = cat(pieces, d) if len(pieces) > 1 else clone(x)
     for _ in range(n):
         size = out.shape[d]
