@@ -58,7 +58,9 @@ from .device import device
 from .dispatch import cpu_fallback_enabled, set_cpu_fallback
 from .dtypes import (
     DType,
+    bfloat16,
     finfo,
+    float16,
     float32,
     float64,
     get_default_dtype,
@@ -98,6 +100,7 @@ __version__ = "0.1.0"
 
 float = float32  # noqa: A001 - PyTorch's aliases
 double = float64
+half = float16  # named, not implemented yet: dtypes.UnsupportedDType
 long = int64
 int = int32  # noqa: A001
 from .dtypes import bool_ as bool  # noqa: E402,A001 (last: shadows the builtin in this module)

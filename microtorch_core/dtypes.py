@@ -38,6 +38,37 @@ int64 = DType("int64", np.int64, "long long", 1, 2)
 float32 = DType("float32", np.float32, "float", 2, 3)
 float64 = DType("float64", np.float64, "double", 2, 4)
 
+
+
+class UnsupportedDType:
+    """A PyTorch dtype that MicroTorch names but has no tensors of yet (``float16``,
+    ``bfloat16``). Programs may spell it (nanoGPT's ``{'float16': torch.float16, ...}``) and
+    pass it to ``autocast``, whose enabled form explains itself; making a tensor of it raises
+    ``NotImplementedError`` naming it."""
+
+    __slots__ = ("name", "itemsize", "is_floating_point")
+
+    def __init__(self, name: str, itemsize: int) -> None:
+        self.name = name
+        self.itemsize = itemsize
+        self.is_floating_point = True
+
+    def __repr__(self) -> str:
+        return f"microtorch.{self.name}"
+
+    def __reduce__(self) -> str:  # a singleton through copy/pickle: the module's global
+        return self.name
+
+    def not_supported(self) -> NotImplementedError:
+        supported = ", ".join(d.name for d in ALL_DTYPES)
+        return NotImplementedError(f"dtype {self.name} is not supported yet: MicroTorch's "
+                                   f"tensors are {supported}")
+
+
+float16 = UnsupportedDType("float16", 2)
+bfloat16 = UnsupportedDType("bfloat16", 2)
+_UNSUPPORTED_BY_NAME = {"float16": float16, "half": float16, "bfloat16": bfloat16}
+
 ALL_DTYPES = (float32, float64, int64, int32, bool_)
 FLOATING_DTYPES = (float32, float64)
 _BY_NAME = {d.name: d for d in ALL_DTYPES}
@@ -49,6 +80,8 @@ _default_dtype = float32
 
 def from_name(name: str) -> DType:
     """Look a dtype up by its name (``"float32"``, ``"long"``, ...)."""
+    if name in _UNSUPPORTED_BY_NAME:
+        raise _UNSUPPORTED_BY_NAME[name].not_supported()
     try:
         return _BY_NAME[name]
     except KeyError:
@@ -71,6 +104,8 @@ def as_dtype(dtype: DType | str | type | np.dtype | None) -> DType | None:
     float64 (whatever the default dtype), ``int`` int64 and ``bool`` bool."""
     if dtype is None or isinstance(dtype, DType):
         return dtype
+    if isinstance(dtype, UnsupportedDType):
+        raise dtype.not_supported()
     if isinstance(dtype, str):
         return from_name(dtype)
     if dtype is float:

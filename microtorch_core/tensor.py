@@ -254,6 +254,8 @@ class Tensor:
 
     def _to_host(self) -> np.ndarray:
         """A new host array with this tensor's values (works on every device)."""
+        if self.numel() == 0:  # nothing to read; an empty view's offset may lie past its storage
+            return np.empty(self.shape, self.dtype.np)
         t = self.contiguous()
         raw = t._kernels.allocator.copy_to_host(t._storage, t.numel() * t.dtype.itemsize,
                                                 t._offset * t.dtype.itemsize)
@@ -387,8 +389,8 @@ class Tensor:
         for a in leading:
             if isinstance(a, Tensor):
                 device, dtype = a.device, a.dtype
-            elif isinstance(a, (DType, type)):
-                dtype = a
+            elif isinstance(a, (DType, dtypes.UnsupportedDType, type)):
+                dtype = a  # an unsupported one (float16) is refused by as_dtype, by name
             else:
                 device = a
         return ops.to_device_dtype(self, as_device(device) if device is not None else None,
