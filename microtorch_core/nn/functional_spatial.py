@@ -14,9 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .. import dtypes, ops
-from ..creation import full, tensor
+from .. import dtypes
+from ..autograd.function import Function
+from ..creation import tensor
+from ..ops.primitive.copy import copy_into, fill_into
 from ..ops.primitive.indexing import index_select_unchecked
+from ..ops.primitive.views import Narrow
 from ..tensor import Tensor
 
 __all__ = ["pad", "conv1d", "conv2d", "conv3d"]
@@ -83,15 +86,15 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",  # noqa: A002
                                   "'constant', 'reflect', 'replicate' or 'circular'")
     if mode != "constant":
         _check_non_constant(input, pad, mode)
+    if mode == "constant":
+        return _pad_constant(input, pad, 0.0 if value is None else value)
     out = input
     for i in range(len(pad) // 2):
         dim = input.dim() - 1 - i
         before, after = pad[2 * i], pad[2 * i + 1]
         if before == 0 and after == 0:
             continue
-        if mode == "constant":
-            out = _pad_constant(out, dim, before, after, 0.0 if value is None else value)
-        elif mode == "circular":
+        if mode == "circular":
             out = _pad_circular(out, dim, before, after)
         else:
             out = index_select_unchecked(out, dim, _pad_index(out, dim, before, after, mode))
@@ -112,16 +115,42 @@ def _check_non_constant(input: Tensor, pad: tuple[int, ...], mode: str) -> None:
                            f"batch dim, got shape {list(input.shape)}")
 
 
-def _pad_constant(x: Tensor, dim: int, before: int, after: int, value: float) -> Tensor:
-    x = _crop(x, dim, before, after)
-    parts = []
-    for amount in (before, None, after):
-        if amount is None:
-            parts.append(x)
-        elif amount > 0:
-            shape = x.shape[:dim] + (amount,) + x.shape[dim + 1:]
-            parts.append(full(shape, value, dtype=x.dtype, device=x.device))
-    return ops.cat(parts, dim) if len(parts) > 1 else x
+def _pad_constant(x: Tensor, pad: tuple[int, ...], value: float) -> Tensor:
+    """Constant padding of every dim at once: negative amounts crop first (views), then one
+    :class:`PadConstant` adds the rest."""
+    before, after = [0] * x.dim(), [0] * x.dim()
+    for i in range(len(pad) // 2):
+        dim = x.dim() - 1 - i
+        x = _crop(x, dim, pad[2 * i], pad[2 * i + 1])
+        before[dim], after[dim] = max(0, pad[2 * i]), max(0, pad[2 * i + 1])
+    if not any(before) and not any(after):
+        return x
+    return PadConstant.apply(x, tuple(before), tuple(after), value)
+
+
+class PadConstant(Function):
+    """out = x in the middle of a buffer filled with ``value``, ``before[d]`` and
+    ``after[d]`` elements added along each dim ``d``: one fill and one copy (concatenating
+    dim by dim made two buffers and a copy per padded dim). Its backward is the middle of the
+    gradient, a view."""
+
+    @staticmethod
+    def forward(ctx, x: Tensor, before: tuple[int, ...], after: tuple[int, ...],
+                value: float) -> Tensor:
+        ctx.before = before
+        out = x._empty_like(tuple(b + n + a for b, n, a in zip(before, x.shape, after)))
+        fill_into(out, value)
+        offset = out._offset + sum(b * s for b, s in zip(before, out._strides))
+        copy_into(out._view(x.shape, out._strides, offset), x)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad: Tensor):
+        shape = ctx.input_meta[0][0]
+        for dim, (start, n) in enumerate(zip(ctx.before, shape)):
+            if grad.shape[dim] != n:
+                grad = Narrow.apply(grad, dim, start, n)
+        return grad, None, None, None
 
 
 def _crop(x: Tensor, dim: int, before: int, after: int) -> Tensor:

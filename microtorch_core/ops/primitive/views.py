@@ -279,44 +279,38 @@ class Unfold(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        from ..composite.indexing import cat
+        return UnfoldBackward.apply(grad, ctx.input_meta[0][0], ctx.dim, ctx.step), None, \
+            None, None
 
-        dim, size, step = ctx.dim, ctx.size, ctx.step
-        length = ctx.input_meta[0][0][dim]
-        n = grad.shape[dim]
-        if step == size:  # the windows tile the dim: lay them end to end
-            tiled = reshape(movedim(grad, -1, dim + 1),
-                            grad.shape[:dim] + (n * size,) + grad.shape[dim + 1:-1])
-            return _pad_with_zeros(tiled, dim, 0, length - n * size), None, None, None
-        # Element k of every window: grad[..., k] holds the gradient of positions
-        # k, k + step, ..., so spread it out (zeros between when step > 1), shift it by k and
-        # add up the `size` results. Plain Tensor ops, so double backward works too.
-        total = None
+
+class UnfoldBackward(Function):
+    """out = zeros of ``shape`` to which each window of ``grad`` (..., n, ..., size) is
+    added back where ``Unfold`` took it: element ``k`` of window ``w`` goes to position
+    ``w * step + k`` along ``dim``.
+
+    One ``add`` kernel per window element ``k``, into the strided view of ``out`` at
+    positions ``k, k + step, ...``, so overlapping windows (a convolution's) sum where they
+    overlap. Its backward is ``Unfold`` of the gradient, so double backward works.
+    """
+
+    @staticmethod
+    def forward(ctx, grad: Tensor, shape: tuple[int, ...], dim: int, step: int) -> Tensor:
+        size = grad.shape[-1]
+        ctx.dim, ctx.size, ctx.step = dim, size, step
+        out = grad._empty_like(shape)
+        fill_into(out, 0)
+        stride = out._strides[dim]
+        strides = out._strides[:dim] + (stride * step,) + out._strides[dim + 1:]
         for k in range(size):
-            part = grad[..., k]
-            if step > 1:
-                part = unsqueeze(part, dim + 1)  # (..., n, 1, ...) -> (..., n, step, ...)
-                part = cat([part, _zeros_like_shape(part, dim + 1, step - 1)], dim + 1)
-                part = reshape(part, part.shape[:dim] + (n * step,) + part.shape[dim + 2:])
-                part = part.narrow(dim, 0, (n - 1) * step + 1)
-            part = _pad_with_zeros(part, dim, k, length - k - part.shape[dim])
-            total = part if total is None else total + part
-        return total, None, None, None
+            window = out._view(grad.shape[:-1], strides, out._offset + k * stride)
+            part = grad._view(grad.shape[:-1], grad._strides[:-1],
+                              grad._offset + k * grad._strides[-1])
+            out._kernels.add(window, window, part)
+        return out
 
-
-def _zeros_like_shape(x: Tensor, dim: int, size: int) -> Tensor:
-    """Zeros of ``x``'s shape, except ``size`` elements along ``dim``."""
-    shape = x.shape[:dim] + (size,) + x.shape[dim + 1:]
-    return x._empty_like(shape).zero_()
-
-
-def _pad_with_zeros(x: Tensor, dim: int, before: int, after: int) -> Tensor:
-    """``x`` with ``before`` and ``after`` zeros added along ``dim``."""
-    from ..composite.indexing import cat
-
-    pieces = ([_zeros_like_shape(x, dim, before)] if before else []) + [x] + \
-        ([_zeros_like_shape(x, dim, after)] if after else [])
-    return cat(pieces, dim) if len(pieces) > 1 else x
+    @staticmethod
+    def backward(ctx, grad):
+        return Unfold.apply(grad, ctx.dim, ctx.size, ctx.step), None, None, None
 
 
 @op(variants="method")
