@@ -54,6 +54,40 @@ def test_sum_of_int32_is_int64():
     assert mt.tensor([1, 2], dtype=mt.int32).sum().dtype is mt.int64
 
 
+# (name, call): result dtypes of reductions and layers on integer/bool inputs
+RESULT_DTYPES = {
+    "sum_dtype_int32": lambda m: m.tensor([[7, 8]], dtype=m.int32).sum(-1, dtype=m.int32),
+    "prod_dtype_int32": lambda m: m.tensor([[7, 8]], dtype=m.int32).prod(1, dtype=m.int32),
+    "prod_dtype_bool": lambda m: m.tensor([[True, False], [True, True]]).prod(1, dtype=m.bool),
+    "sum_to_size_of_0d_int32": lambda m: m.tensor(6, dtype=m.int32).sum_to_size(()),
+    "sum_to_size_of_0d_bool": lambda m: m.tensor(True).sum_to_size(()),
+    "sum_to_size_keeps_int32": lambda m: m.tensor([[6, 1]], dtype=m.int32).sum_to_size((1, 2)),
+    "logsumexp_of_bool": lambda m: m.logsumexp(m.tensor([True, False]), 0),
+    "logsumexp_of_int64": lambda m: m.logsumexp(m.tensor([1, 2]), 0),
+    "hardtanh_of_int64": lambda m: m.nn.functional.hardtanh(m.tensor([-3, 0, 2]), -1.5, 2.5),
+    "hardtanh_of_int32": lambda m: m.nn.functional.hardtanh(m.tensor([-3, 0, 2],
+                                                                     dtype=m.int32), -0.5, 0.5),
+    "softsign_of_int32": lambda m: m.nn.functional.softsign(m.tensor([-3, 0, 2],
+                                                                     dtype=m.int32)),
+    "bilinear_of_int32": lambda m: m.nn.functional.bilinear(
+        m.tensor([[-2, 1, -1]], dtype=m.int32), m.tensor([[-2, 1, 1, 1]], dtype=m.int32),
+        m.arange(24, dtype=m.int32).reshape(2, 3, 4), m.tensor([1, -1], dtype=m.int32)),
+}
+
+
+@pytest.mark.parametrize("call", RESULT_DTYPES.values(), ids=RESULT_DTYPES.keys())
+def test_result_dtype_and_values_match_pytorch(call):
+    torch = pytest.importorskip("torch", reason="PyTorch not installed: oracle unavailable")
+    got, want = call(mt), call(torch)
+    assert got.dtype.name == str(want.dtype).split(".")[1]
+    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-6)
+
+
+def test_hardtanh_refuses_bool_as_pytorch():
+    with pytest.raises(RuntimeError, match="Bool inputs not supported for hardtanh"):
+        mt.nn.functional.hardtanh(mt.tensor([True, False]))
+
+
 def test_inplace_float_into_int_raises():
     x = mt.tensor([1, 2])
     with pytest.raises(RuntimeError, match="can't be cast"):

@@ -143,10 +143,22 @@ def test_einsum_errors_name_the_equation_and_shapes(equation, shapes, message):
         mt.einsum(equation, *[mt.ones(*s) for s in shapes])
 
 
-def test_einsum_rejects_mixed_dtypes():
-    with pytest.raises(RuntimeError, match=r"same dtype, got float32 \(operand 0\) and "
-                                           r"float64 \(operand 1\)"):
+def test_einsum_rejects_mixed_dtypes_in_a_contraction():
+    with pytest.raises(RuntimeError, match="expected scalar type float32 but found float64"):
         mt.einsum("i,i", mt.ones(2), mt.ones(2, dtype=mt.float64))
+
+
+@requires_torch
+@pytest.mark.parametrize("equation, shapes", [("i,j->ij", [(2,), (3,)]),
+                                              ("i,i->i", [(2,), (2,)]),
+                                              ("...ik,...j->ij", [(1, 2, 3), (3,)])])
+def test_einsum_promotes_mixed_dtypes_without_a_contraction_as_torch(equation, shapes):
+    rng = np.random.default_rng(0)
+    data = [rng.integers(-5, 5, s) for s in shapes]
+    got = mt.einsum(equation, mt.tensor(data[0], dtype=mt.int32), mt.tensor(data[1]))
+    want = torch.einsum(equation, torch.tensor(data[0], dtype=torch.int32),
+                        torch.tensor(data[1]))
+    assert got.dtype is mt.int64 and got.tolist() == want.tolist()
 
 
 def test_einsum_rejects_a_non_tensor_operand():

@@ -65,6 +65,10 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,  # noqa
     if min_val > max_val:
         raise ValueError(f"min_val cannot be greater than max_val, got min_val={min_val} and "
                          f"max_val={max_val}")
+    if input.dtype is dtypes.bool_:
+        raise RuntimeError("Bool inputs not supported for hardtanh")
+    if not input.dtype.is_floating_point:  # integer bounds, truncated as PyTorch's (0.5: 0)
+        min_val, max_val = int(min_val), int(max_val)
 
     def clamped(x: Tensor) -> Tensor:
         # "outside", not "not inside": a NaN is neither, and passes with gradient 1 (PyTorch)
@@ -251,8 +255,7 @@ def mish(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
 
 
 def softsign(input: Tensor) -> Tensor:  # noqa: A002
-    """x / (1 + |x|)."""
-    _check_floating("softsign", input)
+    """x / (1 + |x|); integers give the default float dtype, as in PyTorch."""
     return input / (1 + input.abs())
 
 

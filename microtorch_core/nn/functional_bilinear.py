@@ -44,7 +44,8 @@ def bilinear(input1: Tensor, input2: Tensor, weight: Tensor,
     x1, x2 = input1.reshape(-1, in1), input2.reshape(-1, in2)
     # (B, in1) @ (in1, out * in2) -> (B, out, in2): row o of sample b is x1_b^T A_o
     x1_a = (x1 @ weight.permute(1, 0, 2).reshape(in1, out_features * in2))
-    out = (x1_a.reshape(-1, out_features, in2) * x2.unsqueeze(1)).sum(-1)
+    terms = x1_a.reshape(-1, out_features, in2) * x2.unsqueeze(1)
+    out = terms.sum(-1, dtype=terms.dtype)  # int32 stays int32, as PyTorch's (sum: int64)
     if bias is not None:
         out = out + bias
     return out.reshape(tuple(input1.shape[:-1]) + (out_features,))

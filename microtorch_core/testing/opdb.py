@@ -948,22 +948,10 @@ KNOWN_FAILURES: dict[str, Known] = {
     'broadcast_shapes': Known(
         "TypeError: object of type 'int' has no len()",
         'float32/3'),
-    'einsum': Known(
-        'RuntimeError: expected m1 and m2 to have the same dtype, but got: int64 != int32',
-        'int32/10'),
-    'logsumexp': Known(
-        'RuntimeError: Subtraction, the `-` operator, with a bool tensor is not supported. If y',
-        'bool/0-4'),
     'matrix_exp': Known(
         "PyTorch's float32 result is off by 1.6e-6 of the norm (7e-6 elementwise); MicroTorch "
         "computes in float64 and rounds (4e-8 from SciPy's expm)",
         'float32/1'),
-    'nn.functional.bilinear': Known(
-        'dtype int64 where PyTorch gives int32: output',
-        'int32/0-15'),
-    'nn.functional.hardtanh': Known(
-        'dtype float32 where PyTorch gives int64: output (and 1 other causes)',
-        'int64/0-4 int32/0-4'),
     'nn.functional.local_response_norm': Known(
         'RuntimeError: mean(): could not infer output dtype. Input dtype must be a floating poi',
         'int64/0-9'),
@@ -973,9 +961,6 @@ KNOWN_FAILURES: dict[str, Known] = {
     'nn.functional.multilabel_margin_loss': Known(
         'RuntimeError: multilabel_margin_loss: Expected non-empty vector or matrix with optiona',
         'float32/0 float64/0'),
-    'nn.functional.softsign': Known(
-        'NotImplementedError: softsign is implemented for floating dt (and 1 other causes)',
-        'int64/0-2 int32/0-2'),
     'nonzero': Known(
         'ValueError: Calling nonzero on 0d arrays is not allowed. Use (and 1 other causes)',
         'float32/0-3 float64/0-3 int64/0-3 int32/0-3 bool/0-3'),
@@ -1004,9 +989,6 @@ KNOWN_FAILURES: dict[str, Known] = {
     'special.polygamma.special_polygamma_n_0': Known(
         'value mismatch: output: 2 of 25 differ (rtol 1.3e-06, atol 1e-05); at (2, 3): np.float',
         'float32/0'),
-    'sum_to_size': Known(
-        'dtype int32 where PyTorch gives int64: output (and 1 other causes)',
-        'int32/0 bool/0'),
     'tensordot': Known(
         'RuntimeError: contracted dimensions need to match, but first has size N in dim N and s',
         'float32/2 float64/2 int64/2 int32/2'),

@@ -136,7 +136,10 @@ def std(x: Tensor, dim: DimArg = None, unbiased: bool | None = None, keepdim: bo
 
 @op(variants="function, method", aliases=("special.logsumexp",))
 def logsumexp(x: Tensor, dim: DimArg, keepdim: bool = False) -> Tensor:
-    """``log(sum(exp(x)))`` over ``dim``, computed stably by shifting by the maximum."""
+    """``log(sum(exp(x)))`` over ``dim``, computed stably by shifting by the maximum (integers
+    and bools in the default float dtype, as PyTorch)."""
+    if not x.dtype.is_floating_point:
+        x = x.to(dtypes.get_default_dtype())
     dims = reduce_dims(x, dim)
     m = amax(x, dims, keepdim=True).detach()
     m = where(m.abs() == float("inf"), 0.0, m)  # keep -inf inputs from producing nan
@@ -150,6 +153,8 @@ def sum_to_size(x: Tensor, *size: int | Sequence[int]) -> Tensor:
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
     size = tuple(size)
+    if not size:  # PyTorch's sum_to: the sum of everything, even of a 0-d tensor (int: int64)
+        return sum(x)
     lead = x.dim() - len(size)
     dims = tuple(range(lead)) + tuple(
         lead + i for i, n in enumerate(size) if n == 1 and x.shape[lead + i] != 1)

@@ -22,6 +22,7 @@ import math
 import string
 from collections.abc import Sequence
 
+from ... import dtypes
 from ...tensor import Tensor
 from ..declare import op
 from ..primitive.matmul import bmm
@@ -168,6 +169,15 @@ def _contract(a: Tensor, la: list[str], b: Tensor, lb: list[str], keep: set[str]
     summed = [label for label in la if label in lb and label not in keep]
     own_a = [label for label in la if label not in lb]
     own_b = [label for label in lb if label not in la]
+    if a.dtype is not b.dtype:
+        # PyTorch's rule: a pair with no summed label is a broadcast product, which promotes;
+        # a sum of products is one bmm, which takes one dtype
+        if summed:
+            raise RuntimeError(f"einsum(): expected scalar type {a.dtype.name} but found "
+                               f"{b.dtype.name} (operands contracted over {''.join(summed)!r} "
+                               f"must have the same dtype)")
+        dtype = dtypes.result_type(a, b)
+        a, b = a.to(dtype), b.to(dtype)
     shared = set(batch) | set(summed)
     sizes = {label: max(a.shape[la.index(label)], b.shape[lb.index(label)])
              for label in shared}
@@ -210,10 +220,6 @@ def einsum(equation: str, *operands: Tensor | Sequence[Tensor]) -> Tensor:
         if not isinstance(operand, Tensor):
             raise TypeError(f"einsum({equation!r}): operand {i} must be a Tensor, got "
                             f"{type(operand).__name__}")
-        if operand.dtype is not operands[0].dtype:
-            raise RuntimeError(f"einsum({equation!r}): operands must have the same dtype, got "
-                               f"{operands[0].dtype.name} (operand 0) and {operand.dtype.name} "
-                               f"(operand {i})")
     shapes = [tuple(op.shape) for op in operands]
     labels, out_labels = _parse(equation, shapes)
     _check_sizes(equation, labels, shapes)

@@ -87,10 +87,13 @@ class Sum(Function):
 @op(variants="function, method")
 def sum(x: Tensor, dim: DimArg = None, keepdim: bool = False, *,  # noqa: A001
         dtype: dtypes.DType | None = None) -> Tensor:
-    """Sum over ``dim`` (an int, a tuple, or None for all dims)."""
+    """Sum over ``dim`` (an int, a tuple, or None for all dims); integers add as int64 unless
+    ``dtype`` names the result's dtype."""
     if dtype is not None:
         x = x.to(dtype)
-    return Sum.apply(x, reduce_dims(x, dim), keepdim)
+    out = Sum.apply(x, reduce_dims(x, dim), keepdim)
+    # an int64 sum cast down wraps as the narrower sum would
+    return out if dtype is None or out.dtype is dtype else out.to(dtype)
 
 
 class Prod(Function):
@@ -123,10 +126,13 @@ class Prod(Function):
 @op(variants="function, method")
 def prod(x: Tensor, dim: int | None = None, keepdim: bool = False, *,
          dtype: dtypes.DType | None = None) -> Tensor:
-    """Product over ``dim`` (or all elements)."""
+    """Product over ``dim`` (or all elements); integers multiply as int64 unless ``dtype``
+    names the result's dtype (``dtype=bool``: True where all are non-zero)."""
     if dtype is not None:
         x = x.to(dtype)
-    return Prod.apply(x, reduce_dims(x, dim), keepdim)
+    out = Prod.apply(x, reduce_dims(x, dim), keepdim)
+    # an int64 product cast down wraps as the narrower product would
+    return out if dtype is None or out.dtype is dtype else out.to(dtype)
 
 
 class _Extreme(Function):
