@@ -10,14 +10,13 @@ columns say "n/a" when it is not installed.
 
 from __future__ import annotations
 
-import argparse
 import os
 import subprocess
 import sys
 import time
 from collections.abc import Callable
 
-from timing import interleaved, pin_threads, report
+from timing import interleaved, report, start
 
 
 def import_time(code: str) -> float | None:
@@ -39,24 +38,7 @@ def import_time(code: str) -> float | None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--repeat", type=int, default=7)
-    args = parser.parse_args()
-    pin_threads(args.threads)
-
-    import numpy as np
-
-    import microtorch_core as mt
-
-    try:
-        import torch
-
-        torch.set_num_threads(args.threads)
-    except ImportError:
-        torch = None
-    print(f"threads={args.threads}  numpy {np.__version__}  "
-          f"torch {torch.__version__ if torch else 'not installed'}  microtorch {mt.__version__}")
+    args, np, mt, torch = start(__doc__, repeat=7)
 
     # 1. add of two 16-element float32 tensors
     a_np, b_np = np.random.rand(16).astype(np.float32), np.random.rand(16).astype(np.float32)

@@ -12,10 +12,9 @@ best of ``--repeat`` rounds. PyTorch is optional: its column says "n/a" when it 
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Callable
 
-from timing import interleaved, pin_threads, report
+from timing import interleaved, report, start
 
 
 def cases(lib, np) -> dict[str, Callable[[], object]]:
@@ -61,24 +60,8 @@ def cases(lib, np) -> dict[str, Callable[[], object]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--repeat", type=int, default=7)
-    args = parser.parse_args()
-    pin_threads(args.threads)
-
-    import numpy as np
-
-    import microtorch_core as mt
-
-    try:
-        import torch
-
-        torch.set_num_threads(args.threads)
-    except ImportError:
-        torch = None
-    print(f"float32, {args.threads} thread(s), best of {args.repeat}  numpy {np.__version__}  "
-          f"torch {torch.__version__ if torch else 'not installed'}  microtorch {mt.__version__}")
+    args, np, mt, torch = start(__doc__, repeat=7)
+    print("float32, forward and backward unless the case says forward")
     ours = cases(mt, np)
     theirs = cases(torch, np) if torch else {}
     for name, fn in ours.items():

@@ -12,32 +12,14 @@ symmetric. PyTorch is optional: its column says "n/a" when it is not installed.
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Callable
 
-from timing import interleaved, pin_threads, report
+from timing import interleaved, report, start
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--repeat", type=int, default=5)
-    args = parser.parse_args()
-    pin_threads(args.threads)
-
-    import numpy as np
-
-    import microtorch_core as mt
-
-    try:
-        import torch
-
-        torch.set_num_threads(args.threads)
-    except ImportError:
-        torch = None
-
-    print(f"float64, {args.threads} thread(s), best of {args.repeat}; 'composite' is the "
-          f"core's fallback for backends without the kernels")
+    args, np, mt, torch = start(__doc__, repeat=5)
+    print("float64; 'composite' is the core's fallback for backends without the kernels")
     rng = np.random.default_rng(0)
     for shape in ((64, 64), (16, 32, 32)):
         label = "x".join(map(str, shape))

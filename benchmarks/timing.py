@@ -7,9 +7,11 @@ their BLAS and OpenMP pools once, when they load.
 
 from __future__ import annotations
 
+import argparse
 import os
 import time
 from collections.abc import Callable
+from typing import Any
 
 Case = Callable[[], object] | None
 
@@ -18,6 +20,31 @@ def pin_threads(n: int) -> None:
     """The same thread count for OpenMP, OpenBLAS and MKL (set before they are loaded)."""
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = str(n)
+
+
+def start(doc: str, repeat: int = 7) -> tuple[argparse.Namespace, Any, Any, Any]:
+    """The common start of a benchmark script: parse ``--threads`` and ``--repeat``, pin the
+    threads, import NumPy, MicroTorch and PyTorch (None when it is not installed), and print
+    their versions. Returns ``(args, numpy, microtorch_core, torch)``."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--repeat", type=int, default=repeat)
+    args = parser.parse_args()
+    pin_threads(args.threads)
+
+    import numpy as np
+
+    import microtorch_core as mt
+
+    try:
+        import torch
+
+        torch.set_num_threads(args.threads)
+    except ImportError:
+        torch = None
+    print(f"threads={args.threads}  best of {args.repeat}  numpy {np.__version__}  "
+          f"torch {torch.__version__ if torch else 'not installed'}  microtorch {mt.__version__}")
+    return args, np, mt, torch
 
 
 def per_call(fn: Callable[[], object], number: int | None = None, budget: float = 0.2) -> float:
