@@ -31,6 +31,7 @@ from ..composite.indexing import cat
 from ..declare import op
 from ..primitive.decomposition import qr_kernel
 from ..primitive.elementwise import where
+from .svd import check_input
 from .triangular import solve_triangular
 
 _MODES = ("reduced", "complete", "r")
@@ -149,16 +150,6 @@ class QR(Function):
         return (grad_a + q @ grad_r if grad_r is not None else grad_a), None
 
 
-def _check(name: str, a: Tensor) -> None:
-    if not isinstance(a, Tensor):
-        raise TypeError(f"{name}(): argument 'A' must be a Tensor, got {type(a).__name__}")
-    if a.dim() < 2:
-        raise RuntimeError(f"{name}: The input tensor A must have at least 2 dimensions.")
-    if not a.dtype.is_floating_point:
-        raise RuntimeError(f"{name}: Expected a floating point or complex tensor as input. "
-                           f"Got {a.dtype.name}")
-
-
 @op(namespace="linalg", name="qr")
 def linalg_qr(A: Tensor, mode: str = "reduced") -> QRResult:  # noqa: N803 - PyTorch's name
     """The QR factorisation of ``A`` (..., m, n), as ``torch.linalg.qr``: Q (..., m, k) with
@@ -170,7 +161,7 @@ def linalg_qr(A: Tensor, mode: str = "reduced") -> QRResult:  # noqa: N803 - PyT
     tensor([[-0.6000, -0.8000],
             [-0.8000,  0.6000]])
     """
-    _check("linalg.qr", A)
+    check_input("linalg.qr", A)
     if mode not in _MODES:
         raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of "
                            f"'reduced' (default), 'r', or 'complete'")
@@ -182,6 +173,6 @@ def linalg_qr(A: Tensor, mode: str = "reduced") -> QRResult:  # noqa: N803 - PyT
 def qr(input: Tensor, some: bool = True) -> QRResult:  # noqa: A002 - PyTorch's name
     """``torch.qr`` (and ``Tensor.qr``), the older spelling of :func:`linalg_qr`:
     ``some=True`` is ``mode="reduced"``, ``some=False`` ``mode="complete"``."""
-    _check("qr", input)
+    check_input("qr", input)
     q, r = QR.apply(input, "reduced" if some else "complete")
     return QRResult(q, r)
