@@ -215,12 +215,13 @@ def _by_rejection(rate: Tensor, generator: Generator | None) -> Tensor:
 # -- normal and the *_like functions ------------------------------------------------------------
 def normal(mean: Tensor | float, std: Tensor | float = 1.0, size: Sequence[int] | None = None,
            *, generator: Generator | None = None, dtype: DType | None = None,
-           device: DeviceLike | None = None, requires_grad: bool = False) -> Tensor:
+           layout: object = None, device: DeviceLike | None = None,
+           requires_grad: bool = False) -> Tensor:
     """Normal samples, with PyTorch's overloads: ``normal(mean_tensor, std_tensor)`` (one
     draw per element of their broadcast shape), ``normal(mean_tensor, std=1.0)``,
     ``normal(mean, std_tensor)``, and ``normal(mean, std, size)`` for two numbers (with
-    ``dtype``, ``device`` and ``requires_grad``). With tensors, the result has the dtype of
-    ``mean`` (of ``std`` if ``mean`` is a number), as in PyTorch.
+    ``dtype``, ``layout`` (strided only), ``device`` and ``requires_grad``). With tensors, the
+    result has the dtype of ``mean`` (of ``std`` if ``mean`` is a number), as in PyTorch.
 
     >>> normal(tensor([0.0, 10.0]), 0.0)
     tensor([ 0., 10.])
@@ -229,14 +230,17 @@ def normal(mean: Tensor | float, std: Tensor | float = 1.0, size: Sequence[int] 
         if size is None:
             raise TypeError("normal(): for a float mean and a float std, give the size of "
                             "the result: normal(mean, std, size)")
+        if layout is not None and str(layout).rpartition(".")[2] != "strided":
+            raise ValueError(f"normal is implemented for strided tensors only, got: {layout}")
         _check_std(std)
         z = randn(size, dtype=dtype, device=device, generator=generator)
         out = z * std + mean
         return out.requires_grad_() if requires_grad else out
-    if size is not None or dtype is not None or device is not None or requires_grad:
-        raise TypeError("normal(): size, dtype, device and requires_grad go with a float mean "
-                        "and a float std only; with a tensor, the result takes its shape, "
-                        "dtype and device")
+    if size is not None or dtype is not None or layout is not None or device is not None \
+            or requires_grad:
+        raise TypeError("normal(): size, dtype, layout, device and requires_grad go with a "
+                        "float mean and a float std only; with a tensor, the result takes its "
+                        "shape, dtype and device")
     tensors = [t for t in (mean, std) if isinstance(t, Tensor)]
     same_device(*tensors)
     out_dtype = tensors[0].dtype

@@ -196,6 +196,27 @@ ACCEPTED = {
 }
 
 
+@pytest.mark.parametrize("shapes", [((5, 1), 5), (5,), (), ([2, 1], (3,)), ((0, 1), (4,))])
+def test_broadcast_shapes_takes_ints_and_sequences_as_torch(shapes):
+    assert mt.broadcast_shapes(*shapes) == tuple(torch.broadcast_shapes(*shapes))
+
+
+@pytest.mark.parametrize("shapes", [((5, 1), -1), ((5, 1), 2.0), ((2,), (3,))])
+def test_broadcast_shapes_refuses_what_torch_refuses(shapes):
+    with pytest.raises(Exception) as theirs:
+        torch.broadcast_shapes(*shapes)
+    with pytest.raises(theirs.type):
+        mt.broadcast_shapes(*shapes)
+
+
+def test_normal_of_two_numbers_takes_a_strided_layout():
+    mt.manual_seed(0)
+    out = mt.normal(1.5, 0.5, [2, 3], dtype=mt.float64, layout=torch.strided, device="cpu")
+    assert out.shape == (2, 3) and out.dtype is mt.float64
+    with pytest.raises(ValueError, match="strided tensors only"):
+        mt.normal(1.5, 0.5, [2], layout=torch.sparse_coo)
+
+
 @pytest.mark.parametrize("call", ACCEPTED.values(), ids=ACCEPTED.keys())
 def test_a_form_pytorch_accepts_gives_its_result(call):
     _same(call(mt), call(torch))

@@ -207,6 +207,16 @@ def test_multi_margin_loss_is_zero_when_the_target_wins_by_the_margin():
     assert F.multi_margin_loss(scores, mt.tensor([0, 1])).item() == 0.0
 
 
+@requires_torch
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+@pytest.mark.parametrize("name", ["multi_margin_loss", "multilabel_margin_loss"])
+def test_class_margin_losses_take_a_0d_score_as_one_class_as_torch(name, reduction):
+    x = mt.tensor(5.5, dtype=mt.float64, requires_grad=True)
+    tx = torch.tensor(5.5, dtype=torch.float64, requires_grad=True)
+    check_same(getattr(F, name)(x, mt.tensor(0), reduction=reduction),
+               getattr(TF, name)(tx, torch.tensor(0), reduction=reduction), [(x, tx)])
+
+
 def test_triplet_margin_loss_swap_uses_the_closer_negative_distance():
     a, p, n = mt.tensor([[0.0, 0.0]]), mt.tensor([[1.0, 0.0]]), mt.tensor([[2.0, 0.0]])
     plain = F.triplet_margin_loss(a, p, n, margin=2.0, eps=0.0).item()

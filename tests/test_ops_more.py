@@ -363,6 +363,16 @@ def test_bad_arguments_raise_clear_errors(name):
 
 
 
+@requires_torch
+def test_tensordot_sums_a_size_1_contracted_dim_against_the_other_as_torch():
+    a_data, b_data = _randn((1, 3, 1), 1), _randn((2, 3, 4), 2)  # a's dims 0 and 2 broadcast
+    a, b = _leaf(a_data), _leaf(b_data)
+    ta = torch.tensor(a_data, requires_grad=True)
+    tb = torch.tensor(b_data, requires_grad=True)
+    dims = ([0, 1, 2], [2, 1, 0])
+    check_same(mt.tensordot(a, b, dims), torch.tensordot(ta, tb, dims), [(a, ta), (b, tb)])
+
+
 # -- unbind and split: views, with one backward for all the pieces --------------------------
 def test_unbind_gives_views_without_the_dim():
     x = mt.arange(6).reshape(2, 3)

@@ -162,7 +162,10 @@ def multilabel_soft_margin_loss(input: Tensor, target: Tensor,  # noqa: A002
 
 # -- class indices, hinged ----------------------------------------------------------------------
 def _check_scores(name: str, input: Tensor) -> int:  # noqa: A002
-    """``input`` holds scores (C,) or (N, C); returns C."""
+    """``input`` holds scores (C,) or (N, C), or is 0-d (one score, C = 1, as PyTorch
+    accepts); returns C."""
+    if input.dim() == 0:
+        return 1
     if input.dim() not in (1, 2) or input.shape[-1] == 0:
         raise RuntimeError(f"{name}: Expected non-empty vector or matrix with optional 0-dim "
                            f"batch size, but got: {tuple(input.shape)}")

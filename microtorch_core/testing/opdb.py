@@ -945,9 +945,6 @@ KNOWN_FAILURES: dict[str, Known] = {
         "PyTorch's gradient for input is wrong (inside the view, not outside; its own "
         'gradcheck fails); ours is the true one',
         'float64/0-6'),
-    'broadcast_shapes': Known(
-        "TypeError: object of type 'int' has no len()",
-        'float32/3'),
     'matrix_exp': Known(
         "PyTorch's float32 result is off by 1.6e-6 of the norm (7e-6 elementwise); MicroTorch "
         "computes in float64 and rounds (4e-8 from SciPy's expm)",
@@ -955,18 +952,6 @@ KNOWN_FAILURES: dict[str, Known] = {
     'nn.functional.local_response_norm': Known(
         'RuntimeError: mean(): could not infer output dtype. Input dtype must be a floating poi',
         'int64/0-9'),
-    'nn.functional.multi_margin_loss': Known(
-        'RuntimeError: multi_margin_loss: Expected non-empty vector or matrix with optional N-d',
-        'float32/0 float64/0'),
-    'nn.functional.multilabel_margin_loss': Known(
-        'RuntimeError: multilabel_margin_loss: Expected non-empty vector or matrix with optiona',
-        'float32/0 float64/0'),
-    'nonzero': Known(
-        'ValueError: Calling nonzero on 0d arrays is not allowed. Use (and 1 other causes)',
-        'float32/0-3 float64/0-3 int64/0-3 int32/0-3 bool/0-3'),
-    'normal.number_mean': Known(
-        "TypeError: normal() got an unexpected keyword argument 'layout'",
-        'float32/1 float64/1'),
     'polygamma.polygamma_n_0': Known(
         'value mismatch: output: 2 of 25 differ (rtol 1.3e-06, atol 1e-05); at (2, 3): np.float',
         'float32/0'),
@@ -989,18 +974,6 @@ KNOWN_FAILURES: dict[str, Known] = {
     'special.polygamma.special_polygamma_n_0': Known(
         'value mismatch: output: 2 of 25 differ (rtol 1.3e-06, atol 1e-05); at (2, 3): np.float',
         'float32/0'),
-    'tensordot': Known(
-        'RuntimeError: contracted dimensions need to match, but first has size N in dim N and s',
-        'float32/2 float64/2 int64/2 int32/2'),
-    'unbind': Known(
-        'while comparing: ValueError: cannot read N bytes at offset N from a storage of N bytes',
-        'float32/4 float64/4 int64/4 int32/4 bool/4'),
-    'view': Known(
-        "RuntimeError: view size [N] is not compatible with input tensor's size [] and stride [",
-        'float32/6 float64/6 int64/6 int32/6 bool/6'),
-    'view_as': Known(
-        "RuntimeError: view size [N] is not compatible with input tensor's size [] and stride [",
-        'float32/3 float64/3 int64/3 int32/3 bool/3'),
 }
 
 

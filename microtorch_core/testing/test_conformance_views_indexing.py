@@ -80,6 +80,22 @@ def test_0d_and_zero_size_views(device):
     assert e[:, ::2].shape == (0, 2)
 
 
+def test_view_of_a_0d_tensor_as_ones_shares_its_storage(device):
+    s = mt.tensor(3.0, device=device)
+    for shape in [(1,), (1, 1), (-1,)]:
+        v = s.view(*shape)
+        assert v.shape == (1,) * len(shape) and v._storage is s._storage
+    assert s.view_as(mt.ones(1, 1, 1, device=device)).tolist() == [[[3.0]]]
+
+
+def test_unbind_of_a_zero_size_tensor_gives_empty_pieces(device):
+    # the pieces' offsets lie past the empty storage; reading them reads nothing
+    pieces = mt.zeros(3, 0, 2, device=device).unbind(0)
+    assert len(pieces) == 3
+    for p in pieces:
+        assert p.shape == (0, 2) and p.cpu().numpy().shape == (0, 2) and p.tolist() == []
+
+
 # -- basic indexing ------------------------------------------------------------------------------
 @pytest.mark.parametrize("key", [
     1, -1, (0, 2), (slice(None), 1), (slice(1, None, 2),), (Ellipsis, 0), (None, 1),
@@ -215,6 +231,15 @@ def test_nonzero(device):
     rows, cols = t.nonzero(as_tuple=True)
     assert_close(rows, np.nonzero(x)[0])
     assert_close(cols, np.nonzero(x)[1])
+
+
+@pytest.mark.parametrize("value, count", [(0.0, 0), (2.5, 1)])
+def test_nonzero_of_a_0d_tensor_has_no_coordinates(device, value, count):
+    # PyTorch's shapes: (count, 0) indices, or as a tuple the positions of a 1-element vector
+    t = mt.tensor(value, device=device)
+    assert t.nonzero().shape == (count, 0) and t.nonzero().dtype is mt.int64
+    (positions,) = t.nonzero(as_tuple=True)
+    assert positions.tolist() == [0] * count and positions.dtype is mt.int64
 
 
 # -- joining and splitting -------------------------------------------------------------------

@@ -479,8 +479,16 @@ def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
 
 @op(variants="function, method")
 def nonzero(x: Tensor, as_tuple: bool = False):
-    """Indices of non-zero elements (a host round trip: the result size depends on data)."""
-    idx = np.nonzero(x.detach()._to_host())
+    """Indices of non-zero elements (a host round trip: the result size depends on data).
+    A 0-d tensor is one element with no coordinates, as in PyTorch: ``(1, 0)`` or ``(0, 0)``
+    indices, or as a tuple the indices ``[0]`` or ``[]`` of it as a 1-D tensor."""
+    host = x.detach()._to_host()
+    if host.ndim == 0:  # NumPy refuses a 0-d array here
+        count = int(host != 0)
+        if as_tuple:
+            return (Tensor._from_numpy(np.zeros(count, np.int64), x.device),)
+        return Tensor._from_numpy(np.zeros((count, 0), np.int64), x.device)
+    idx = np.nonzero(host)
     if as_tuple:
         return tuple(Tensor._from_numpy(i.astype(np.int64), x.device) for i in idx)
     stacked = np.stack(idx, axis=1) if idx else np.zeros((0, 0))

@@ -125,6 +125,12 @@ def tensordot(a: Tensor, b: Tensor, dims: int | tuple[Sequence[int], Sequence[in
     dims_a = [_wrap_dim(d, a.dim()) for d in dims_a]
     dims_b = [_wrap_dim(d, b.dim()) for d in dims_b]
     for da, db in zip(dims_a, dims_b):
+        # a size-1 dim broadcasts against the other: sum that one over its dim first, as
+        # PyTorch (in the operand's own dtype: int32 stays int32)
+        if b.shape[db] == 1 and a.shape[da] != 1:
+            a = a.sum(da, keepdim=True, dtype=a.dtype)
+        elif a.shape[da] == 1 and b.shape[db] != 1:
+            b = b.sum(db, keepdim=True, dtype=b.dtype)
         if a.shape[da] != b.shape[db]:
             raise RuntimeError(f"contracted dimensions need to match, but first has size "
                                f"{a.shape[da]} in dim {da} and second has size {b.shape[db]} "

@@ -34,7 +34,7 @@ def _infer_shape(shape: Sequence[int], numel: int, old: tuple[int, ...]) -> tupl
 def _view_strides(old_shape, old_strides, new_shape) -> tuple[int, ...] | None:
     """Strides that let ``new_shape`` view memory laid out as (old_shape, old_strides), or
     None when a copy is needed (PyTorch's computeStride: merge runs of contiguous dims)."""
-    if _numel(tuple(old_shape)) == 0:
+    if _numel(tuple(old_shape)) == 0 or not old_shape:  # empty, or a 0-d tensor's 1 element
         return contiguous_strides(tuple(new_shape))
     new_strides = [0] * len(new_shape)
     view_d = len(new_shape) - 1
@@ -375,4 +375,22 @@ class NarrowBackward(Function):
         return Narrow.apply(grad, ctx.dim, ctx.start, ctx.length), None, None, None
 
 
-op(broadcast_shapes)  # written in dispatch.py, where broadcasting happens
+@op(name="broadcast_shapes")
+def broadcast_shapes_op(*shapes: int | Sequence[int]) -> tuple[int, ...]:
+    """The shape all ``shapes`` broadcast to, as ``torch.broadcast_shapes``: each a sequence
+    of sizes or one int (the shape ``(n,)``), checked as PyTorch checks them.
+
+    >>> broadcast_shapes((5, 1), 5)
+    (5, 5)
+    """
+    # dispatch.broadcast_shapes does the work: it sees only tuples, on every broadcasting op
+    as_tuples = []
+    for shape in shapes:
+        sizes = (shape,) if isinstance(shape, int) else shape
+        if not isinstance(sizes, Sequence) or not all(isinstance(n, int) for n in sizes):
+            raise RuntimeError(f"Input shapes should be of type ints, a tuple of ints, or a "
+                               f"list of ints, got {shape}")
+        if any(n < 0 for n in sizes):
+            raise ValueError("Attempting to broadcast a dimension with negative length!")
+        as_tuples.append(tuple(sizes))
+    return broadcast_shapes(*as_tuples) if as_tuples else ()
