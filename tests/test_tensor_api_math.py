@@ -408,6 +408,18 @@ def test_cov_with_too_few_observations_warns_and_gives_nan_as_pytorch():
     np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
 
 
+@requires_torch
+def test_cov_with_a_negative_weighted_norm_divides_by_plus_zero_as_pytorch():
+    # aweights whose correction makes the norm negative: PyTorch zeroes it to +0, so the
+    # positive entries become +inf (-0 made them -inf)
+    x, w = [[-1.85, 6.73, -1.45], [0.95, 8.15, -8.35]], [0.932, 0.176, 0.270]
+    with pytest.warns(UserWarning, match="degrees of freedom is <= 0"):
+        ours = mt.cov(T(x), correction=2, aweights=T(w))
+    with pytest.warns(UserWarning):
+        theirs = torch.cov(torch.tensor(x), correction=2, aweights=torch.tensor(w))
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
 @pytest.mark.parametrize("call, error, message", [
     (lambda: mt.inner(mt.ones(2, 3), mt.ones(4)), RuntimeError,
      r"last dimension must match on both input tensors but got shapes \[2, 3\] and \[4\]"),

@@ -186,7 +186,9 @@ def cov(x: Tensor, *, correction: int = 1, fweights: Tensor | None = None,
     if (norm <= 0).item() if isinstance(norm, Tensor) else norm <= 0:
         warnings.warn("cov(): degrees of freedom is <= 0. Correction should be strictly less "
                       "than the number of observations.", UserWarning, stacklevel=2)
-        norm = norm * 0 if isinstance(norm, Tensor) else 0.0
+        # +0, as PyTorch's norm.zero_() (norm * 0 of a negative norm is -0: c / -0 flips
+        # every infinity's sign)
+        norm = norm._empty_like().fill_(0.0) if isinstance(norm, Tensor) else 0.0
     return (c / norm).squeeze()
 
 
