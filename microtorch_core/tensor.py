@@ -525,6 +525,7 @@ class Tensor:
     def __rmul__(self, other): return ew.Mul.apply(other, self)
     def __truediv__(self, other): return ew.Div.apply(self, other)
     def __rtruediv__(self, other): return ew.Div.apply(other, self)
+    __rdiv__ = __rtruediv__  # Python 2's name, which torch.Tensor keeps as an alias
     def __pow__(self, other): return ew.Pow.apply(self, other)
     def __rpow__(self, other): return ew.Pow.apply(other, self)
     def __floordiv__(self, other): return ops.floor_divide(self, other)

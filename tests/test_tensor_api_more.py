@@ -347,3 +347,25 @@ def test_mh_and_h_are_the_transposes_of_a_real_tensor():
     np.testing.assert_array_equal(m.H.numpy(), m.numpy().T)
     with pytest.raises(RuntimeError, match=r"only supported on matrices \(2-D tensors\). Got 3-D"):
         x.H
+
+
+# -- adjoint and __rdiv__ -----------------------------------------------------------------------
+@requires_torch
+def test_adjoint_is_a_view_swapping_the_last_two_dims_as_torch():
+    x = mt.tensor(X)
+    out = mt.adjoint(x)
+    assert out._storage is x._storage and x.adjoint().shape == out.shape
+    assert_close(out, torch.adjoint(torch.tensor(X)).numpy())
+
+
+@requires_torch
+def test_adjoint_of_a_vector_is_an_error_and_of_a_scalar_the_scalar_as_torch():
+    with pytest.raises(RuntimeError, match="only supported on matrices or batches of matrices"):
+        mt.adjoint(mt.ones(3))
+    with pytest.warns(UserWarning, match="adjoint\\(\\) is deprecated on 0-D tensors"):
+        assert mt.adjoint(mt.tensor(2.0)).item() == 2.0
+
+
+def test_rdiv_is_the_reflected_true_division():
+    x = mt.tensor([2, 4])
+    assert mt.Tensor.__rdiv__(x, 2).tolist() == (2 / x).tolist() == [1.0, 0.5]

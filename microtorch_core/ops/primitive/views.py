@@ -7,6 +7,7 @@ strides broadcasts for free.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 from ...autograd.function import Function
@@ -187,6 +188,21 @@ def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
     a, b = _wrap_dim(dim0, x.dim()), _wrap_dim(dim1, x.dim())
     dims[a], dims[b] = dims[b], dims[a]
     return permute(x, tuple(dims))
+
+
+@op(variants="function, method")
+def adjoint(x: Tensor) -> Tensor:
+    """The conjugate transpose of the last two dims (a view), as ``torch.adjoint`` and
+    ``x.mH``: ``x.mT`` for MicroTorch's real dtypes. A 0-d tensor is its own adjoint, with
+    PyTorch's deprecation warning."""
+    if x.dim() == 0:
+        warnings.warn("adjoint() is deprecated on 0-D tensors. Consider using x.conj().",
+                      UserWarning, stacklevel=2)
+        return x
+    if x.dim() == 1:
+        raise RuntimeError("tensor.adjoint() is only supported on matrices or batches of "
+                           "matrices. Got 1-D tensor.")
+    return transpose(x, -2, -1)
 
 
 @op(variants="function, method")
