@@ -177,6 +177,21 @@ def test_local_response_norm_values_and_gradients_match_torch(shape, size):
                TF.local_response_norm(tx, size, 0.1, 0.75, 2.0), [(x, tx)])
 
 
+@requires_torch
+def test_local_response_norm_of_int64_averages_in_integers_as_torch():
+    x = np.arange(-9, 9).reshape(1, 6, 3) * 7
+    got = F.local_response_norm(mt.tensor(x), 2, alpha=0.3, beta=0.5, k=1.25)
+    want = TF.local_response_norm(torch.tensor(x), 2, alpha=0.3, beta=0.5, k=1.25)
+    assert got.dtype == mt.float32
+    np.testing.assert_allclose(_np(got), want.numpy(), rtol=1e-6)
+
+
+def test_local_response_norm_refuses_int32_and_bool_as_torch():
+    for dtype, name in ((mt.int32, "Int"), (mt.bool, "Bool")):
+        with pytest.raises(NotImplementedError, match=f"not implemented for '{name}'"):
+            F.local_response_norm(mt.ones(1, 4, 3, dtype=dtype), 2)
+
+
 def test_local_response_norm_gradients_match_finite_differences():
     x = mt.tensor(randn((1, 4, 3), 17), requires_grad=True)
     assert gradcheck(lambda x: F.local_response_norm(x, 3, alpha=0.5), (x,))

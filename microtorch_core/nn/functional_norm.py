@@ -23,7 +23,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .. import ops
+from .. import dtypes, ops
 from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled, no_grad
 from ..tensor import Tensor
@@ -293,10 +293,17 @@ def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4,  # noqa: 
                          f"dimensions)")
     if size < 1:
         raise ValueError(f"local_response_norm: size must be at least 1, got {size}")
+    if not input.dtype.is_floating_point and input.dtype is not dtypes.int64:
+        pool = "avg_pool2d" if input.dim() == 3 else "avg_pool3d"  # what PyTorch runs
+        name = {"int32": "Int", "bool": "Bool"}.get(input.dtype.name, input.dtype.name)
+        raise NotImplementedError(f'"{pool}" not implemented for \'{name}\'')
     if input.numel() == 0:
         return input
     # zeros before and after the channels (pad lists (before, after) from the last dim on),
     # then every window of ``size`` channels as a new last dim (a view)
     padding = (0, 0) * (input.dim() - 2) + (size // 2, (size - 1) // 2)
     windows = pad(input * input, padding).unfold(1, size, 1)
-    return input / (windows.mean(-1) * alpha + k) ** beta
+    # int64 averages in integers, as PyTorch's average pooling does (the squares are >= 0, so
+    # floor division is its truncation); the rest is in the default float dtype
+    mean = windows.mean(-1) if input.dtype.is_floating_point else windows.sum(-1) // size
+    return input / (mean * alpha + k) ** beta

@@ -952,9 +952,6 @@ KNOWN_FAILURES: dict[str, Known] = {
         "PyTorch's float32 result is off by 1.6e-6 of the norm (7e-6 elementwise); MicroTorch "
         "computes in float64 and rounds (4e-8 from SciPy's expm)",
         'float32/1'),
-    'nn.functional.local_response_norm': Known(
-        'RuntimeError: mean(): could not infer output dtype. Input dtype must be a floating poi',
-        'int64/0-9'),
     'polygamma.polygamma_n_0': Known(
         'value mismatch: output: 2 of 25 differ (rtol 1.3e-06, atol 1e-05); at (2, 3): np.float',
         'float32/0'),
