@@ -67,7 +67,6 @@ class UnsupportedDType:
 
 float16 = UnsupportedDType("float16", 2)
 bfloat16 = UnsupportedDType("bfloat16", 2)
-_UNSUPPORTED_BY_NAME = {"float16": float16, "half": float16, "bfloat16": bfloat16}
 
 ALL_DTYPES = (float32, float64, int64, int32, bool_)
 FLOATING_DTYPES = (float32, float64)
@@ -80,8 +79,6 @@ _default_dtype = float32
 
 def from_name(name: str) -> DType:
     """Look a dtype up by its name (``"float32"``, ``"long"``, ...)."""
-    if name in _UNSUPPORTED_BY_NAME:
-        raise _UNSUPPORTED_BY_NAME[name].not_supported()
     try:
         return _BY_NAME[name]
     except KeyError:

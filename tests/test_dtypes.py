@@ -117,8 +117,8 @@ def test_zero_dim_promotion_matches_pytorch(a, b):
 
 
 def test_unknown_dtype_name_raises():
-    with pytest.raises(TypeError, match="unknown dtype name 'float128'"):
-        mt.zeros(2, dtype="float128")  # float16 is named, and not supported yet: see below
+    with pytest.raises(TypeError, match="unknown dtype name 'float16'"):
+        mt.zeros(2, dtype="float16")
 
 
 def test_unsupported_numpy_dtype_raises():
