@@ -23,9 +23,10 @@ Installed with ``microtorch-core`` (entry point ``pytest11``), so in any project
 This module is loaded by every pytest run where microtorch-core is installed, so it stays
 inert unless a test asks for it. It is a top-level module, not part of the
 ``microtorch_core`` package, so loading it costs nothing: it imports MicroTorch only when a
-test takes its ``device`` fixture or a backend is chosen, it leaves alone tests that parametrize ``device`` themselves
-or define their own ``device`` fixture, and it claims ``--backend`` only when that option is
-free and given. ``pytest -p no:microtorch`` turns it off altogether.
+test takes its ``device`` fixture or a backend is chosen, it leaves alone tests that
+parametrize ``device`` themselves or define their own ``device`` fixture, and it claims
+``--backend`` only when that option is free and given. ``pytest -p no:microtorch`` turns it
+off altogether.
 """
 
 from __future__ import annotations

@@ -346,7 +346,7 @@ def test_mh_and_h_are_the_transposes_of_a_real_tensor():
     m = mt.arange(6.0).reshape(2, 3)
     np.testing.assert_array_equal(m.H.numpy(), m.numpy().T)
     with pytest.raises(RuntimeError, match=r"only supported on matrices \(2-D tensors\). Got 3-D"):
-        x.H
+        _ = x.H
 
 
 # -- adjoint and __rdiv__ -----------------------------------------------------------------------
