@@ -267,14 +267,19 @@ class CPUBackend(Backend):
             np.copyto(o, np.where(_np(cond), _operand(a), _operand(b)), casting="unsafe")
             return
         # An exact select on the raw bits, (a & m) | (b & ~m) with m all ones where cond
-        # holds: about a third of np.where's cost, which NumPy does not vectorise (ReLU's
-        # backward is a where of this kind)
+        # holds: about a third of np.where's cost, which NumPy does not vectorise. A zero
+        # scalar operand (+0.0 or 0: all bits clear) drops its half: ReLU's backward,
+        # where(out <= 0, 0, grad), is then two passes, ~m = cond - 1 and grad & ~m
+        c = _np(cond).view(np.uint8)
+        a, b, o = _bits(a, out.dtype.np, bits), _bits(b, out.dtype.np, bits), o.view(bits)
         mask = np.empty(o.shape, bits)
-        np.negative(_np(cond).view(np.uint8), mask, dtype=bits)
-        o = o.view(bits)
-        np.bitwise_and(_bits(a, out.dtype.np, bits), mask, o)
-        b = _bits(b, out.dtype.np, bits)
-        if b.ndim or b:  # nothing to add for a scalar whose bits are all zero (+0.0, 0)
+        if not (a.ndim or a):
+            np.subtract(c, 1, mask, dtype=bits)
+            np.bitwise_and(b, mask, o)
+            return
+        np.negative(c, mask, dtype=bits)
+        np.bitwise_and(a, mask, o)
+        if b.ndim or b:
             np.bitwise_and(b, np.invert(mask, mask), mask)
             np.bitwise_or(o, mask, o)
 
