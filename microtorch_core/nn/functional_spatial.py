@@ -19,7 +19,7 @@ from ..autograd.function import Function
 from ..creation import tensor
 from ..ops.primitive.copy import copy_into, fill_into
 from ..ops.primitive.indexing import index_select_unchecked
-from ..ops.primitive.views import Narrow
+from ..ops.primitive.views import Narrow, Windows
 from ..tensor import Tensor
 
 __all__ = ["pad", "conv1d", "conv2d", "conv3d"]
@@ -204,14 +204,9 @@ def _pad_circular(x: Tensor, dim: int, before: int, after: int) -> Tensor:
 # -- windows ------------------------------------------------------------------------------------
 def _windows(x: Tensor, kernel: Sequence[int], stride: Sequence[int],
              dilation: Sequence[int]) -> Tensor:
-    """(N, C, *S) -> (N, C, *O, *k): every window the kernel sees, as a view. Each
-    ``unfold`` of a spatial dim appends its window dim at the end, in order."""
-    cols = x
-    for i, (k, s, d) in enumerate(zip(kernel, stride, dilation, strict=True)):
-        cols = cols.unfold(2 + i, d * (k - 1) + 1, s)
-    if any(d > 1 for d in dilation):  # a dilated kernel sees every d-th element of a window
-        cols = cols[(...,) + tuple(slice(None, None, d) for d in dilation)]
-    return cols
+    """(N, C, *S) -> (N, C, *O, *k): every window the kernel sees, as a view
+    (``Windows``: every spatial dim at once, dilation included)."""
+    return Windows.apply(x, tuple(kernel), tuple(stride), tuple(dilation))
 
 
 def _out_size(size: int, kernel: int, stride: int, padding: int, dilation: int,
@@ -340,17 +335,20 @@ def _conv(name: str, input: Tensor, weight: Tensor, bias: Tensor | None,  # noqa
     outs = tuple(cols.shape[2:2 + spatial])
     g, kk = groups, group_channels * _prod(kernel)
     positions = _prod(outs)
-    # (N, G, C/G, *O, *k) -> (G, N, *O, C/G, *k) -> (G, N * prod(O), C/G * prod(k))
+    # (N, G, C/G, *O, *k) -> (G, C/G, *k, N, *O) -> (G, C/G * prod(k), N * prod(O)): a row
+    # per window element, a column per output position. The reshape is the one copy, and in
+    # this order it copies whole rows of output positions (several times faster in NumPy
+    # than rows of kernel elements, a few long each)
     cols = cols.reshape(n, g, group_channels, *outs, *kernel)
     o_dims, k_dims = range(3, 3 + spatial), range(3 + spatial, 3 + 2 * spatial)
-    cols = cols.permute(1, 0, *o_dims, 2, *k_dims).reshape(g, n * positions, kk)
-    w = weight.reshape(g, out_channels // g, kk).transpose(1, 2)  # (G, C/G * prod(k), O/G)
-    out = cols @ w  # (G, N * prod(O), O/G)
-    out = out.reshape(g, n, *outs, out_channels // g)
-    out = out.permute(1, 0, 2 + spatial, *range(2, 2 + spatial))
-    out = out.reshape(n, out_channels, *outs)
-    if bias is not None:
+    cols = cols.permute(1, 2, *k_dims, 0, *o_dims).reshape(g, kk, n * positions)
+    w = weight.reshape(g, out_channels // g, kk)  # (G, O/G, C/G * prod(k))
+    out = w @ cols  # (G, O/G, N * prod(O))
+    out = out.reshape(out_channels, n, *outs).transpose(0, 1)  # (N, O, *O), a view
+    if bias is not None:  # the add writes a new, contiguous tensor
         out = out + bias.reshape((1, out_channels) + (1,) * spatial)
+    else:
+        out = out.contiguous()
     return out.squeeze(0) if unbatched else out
 
 

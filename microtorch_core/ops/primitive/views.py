@@ -7,6 +7,7 @@ strides broadcasts for free.
 
 from __future__ import annotations
 
+import itertools
 import warnings
 from collections.abc import Sequence
 
@@ -327,6 +328,64 @@ class UnfoldBackward(Function):
     @staticmethod
     def backward(ctx, grad):
         return Unfold.apply(grad, ctx.dim, ctx.size, ctx.step), None, None, None
+
+
+class Windows(Function):
+    """out = every window of a kernel sliding over the last ``len(kernel)`` dims of x,
+    ``stride`` apart, its elements ``dilation`` apart: shape (..., *O, *kernel), a view
+    (im2col without the copy), as ``Unfold`` once per dim would give.
+
+    Its backward, ``WindowsBackward``, adds each kernel element's slice of the gradient back
+    where that element was read: one add per kernel element over whole (..., *O) slices.
+    """
+
+    @staticmethod
+    def forward(ctx, x: Tensor, kernel: tuple[int, ...], stride: tuple[int, ...],
+                dilation: tuple[int, ...]) -> Tensor:
+        ctx.kernel, ctx.stride, ctx.dilation = kernel, stride, dilation
+        lead = x.dim() - len(kernel)
+        outs = tuple((n - d * (k - 1) - 1) // s + 1 for n, k, s, d in
+                     zip(x.shape[lead:], kernel, stride, dilation))
+        steps = x._strides[lead:]
+        return x._view(x.shape[:lead] + outs + kernel,
+                       x._strides[:lead] + tuple(a * s for a, s in zip(steps, stride)) +
+                       tuple(a * d for a, d in zip(steps, dilation)), x._offset)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return WindowsBackward.apply(grad, ctx.input_meta[0][0], ctx.kernel, ctx.stride,
+                                     ctx.dilation), None, None, None
+
+
+class WindowsBackward(Function):
+    """out = zeros of ``shape`` plus every window of ``grad`` (..., *O, *kernel) added back
+    where ``Windows`` read it: for each kernel element, one ``add`` of the slice
+    ``grad[..., *element]`` into the strided view of ``out`` that element saw, so
+    overlapping windows sum. Its backward is ``Windows`` of the gradient."""
+
+    @staticmethod
+    def forward(ctx, grad: Tensor, shape: tuple[int, ...], kernel: tuple[int, ...],
+                stride: tuple[int, ...], dilation: tuple[int, ...]) -> Tensor:
+        ctx.kernel, ctx.stride, ctx.dilation = kernel, stride, dilation
+        out = grad._empty_like(shape)
+        fill_into(out, 0)
+        spatial = len(kernel)
+        lead = len(shape) - spatial
+        sliced = grad.shape[:lead + spatial]  # (..., *O)
+        steps = out._strides[lead:]
+        strides = out._strides[:lead] + tuple(a * s for a, s in zip(steps, stride))
+        for element in itertools.product(*(range(k) for k in kernel)):
+            start = sum(e * d * a for e, d, a in zip(element, dilation, steps))
+            window = out._view(sliced, strides, out._offset + start)
+            at = sum(e * a for e, a in zip(element, grad._strides[lead + spatial:]))
+            part = grad._view(sliced, grad._strides[:lead + spatial], grad._offset + at)
+            out._kernels.add(window, window, part)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return Windows.apply(grad, ctx.kernel, ctx.stride, ctx.dilation), None, None, None, \
+            None
 
 
 @op(variants="method")
