@@ -4,7 +4,8 @@ references written here from their definitions, on every backend.
 Each layer below is built for speed from a few primitives (a batch norm with its closed-form
 backward, max pooling over tiled windows, an embedding as one index_select, dropout from the
 Philox stream, a Linear over folded leading dims, unfold's backward as strided adds, constant
-padding as one fill and copy); these tests pin down the results those shortcuts must keep.
+padding as one fill and copy, a convolution as one im2col view and a matmul); these tests pin
+down the results those shortcuts must keep.
 """
 
 from __future__ import annotations
@@ -207,3 +208,28 @@ def test_constant_pad_fills_the_border_and_passes_the_interior_gradient(device):
     expected = np.zeros_like(x)
     expected[:, :2, :] = grad[:, :, 1:5]
     assert_close(t.grad, expected)
+
+
+def _conv2d_reference(x, w, stride, dilation):
+    """The sum over kernel elements of shifted, strided slices of x times the weights."""
+    n, _, h, wd = x.shape
+    o, _, kh, kw = w.shape
+    oh = (h - dilation * (kh - 1) - 1) // stride + 1
+    ow = (wd - dilation * (kw - 1) - 1) // stride + 1
+    out = np.zeros((n, o, oh, ow))
+    for i in range(kh):
+        for j in range(kw):
+            patch = x[:, :, i * dilation::stride, j * dilation::stride][:, :, :oh, :ow]
+            out += np.einsum("nchw,oc->nohw", patch, w[:, :, i, j])
+    return out
+
+
+@pytest.mark.ops("matmul")
+@pytest.mark.parametrize("stride, dilation", [(1, 1), (2, 1), (1, 2), (2, 2)])
+def test_convolution_windows_are_the_sum_of_shifted_slices(device, stride, dilation):
+    x, w = random_array((2, 3, 9, 8), np.float64), random_array((4, 3, 3, 2), np.float64)
+    out = F.conv2d(mt.tensor(x, device=device), mt.tensor(w, device=device), stride=stride,
+                   dilation=dilation)
+    assert_close(out, _conv2d_reference(x, w, stride, dilation))
+    check_gradients(lambda a, b: F.conv2d(a, b, stride=stride, dilation=dilation, padding=1),
+                    (1, 2, 5, 5), (2, 2, 3, 3), device=device)
