@@ -144,8 +144,9 @@ def _gather_copy(flat: np.ndarray, positions: np.ndarray, out: np.ndarray) -> No
     """A copy out of a view NumPy would copy a few elements per inner loop (the windows of a
     convolution or a pooling), as one ``take`` at positions computed once: 3 to 5x faster
     on 16k to 73k elements (34 us instead of 186 for the pooling windows of the digits
-    CNN)."""
-    np.take(flat, positions, out=out)
+    CNN). The positions are ours and in range: ``mode="clip"`` writes straight into ``out``,
+    where the default ``"raise"`` takes into a scratch buffer first."""
+    np.take(flat, positions, out=out, mode="clip")
 
 
 def _inner_loop_length(t: Any) -> int:
