@@ -106,12 +106,16 @@ def _max_pool(name: str, input: Tensor, spatial: int, kernel_size: IntOrN,  # no
         cols = _tiles(padded, kernel, outs)
     else:
         cols = _windows(padded, kernel, stride_, dilation_)  # (N, C, *O, *k)
-    flat = cols.reshape(tuple(cols.shape[:2 + spatial]) + (_prod(kernel),))
-    which = flat.argmax(-1, keepdim=True)
-    out = _TakeMax.apply(flat, 2 + spatial, which).squeeze(-1)
+    # (N, C, *O, *k) -> (prod(k), N, C, *O): the window elements first, so the copy runs
+    # along rows of output positions and the argmax compares whole contiguous rows
+    window_dims = tuple(range(2 + spatial, 2 + 2 * spatial))
+    flat = cols.permute(*window_dims, *range(2 + spatial))
+    flat = flat.reshape((_prod(kernel),) + tuple(cols.shape[:2 + spatial]))
+    which = flat.argmax(0, keepdim=True)
+    out = _TakeMax.apply(flat, 0, which).squeeze(0)
     if not return_indices:
         return out.squeeze(0) if unbatched else out
-    index = _input_positions(which.squeeze(-1), x.shape[2:], kernel, stride_, pad_, dilation_,
+    index = _input_positions(which.squeeze(0), x.shape[2:], kernel, stride_, pad_, dilation_,
                              outs)
     if unbatched:
         return out.squeeze(0), index.squeeze(0)
