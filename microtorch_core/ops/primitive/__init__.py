@@ -20,6 +20,7 @@ from these, and a test (``tests/test_layers.py``) checks that nothing else calls
 ``sort.py``          Sort: the optional ``sort`` kernel, or a composite of scatters
 ``decomposition.py`` svd_kernel qr_kernel eigh_kernel: the optional ``svd``, ``qr``, ``eigh``
                      kernels (their Functions and composites are in ``linalg/``)
-``views.py``         Reshape Permute Expand Unfold Narrow and friends: metadata only, no kernel
+``views.py``         Reshape Permute Expand Unfold Windows Narrow and friends: metadata only;
+                     the backwards of Narrow, Unfold and Windows fill and add into a new tensor
 ===================  ==========================================================================
 """

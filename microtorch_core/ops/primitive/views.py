@@ -1,8 +1,10 @@
 """Views: new shape/strides/offset over the same storage, and their backward rules.
 
-No kernel runs here except in ``contiguous`` (a strided copy). Broadcasting is a view too:
-``expand`` sets the stride of a broadcast dimension to 0, so every kernel that honours
-strides broadcasts for free.
+A view runs no kernel. Kernels run only in ``contiguous`` (a strided copy) and in the
+backwards that build a new tensor from a view's gradient (``NarrowBackward``,
+``UnfoldBackward``, ``WindowsBackward``: a fill, then copies or adds into strided views of
+it). Broadcasting is a view too: ``expand`` sets the stride of a broadcast dimension to 0, so
+every kernel that honours strides broadcasts for free.
 """
 
 from __future__ import annotations
