@@ -18,13 +18,11 @@ measurement.
 
 from __future__ import annotations
 
-import importlib.util
-import os
-import subprocess
 import sys
 import timeit
 
-SKIP_ENV = "MICROTORCH_FAKE_CUDA_SKIP_KERNELS"
+from timing import on_fake_gpu, rerun_on_fake_gpu
+
 CALLS = 50 if "--quick" in sys.argv else 5000  # calls per timed run
 
 
@@ -98,15 +96,9 @@ def measure() -> int:
 
 
 def main() -> int:
-    if os.environ.get(SKIP_ENV):
+    if on_fake_gpu():
         return measure()
-    if importlib.util.find_spec("pycuda") is None:
-        print("bench_cuda_host: skipped, PyCUDA is not installed (the fake GPU runs the real "
-              "PyCUDA; .ci/build-pycuda-wheel.sh builds it)")
-        return 0
-    command = [sys.executable, "-m", "microtorch_cuda.emulator.fakegpu", "--",
-               sys.executable, os.path.abspath(__file__), *sys.argv[1:]]
-    return subprocess.run(command, env={**os.environ, SKIP_ENV: "1"}).returncode
+    return rerun_on_fake_gpu(__file__, "bench_cuda_host")
 
 
 if __name__ == "__main__":

@@ -20,17 +20,12 @@ round to round; the interleaving keeps the ratios comparable.
 from __future__ import annotations
 
 import argparse
-import importlib.util
-import os
-import subprocess
 import sys
 from collections.abc import Callable
 
-from timing import interleaved, pin_threads
+from timing import interleaved, on_fake_gpu, pin_threads, rerun_on_fake_gpu
 
 pin_threads(1)  # before NumPy and PyTorch load their BLAS
-
-SKIP_ENV = "MICROTORCH_FAKE_CUDA_SKIP_KERNELS"
 
 
 def report(title: str, times: dict[str, float | None]) -> None:
@@ -155,17 +150,11 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--quick", action="store_true", help="few calls: checks the script runs")
     args = parser.parse_args()
-    if os.environ.get(SKIP_ENV):
+    if on_fake_gpu():
         cuda_host_cost(args.repeat, args.quick)
         return 0
     cpu_cases(args.repeat, args.quick)
-    if importlib.util.find_spec("pycuda") is None:
-        print("CUDA host cost: skipped, PyCUDA is not installed (the fake GPU runs the real "
-              "PyCUDA; .ci/build-pycuda-wheel.sh builds it)")
-        return 0
-    command = [sys.executable, "-m", "microtorch_cuda.emulator.fakegpu", "--",
-               sys.executable, os.path.abspath(__file__), *sys.argv[1:]]
-    return subprocess.run(command, env={**os.environ, SKIP_ENV: "1"}).returncode
+    return rerun_on_fake_gpu(__file__, "CUDA host cost")
 
 
 if __name__ == "__main__":

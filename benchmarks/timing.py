@@ -8,12 +8,19 @@ their BLAS and OpenMP pools once, when they load.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from typing import Any
 
 Case = Callable[[], object] | None
+
+#: Set in a run on the fake GPU: PyCUDA and the driver code run, the kernels do not, so what
+#: is timed is the host's work.
+SKIP_KERNELS_ENV = "MICROTORCH_FAKE_CUDA_SKIP_KERNELS"
 
 
 def pin_threads(n: int) -> None:
@@ -94,3 +101,21 @@ def report(title: str, times: dict[str, float | None], ours: tuple[str, ...] = (
             if times.get(mine) and times.get(peer):
                 parts.append(f"{mine}/{peer} {times[mine] / times[peer]:5.2f}x")
     print("  ".join(parts))
+
+
+def on_fake_gpu() -> bool:
+    """Whether this is the run that :func:`rerun_on_fake_gpu` started."""
+    return bool(os.environ.get(SKIP_KERNELS_ENV))
+
+
+def rerun_on_fake_gpu(script: str, what: str) -> int:
+    """Run ``script`` again with this run's arguments on the fake GPU, kernels skipped, and
+    return its exit status; without PyCUDA (the fake GPU runs the real one), say that
+    ``what`` is skipped and return 0."""
+    if importlib.util.find_spec("pycuda") is None:
+        print(f"{what}: skipped, PyCUDA is not installed (the fake GPU runs the real PyCUDA; "
+              ".ci/build-pycuda-wheel.sh builds it)")
+        return 0
+    command = [sys.executable, "-m", "microtorch_cuda.emulator.fakegpu", "--",
+               sys.executable, os.path.abspath(script), *sys.argv[1:]]
+    return subprocess.run(command, env={**os.environ, SKIP_KERNELS_ENV: "1"}).returncode
