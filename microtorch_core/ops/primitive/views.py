@@ -1,10 +1,10 @@
 """Views: new shape/strides/offset over the same storage, and their backward rules.
 
 A view runs no kernel. Kernels run only in ``contiguous`` (a strided copy) and in the
-backwards that build a new tensor from a view's gradient (``NarrowBackward``,
-``UnfoldBackward``, ``WindowsBackward``: a fill, then copies or adds into strided views of
-it). Broadcasting is a view too: ``expand`` sets the stride of a broadcast dimension to 0, so
-every kernel that honours strides broadcasts for free.
+backwards that build a new tensor from a view's gradient (``NarrowBackward`` and
+``WindowsBackward``, which ``Unfold`` uses too: a fill, then copies or adds into strided
+views of it). Broadcasting is a view too: ``expand`` sets the stride of a broadcast
+dimension to 0, so every kernel that honours strides broadcasts for free.
 """
 
 from __future__ import annotations
@@ -298,38 +298,13 @@ class Unfold(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return UnfoldBackward.apply(grad, ctx.input_meta[0][0], ctx.dim, ctx.step), None, \
-            None, None
-
-
-class UnfoldBackward(Function):
-    """out = zeros of ``shape`` to which each window of ``grad`` (..., n, ..., size) is
-    added back where ``Unfold`` took it: element ``k`` of window ``w`` goes to position
-    ``w * step + k`` along ``dim``.
-
-    One ``add`` kernel per window element ``k``, into the strided view of ``out`` at
-    positions ``k, k + step, ...``, so overlapping windows (a convolution's) sum where they
-    overlap. Its backward is ``Unfold`` of the gradient, so double backward works.
-    """
-
-    @staticmethod
-    def forward(ctx, grad: Tensor, shape: tuple[int, ...], dim: int, step: int) -> Tensor:
-        size = grad.shape[-1]
-        ctx.dim, ctx.size, ctx.step = dim, size, step
-        out = grad._empty_like(shape)
-        fill_into(out, 0)
-        stride = out._strides[dim]
-        strides = out._strides[:dim] + (stride * step,) + out._strides[dim + 1:]
-        for k in range(size):
-            window = out._view(grad.shape[:-1], strides, out._offset + k * stride)
-            part = grad._view(grad.shape[:-1], grad._strides[:-1],
-                              grad._offset + k * grad._strides[-1])
-            out._kernels.add(window, window, part)
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        return Unfold.apply(grad, ctx.dim, ctx.size, ctx.step), None, None, None
+        # The windows along dim are Windows' windows over a last dim: with dim moved next to
+        # the window dim, WindowsBackward adds each window element back where it was read
+        dim, shape = ctx.dim, ctx.input_meta[0][0]
+        moved_shape = shape[:dim] + shape[dim + 1:] + (shape[dim],)
+        moved = WindowsBackward.apply(movedim(grad, dim, -2), moved_shape, (ctx.size,),
+                                      (ctx.step,), (1,))
+        return movedim(moved, -1, dim), None, None, None
 
 
 class Windows(Function):
