@@ -112,8 +112,8 @@ def test_loading_a_tensor_from_an_absent_device_suggests_map_location(tmp_path):
 
 
 def test_unsupported_objects_are_refused_naming_where_they_are(tmp_path):
-    with pytest.raises(TypeError, match=r"object of type set at \['opt'\]\[0\]"):
-        mt.save({"opt": [{1, 2}]}, tmp_path / "ck.mt")
+    with pytest.raises(TypeError, match=r"object of type object at \['opt'\]\[0\]"):
+        mt.save({"opt": [object()]}, tmp_path / "ck.mt")
 
 
 # -- atomic writes ---------------------------------------------------------------------------
@@ -414,9 +414,10 @@ def test_the_chunked_path_for_device_memory_round_trips(tmp_path, monkeypatch):
 
 
 # -- what a checkpoint does not hold --------------------------------------------------------
-@pytest.mark.parametrize("make", [lambda: nn.Linear(2, 3),
-                                  lambda: mt.optim.SGD(nn.Linear(2, 3).parameters(), lr=0.1)],
-                         ids=["module", "optimizer"])
-def test_saving_a_module_or_optimizer_says_to_save_its_state_dict(tmp_path, make):
-    with pytest.raises(TypeError, match=r"save its state_dict\(\) instead"):
-        mt.save({"model": make()}, tmp_path / "ck.mt")
+def test_saving_an_optimizer_says_to_save_its_state_dict(tmp_path):
+    # (a whole Module is saved, with a warning: tests/test_serialization_modules.py)
+    opt = mt.optim.SGD(nn.Linear(2, 3).parameters(), lr=0.1)
+    with pytest.raises(TypeError, match=r"SGD object at \['optim'\]; save its state_dict\(\) "
+                                        "instead"):
+        mt.save({"optim": opt}, tmp_path / "ck.mt")
+    assert not (tmp_path / "ck.mt").exists()

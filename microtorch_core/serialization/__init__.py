@@ -24,11 +24,13 @@ from contextlib import contextmanager
 from typing import IO, Any
 
 from ..device import DeviceLike
-from . import native, safetensors, torch_zip
+from . import modules, native, safetensors, torch_zip
 from .atomic import atomic_write
-from .errors import CheckpointError
+from .errors import CheckpointError, WeightsOnlyError
+from .modules import add_safe_globals, clear_safe_globals, get_safe_globals, safe_globals
 
-__all__ = ["save", "load", "CheckpointError"]
+__all__ = ["save", "load", "CheckpointError", "WeightsOnlyError", "add_safe_globals",
+           "clear_safe_globals", "get_safe_globals", "safe_globals"]
 
 PathLike = str | os.PathLike
 FORMATS = ("microtorch", "safetensors")
@@ -52,6 +54,8 @@ def save(obj: Any, f: PathLike | IO[bytes], format: str | None = None) -> None: 
     if format not in FORMATS:
         raise ValueError(f"save: unknown format {format!r}; expected one of {FORMATS}")
     plan = native.Plan(obj) if format == "microtorch" else safetensors.Plan(obj)
+    if getattr(plan, "modules", None):
+        modules.warn_saved(plan.modules)
     if hasattr(f, "write"):
         plan.write(f)  # type: ignore[arg-type]
     else:
@@ -129,18 +133,44 @@ def _format(head: bytes, name: str) -> str:
                           f"safetensors file: it starts with {head[:8]!r}{hint}")
 
 
-def load(f: PathLike | IO[bytes], map_location: DeviceLike | dict[str, str] | None = None
-         ) -> Any:
+def load(f: PathLike | IO[bytes], map_location: DeviceLike | dict[str, str] | None = None,
+         pickle_module: Any = None, *, weights_only: bool | None = None,
+         mmap: bool | None = None) -> Any:
     """Read a checkpoint written by ``save``, by ``torch.save`` (its tensors, state dicts,
     optimizer states and containers, as ``torch.load(weights_only=True)`` reads them) or in
-    the safetensors format. Nothing in the file is ever run.
+    the safetensors format. Nothing in the file is ever unpickled or run.
 
     ``map_location`` puts the tensors on another device: a device (``"cpu"``) for all of
     them, or a dict such as ``{"cuda": "cpu"}``.
 
+    ``weights_only`` (default True, as in PyTorch): a whole module saved by ``save(model)``
+    is refused with ``WeightsOnlyError``, a ``pickle.UnpicklingError``, unless its classes are
+    allowlisted (``add_safe_globals``, ``safe_globals``). With ``weights_only=False`` its
+    class's module is imported and the module built from its saved attributes (see
+    ``modules.py``): only for a file you trust. A ``torch.save`` zip file is always read
+    weights-only (MicroTorch never runs pickle), so ``weights_only=False`` does not make it
+    load a whole PyTorch module: load that in PyTorch and save its ``state_dict()``.
+
+    ``pickle_module`` must stay None and ``mmap`` None or False: MicroTorch reads every
+    tensor into memory and never unpickles.
+
     >>> model.load_state_dict(load("ck.mt", map_location="cpu")["model"])
     >>> model.load_state_dict(load("pytorch_model.bin"))
+    >>> model = load("whole_model.mt", weights_only=False)  # a file you trust
     """
+    if pickle_module is not None:
+        raise TypeError(f"load: pickle_module={pickle_module!r:.60}, but MicroTorch never "
+                        "unpickles: leave pickle_module as None")
+    if weights_only is None:
+        weights_only = True
+    if not isinstance(weights_only, bool):
+        raise TypeError(f"load: weights_only must be True, False or None, got {weights_only!r}")
+    if mmap:
+        if hasattr(f, "read"):
+            raise ValueError("load: f must be a file path in order to use the mmap argument")
+        raise NotImplementedError("load: mmap=True is not supported: MicroTorch reads each "
+                                  "tensor's bytes into memory allocated for it (pass "
+                                  "mmap=False or leave it out)")
     with _opened(f) as (stream, name, size):
         seekable = getattr(stream, "seekable", lambda: False)()
         start = stream.tell() if seekable else 0
@@ -151,7 +181,7 @@ def load(f: PathLike | IO[bytes], map_location: DeviceLike | dict[str, str] | No
             stream = _Replay(head, stream)  # type: ignore[assignment]
         kind = _format(head, name)
         if kind == "microtorch":
-            return native.read(stream, name, size, map_location)
+            return native.read(stream, name, size, map_location, weights_only)
         if kind == "safetensors":
             return safetensors.read(stream, name, size, map_location)
-        return torch_zip.read(stream, name, map_location)
+        return torch_zip.read(stream, name, map_location, weights_only)

@@ -111,7 +111,7 @@ class Reader:
         of each ``itemsize``-byte element (a file of the other byte order)."""
         host = host_bytes(storage)
         if host is not None:
-            _read_into_host(self, host[:nbytes], itemsize, swap, what)
+            read_into_host(self, host[:nbytes], itemsize, swap, what)
             return
         scratch = np.empty(min(nbytes, CHUNK), np.uint8)
         for start in range(0, nbytes, CHUNK):
@@ -122,9 +122,10 @@ class Reader:
             allocator.copy_from_host(storage, chunk, start)
 
 
-def _read_into_host(reader: Reader, host: np.ndarray, itemsize: int, swap: bool,
-                    what: str) -> None:
-    # The fast path: the file's bytes land in the tensor's memory, with no scratch buffer.
+def read_into_host(reader: Reader, host: np.ndarray, itemsize: int, swap: bool,
+                   what: str) -> None:
+    """Fill the host byte array ``host`` from the file (the fast path: the file's bytes land
+    in the tensor's or array's memory, with no scratch buffer)."""
     view = memoryview(host)
     for start in range(0, len(host), CHUNK):
         reader.readinto(view[start:start + CHUNK], what)

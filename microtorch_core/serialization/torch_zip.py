@@ -32,7 +32,7 @@ from typing import IO, Any
 from .. import dtypes
 from ..device import as_device, device
 from ..tensor import Tensor, contiguous_strides
-from .errors import CheckpointError
+from .errors import CheckpointError, WeightsOnlyError
 from .tensor_io import LITTLE_ENDIAN_HOST, Reader, target_device
 
 #: PyTorch dtype names (as ``torch.<name>`` and ``torch.<Name>Storage``) MicroTorch has.
@@ -234,19 +234,25 @@ class _Unpickler(pickle.Unpickler):
     """``pickle.Unpickler`` that resolves globals from ``_GLOBALS`` only and turns persistent
     ids into storage records."""
 
-    def __init__(self, stream: IO[bytes]) -> None:
+    def __init__(self, stream: IO[bytes], weights_only: bool = True) -> None:
         super().__init__(stream, encoding="utf-8")
         self.storages: dict[str, _Storage] = {}
+        self.weights_only = weights_only
 
     def find_class(self, module: str, name: str) -> Any:
         # Protocol 2 (torch.save's) spells builtins the Python 2 way.
         module = {"__builtin__": "builtins"}.get(module, module)
         found = _GLOBALS.get(f"{module}.{name}")
         if found is None:
-            raise CheckpointError(f"its pickle names {module}.{name}, which a "
-                                  "weights-only load does not allow (it reads tensors, "
-                                  "parameters, storages, dtypes, devices, OrderedDict and "
-                                  "Python containers). Nothing was imported or run")
+            # weights_only=False cannot help: MicroTorch reads torch.save files weights-only.
+            hint = (" MicroTorch never runs pickle, so weights_only=False does not load it "
+                    "either: load it with torch.load and save its state_dict()"
+                    if not self.weights_only else "")
+            raise WeightsOnlyError(f"Weights only load failed: its pickle names "
+                                   f"{module}.{name}, which a weights-only load does not "
+                                   "allow (it reads tensors, parameters, storages, dtypes, "
+                                   "devices, OrderedDict and Python containers). Nothing was "
+                                   f"imported or run.{hint}")
         return found
 
     def persistent_load(self, pid: Any) -> _Storage:
@@ -430,8 +436,9 @@ def _byteorder(archive: zipfile.ZipFile, prefix: str, name: str) -> str:
     return order
 
 
-def read(stream: IO[bytes], name: str, map_location: Any) -> Any:
-    """Read a ``torch.save`` zip archive from the seekable binary ``stream``."""
+def read(stream: IO[bytes], name: str, map_location: Any, weights_only: bool = True) -> Any:
+    """Read a ``torch.save`` zip archive from the seekable binary ``stream``, always as
+    weights-only (``weights_only`` changes only what a refusal says)."""
     if not getattr(stream, "seekable", lambda: False)():
         raise CheckpointError(f"{name} is a torch.save zip archive, which is read from a file "
                               "or a seekable stream (this one cannot seek)")
@@ -444,9 +451,9 @@ def read(stream: IO[bytes], name: str, map_location: Any) -> Any:
         swap = (_byteorder(archive, prefix, name) == "little") != LITTLE_ENDIAN_HOST
         try:
             with archive.open(f"{prefix}data.pkl") as pickled:
-                tree = _Unpickler(pickled).load()
+                tree = _Unpickler(pickled, weights_only).load()
         except CheckpointError as err:  # raised by a record or function: add the file's name
-            raise CheckpointError(f"{name}: {err}") from None
+            raise type(err)(f"{name}: {err}") from None
         except Exception as err:  # noqa: BLE001 - a crafted pickle can raise anything
             raise CheckpointError(f"{name}: its data.pkl cannot be read: "
                                   f"{type(err).__name__}: {err}") from None
