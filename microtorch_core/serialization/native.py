@@ -27,6 +27,7 @@ import json
 import math
 import struct
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -53,6 +54,10 @@ _CRC = struct.Struct("<I")
 #: NumPy dtypes an ``"ndarray"`` entry may have: numbers and bools, never objects.
 NDARRAY_DTYPES = ("bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32",
                   "uint64", "float16", "float32", "float64", "complex64", "complex128")
+
+
+#: A module's tables of what is reached as an attribute (``model.rnn``, ``model.weight``).
+_MODULE_TABLES = ("_parameters", "_buffers", "_modules")
 
 
 def _refuse(obj: Any, path: str) -> TypeError:
@@ -134,8 +139,16 @@ class Plan:
                             "; save its state_dict() instead")
         state = modules.module_state(m, path)
         self._depth += 1
-        items = [[name, self._encode(value, f"{path}.{name}" if path else name)]
-                 for name, value in state.items()]
+        items = []
+        for name, value in state.items():
+            where = f"{path}.{name}" if path else name
+            if name in _MODULE_TABLES and isinstance(value, dict):
+                # Name what they hold as the user reaches it: model.rnn, not
+                # model._modules['rnn'].
+                at = f"{path}." if path else ""
+                items.append([name, self._dict(value, where, lambda k, at=at: f"{at}{k}")])
+            else:
+                items.append([name, self._encode(value, where)])
         self._depth -= 1
         return {"module": k, "class": ref, "state": items}
 
@@ -157,11 +170,14 @@ class Plan:
         if isinstance(obj, tuple):
             return {"tuple": [self._encode(v, f"{path}[{i}]") for i, v in enumerate(obj)]}
         if isinstance(obj, dict):
-            items = [[self._encode(k, f"{path} key {k!r}"), self._encode(v, f"{path}[{k!r}]")]
-                     for k, v in obj.items()]
-            return {"dict": items, "ordered": True} if isinstance(obj, OrderedDict) \
-                else {"dict": items}
+            return self._dict(obj, path, lambda k: f"{path}[{k!r}]")
         return self._encode_v2(obj, path)
+
+    def _dict(self, obj: dict, path: str, value_path: Callable[[Any], str]) -> dict[str, Any]:
+        items = [[self._encode(k, f"{path} key {k!r}"), self._encode(v, value_path(k))]
+                 for k, v in obj.items()]
+        return {"dict": items, "ordered": True} if isinstance(obj, OrderedDict) \
+            else {"dict": items}
 
     def _encode_v2(self, obj: Any, path: str) -> Any:
         """The values that only version 2 of the format holds (what modules' attributes
