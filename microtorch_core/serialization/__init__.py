@@ -13,6 +13,11 @@ safetensors         length, then ``b"{"``   ``safetensors.py``: a flat dict of t
 ``save`` writes MicroTorch's format, or safetensors for a path ending in ``.safetensors`` (or
 ``format="safetensors"``). Tensor bytes are streamed between the file and the tensors' memory
 (``tensor_io.py``), and a path is written atomically (``atomic.py``).
+
+``save(model)`` stores a whole module as data (its class by name and its attributes), with a
+warning that saving its ``state_dict()`` is the portable way; as PyTorch's ``torch.load``,
+``load`` builds it again only with ``weights_only=False`` or for allowlisted classes
+(``modules.py``). NumPy arrays of numbers are stored as data and load by default.
 """
 
 from __future__ import annotations

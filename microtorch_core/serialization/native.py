@@ -11,9 +11,24 @@ A checkpoint is one file; every integer in it is little-endian::
 The header's ``"object"`` describes nested dicts (``{"dict": [[key, value], ...]}``, key
 types and order kept), tuples (``{"tuple": [...]}``), lists, str/int/float/bool/None and
 tensors (``{"tensor": i}``: entry ``i`` of ``"tensors"``, which gives dtype, shape, device,
-offset and byte count). Loading only ever builds those types, so a checkpoint from a stranger
-is data, never code. Tensors are saved bit for bit; views are saved as separate copies
+offset and byte count). Tensors are saved bit for bit; views are saved as separate copies
 (storage sharing between different tensors is not kept).
+
+Version 2 (written only when the object needs it, so version 1 readers still read state
+dicts) adds the values modules and scripts hold:
+
+- ``{"ndarray": i}``: a NumPy array of numbers or bools, entry ``i`` of ``"tensors"`` marked
+  ``"ndarray": true`` with a NumPy dtype name (``NDARRAY_DTYPES``); loaded as an ndarray.
+- ``{"set": [...]}``, ``{"frozenset": [...]}``, ``{"dtype": "float32"}``,
+  ``{"device": "cuda:0"}``.
+- ``{"global": [module, qualname]}``: a top-level class or function, by name.
+- ``{"module": k, "class": [module, qualname], "state": [[attribute, value], ...]}``: a whole
+  ``nn.Module``, the ``k``-th defined; ``{"module": k}`` alone is the same module again (tied
+  sub-modules, a module that refers to itself).
+
+Loading builds only containers, scalars, tensors and arrays, unless the caller allows
+modules and globals (``modules.py``: ``weights_only=False`` or an allowlist), so a checkpoint
+from a stranger loaded with the defaults is data, never code.
 
 Saving writes the header, then streams each tensor's bytes from its memory; loading reads the
 header, checks every entry of it (a valid CRC does not make a header honest: it may have been
