@@ -204,8 +204,8 @@ class Plan:
             node = {"dtype": obj.name}
         elif isinstance(obj, device):
             node = {"device": str(obj)}
-        elif modules.global_name(obj) is not None:
-            node = {"global": modules.global_name(obj)}
+        elif (ref := modules.global_name(obj)) is not None:
+            node = {"global": ref}
         else:
             raise _refuse(obj, path)
         self.version = 2
