@@ -59,6 +59,8 @@ from .dispatch import cpu_fallback_enabled, set_cpu_fallback
 from .dtypes import (
     DType,
     bfloat16,
+    complex64,
+    complex128,
     finfo,
     float16,
     float32,
@@ -100,6 +102,8 @@ __version__ = "0.1.0"
 
 float = float32  # noqa: A001 - PyTorch's aliases
 double = float64
+cfloat = complex64
+cdouble = complex128
 half = float16  # named, not implemented yet: dtypes.UnsupportedDType
 long = int64
 int = int32  # noqa: A001

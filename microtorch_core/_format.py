@@ -50,12 +50,25 @@ def _formatter(values: np.ndarray):
     return lambda v: fmt(v).rjust(width)
 
 
+def _complex_formatter(values: np.ndarray):
+    """PyTorch's complex format: the real parts and the imaginary parts each formatted as
+    floats (their own modes and widths), joined as ``1.5000-2.0000j``."""
+    real, imag = _formatter(values.real), _formatter(np.abs(values.imag))
+
+    def fmt(v) -> str:
+        sign = "-" if np.signbit(v.imag) else "+"
+        return f"{real(v.real)}{sign}{imag(abs(v.imag)).lstrip()}j"
+
+    return fmt
+
+
 def format_tensor(t: Tensor) -> str:
     values = t.detach()._to_host()
-    fmt = _formatter(values)
     opts = {"separator": ", ", "prefix": "tensor(", "threshold": 1000, "edgeitems": 3,
             "max_line_width": 81}  # NumPy wraps before the limit, PyTorch at 80
-    if fmt is not None:
+    if values.dtype.kind == "c":
+        opts["formatter"] = {"complex_kind": _complex_formatter(values)}
+    elif (fmt := _formatter(values)) is not None:
         opts["formatter"] = {"float_kind": fmt}
     if values.dtype == np.bool_:
         body = np.array2string(values, **opts).replace("True", "True").replace("False", "False")
@@ -68,7 +81,8 @@ def format_tensor(t: Tensor) -> str:
     if t.numel() == 0 and t.dim() != 1:
         body = "[]"
         extras.append(f"size={tuple(t.shape)}")
-    if t.dtype is not dtypes.get_default_dtype() and t.dtype not in _IMPLIED:
+    implied = _IMPLIED | {dtypes.get_default_dtype(), dtypes.to_complex(dtypes.get_default_dtype())}
+    if t.dtype not in implied:
         extras.append(f"dtype={t.dtype!r}")
     if t.grad_fn is not None:
         extras.append(f"grad_fn=<{t.grad_fn.name()}>")

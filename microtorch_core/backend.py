@@ -303,6 +303,10 @@ class Backend(ABC):
     #: Primitives this backend knowingly lacks. Calling one raises NotImplementedError (or runs
     #: on the CPU when fallback is enabled); the conformance suite marks them expected failures.
     unsupported_ops: ClassVar[frozenset[str]] = frozenset()
+    #: Primitives and optional kernels that also take complex64/complex128 tensors, with
+    #: PyTorch's complex semantics. Complex tensors reach no other kernel (the core raises
+    #: NotImplementedError naming the op), so a backend without complex support lists none.
+    complex_ops: ClassVar[frozenset[str]] = frozenset()
 
     allocator: Allocator
 

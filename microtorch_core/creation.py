@@ -117,6 +117,11 @@ def tensor(data: Any, dtype: DType | None = None, device: DeviceLike | None = No
         dtype = _infer_dtype(arr)
         if from_python and dtype.is_floating_point:
             dtype = dtypes.get_default_dtype()
+        elif from_python and dtype.is_complex:  # complex64 while the default is float32
+            dtype = dtypes.to_complex(dtypes.get_default_dtype())
+    if arr.dtype.kind == "c" and not dtype.is_complex and from_python:
+        raise RuntimeError(f"value cannot be converted to type {dtype.name} without overflow "
+                           f"(complex numbers to a real dtype)")
     if from_python and dtype.category == 1:
         _check_integer_range(arr, dtype)
     if arr.dtype.kind == "f" and dtype.category < 2 and not np.all(np.isfinite(arr)):
@@ -401,6 +406,14 @@ def eye(n: int, m: int | None = None, *, dtype: DType | None = None,
 
 def _random(kind: str, size: tuple, dtype, device, requires_grad, generator=None) -> Tensor:
     dtype = dtypes.as_dtype(dtype) or dtypes.get_default_dtype()
+    if dtype.is_complex:  # as PyTorch: each part drawn alone; normal parts have variance 1/2
+        from .ops import mul_, view_as_complex
+
+        parts = _random(kind, _shape(size) + (2,), dtypes.to_real(dtype), device, False,
+                        generator)
+        if kind == "normal":
+            mul_(parts, math.sqrt(0.5))
+        return _finish(view_as_complex(parts), requires_grad)
     if not dtype.is_floating_point:
         raise TypeError(f"{'rand' if kind == 'uniform' else 'randn'}: expected a floating "
                         f"point dtype, got {dtype.name}")

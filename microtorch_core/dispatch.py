@@ -28,7 +28,7 @@ from .backend import FALLBACK_HINT, OPTIONAL_KERNELS, PRIMITIVES, Allocator, Bac
 from .dtypes import DType, cast_scalar, result_type
 from .tensor import Tensor
 
-Scalar = bool | int | float
+Scalar = bool | int | float | complex
 
 
 # -- 1. running a kernel ---------------------------------------------------------------------
@@ -53,15 +53,16 @@ def dispatch_binary(op: str, a: Tensor | Scalar, b: Tensor | Scalar,
     like = _tensor_operand(a, b)                                 # 1. device
     dtype = compute_dtype or result_type(a, b)                   # 2. dtype
     shape = broadcast_shapes(*(x.shape for x in (a, b) if isinstance(x, Tensor)))  # 3. shape
-    out = Tensor._empty(shape, out_dtype or dtype, like.device, like._kernels)  # 4. kernel
-    getattr(like._kernels, op)(out, _operand(a, dtype, shape), _operand(b, dtype, shape))
+    kernels = _table_for(like._kernels, dtype)                   # 4. kernel
+    out = Tensor._empty(shape, out_dtype or dtype, like.device, kernels)
+    getattr(kernels, op)(out, _operand(a, dtype, shape), _operand(b, dtype, shape))
     return out
 
 
 def dispatch_unary(op: str, x: Tensor, float_only: bool = True) -> Tensor:
     """Run the unary kernel ``op`` and return a new tensor; with ``float_only`` (exp, log,
     sin...) integer and bool inputs are computed in the default float dtype, as PyTorch."""
-    if float_only and not x.dtype.is_floating_point:
+    if float_only and x.dtype.category < 2:  # bool and integers; float and complex stay
         x = cast(x, dtypes.get_default_dtype())
     out = x._empty_like()
     getattr(x._kernels, op)(out, x)
@@ -79,8 +80,9 @@ def dispatch_where(cond: Tensor, a: Tensor | Scalar, b: Tensor | Scalar) -> Tens
     else:
         dtype = dtypes.promote_types(dtypes.scalar_dtype(a), dtypes.scalar_dtype(b))
     shape = broadcast_shapes(*(t.shape for t in tensors))
-    out = Tensor._empty(shape, dtype, like.device, like._kernels)
-    like._kernels.where(out, broadcast_view(cond, shape), _operand(a, dtype, shape),
+    kernels = _table_for(like._kernels, dtype)
+    out = Tensor._empty(shape, dtype, like.device, kernels)
+    kernels.where(out, broadcast_view(cond, shape), _operand(a, dtype, shape),
                         _operand(b, dtype, shape))
     return out
 
@@ -127,6 +129,12 @@ def _binary_same_dtype(op: str, a: Tensor, b: Tensor | float, out_dtype: DType |
     return out
 
 
+def _table_for(kernels: KernelTable, dtype: DType) -> KernelTable:
+    """The device's kernel table for computing in ``dtype``: the complex one for a complex
+    dtype (``1j * real_tensor`` computes in complex64), else the real one."""
+    return kernels if dtype.is_complex is kernels.is_complex else kernels.other
+
+
 def _tensor_operand(a: Tensor | Scalar, b: Tensor | Scalar) -> Tensor:
     """The tensor operand whose device runs the op, after checking the operands' types and
     that two tensors share a device."""
@@ -139,7 +147,7 @@ def _tensor_operand(a: Tensor | Scalar, b: Tensor | Scalar) -> Tensor:
 
 def check_operand(x: object) -> None:
     """Refuse an operand that is neither a tensor nor a Python number."""
-    if not isinstance(x, (Tensor, bool, int, float)):
+    if not isinstance(x, (Tensor, bool, int, float, complex)):
         raise TypeError(f"unsupported operand type {type(x).__name__}; expected a Tensor or a "
                         "Python number")
     if type(x) is int:
@@ -197,6 +205,9 @@ def cast(x: Tensor, dtype: DType) -> Tensor:
     itself when it has that dtype already."""
     if x.dtype is dtype:
         return x
+    if x.dtype.is_complex and not dtype.is_complex:
+        warnings.warn("Casting complex values to real discards the imaginary part",
+                      UserWarning, stacklevel=2)
     out = x._empty_like(dtype=dtype)
     x._kernels.copy(out, x)
     return out
@@ -252,35 +263,64 @@ class KernelTable:
     Attributes: ``backend``, ``allocator``, ``device_type``, one callable per name in
     ``PRIMITIVES``, and one per name in ``OPTIONAL_KERNELS`` (None when the backend has no
     faster kernel for that composite).
+
+    A device has two tables: the real one, and the one its complex tensors carry
+    (``is_complex``), which holds only the kernels the backend lists in ``complex_ops``; any
+    other primitive there raises NotImplementedError naming the op and the dtype, so an op
+    PyTorch does not define for complex numbers (``lt``, ``amax``...) is refused instead of
+    computing something else. ``other`` is the counterpart; ``Tensor._make`` picks by dtype.
     """
 
-    def __init__(self, backend: Backend, device_type: str) -> None:
+    def __init__(self, backend: Backend, device_type: str, is_complex: bool = False) -> None:
         self.backend = backend
         self.allocator: Allocator = backend.allocator
         self.device_type = device_type
+        self.is_complex = is_complex
+        self.other: KernelTable = self
         unsupported = set(type(backend).unsupported_ops)
+        complex_ops = backend.complex_ops
         for op in PRIMITIVES:
             if op in unsupported:
                 setattr(self, op, _missing_kernel(op, device_type))
+            elif is_complex and op not in complex_ops:
+                setattr(self, op, _no_complex_kernel(op, device_type))
             else:
                 setattr(self, op, getattr(backend, op))
         for op in OPTIONAL_KERNELS:
             kernel = getattr(backend, op, None)  # the spec's default means "not provided"
-            setattr(self, op, None if getattr(kernel, "is_spec_default", False) else kernel)
+            if getattr(kernel, "is_spec_default", False) or is_complex and op not in complex_ops:
+                kernel = None
+            setattr(self, op, kernel)
 
     def __repr__(self) -> str:
-        return f"<KernelTable {self.device_type}: {type(self.backend).__name__}>"
+        kind = " (complex)" if self.is_complex else ""
+        return f"<KernelTable {self.device_type}{kind}: {type(self.backend).__name__}>"
 
 
 def kernel_table(device_type: str, index: int | None = None) -> KernelTable:
-    """Build the kernel table of a device type (creates its backend on first use)."""
+    """Build the kernel tables of a device type (creates its backend on first use): the
+    real one is returned, the complex one is its ``other``."""
     from .registry import registry
 
     backend = registry.get_backend(device_type)
     if index is not None and index >= backend.device_count():
         raise RuntimeError(f"device '{device_type}:{index}' does not exist: backend "
                            f"'{device_type}' has {backend.device_count()} device(s)")
-    return KernelTable(backend, device_type)
+    real, complex_ = KernelTable(backend, device_type), KernelTable(backend, device_type, True)
+    real.other, complex_.other = complex_, real
+    return real
+
+
+def _no_complex_kernel(op: str, device_type: str) -> Callable[..., None]:
+    def kernel(*args: Any) -> None:
+        found = next((a.dtype.name for a in args
+                      if isinstance(a, Tensor) and a.dtype.is_complex), "complex")
+        raise NotImplementedError(f"'{op}' is not implemented for {found} tensors on backend "
+                                  f"'{device_type}' (PyTorch defines it for real dtypes only, "
+                                  f"or this backend lists no complex kernel for it)")
+
+    kernel.__name__ = f"{op}_no_complex_on_{device_type}"
+    return kernel
 
 
 def set_cpu_fallback(enabled: bool) -> None:

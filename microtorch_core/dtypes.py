@@ -3,7 +3,12 @@
 A ``DType`` is a small immutable description (name, item size, NumPy equivalent, C type name)
 shared by every backend. Promotion follows PyTorch: operands are split into dimensioned
 tensors, zero-dim tensors and Python scalars; a lower-priority group only changes the result
-when it belongs to a higher *category* (bool < integer < floating point).
+when it belongs to a higher *category* (bool < integer < floating point < complex).
+
+The complex dtypes (``complex64``, ``complex128``) are a real and an imaginary part of the
+matching floating dtype side by side. As in PyTorch, ``is_floating_point`` is False for them;
+``is_complex`` says it. A backend runs complex tensors only through the kernels it lists in
+``Backend.complex_ops`` (``dispatch.KernelTable``).
 """
 
 from __future__ import annotations
@@ -14,15 +19,17 @@ import numpy as np
 class DType:
     """A tensor element type, e.g. ``microtorch_core.float32``."""
 
-    __slots__ = ("name", "itemsize", "np", "c_name", "is_floating_point", "category", "rank")
+    __slots__ = ("name", "itemsize", "np", "c_name", "is_floating_point", "is_complex",
+                 "category", "rank")
 
     def __init__(self, name: str, np_dtype: type, c_name: str, category: int, rank: int) -> None:
         self.name = name
         self.np = np.dtype(np_dtype)
         self.itemsize = self.np.itemsize
         self.c_name = c_name  # the element type as CUDA/C source spells it
-        self.category = category  # 0 bool, 1 integer, 2 floating point
+        self.category = category  # 0 bool, 1 integer, 2 floating point, 3 complex
         self.is_floating_point = category == 2
+        self.is_complex = category == 3
         self.rank = rank  # position in the promotion lattice (a total order for our dtypes)
 
     def __repr__(self) -> str:
@@ -37,8 +44,8 @@ int32 = DType("int32", np.int32, "int", 1, 1)
 int64 = DType("int64", np.int64, "long long", 1, 2)
 float32 = DType("float32", np.float32, "float", 2, 3)
 float64 = DType("float64", np.float64, "double", 2, 4)
-
-
+complex64 = DType("complex64", np.complex64, "float2", 3, 5)
+complex128 = DType("complex128", np.complex128, "double2", 3, 6)
 
 class UnsupportedDType:
     """A PyTorch dtype that MicroTorch names but has no tensors of yet (``float16``,
@@ -68,11 +75,16 @@ class UnsupportedDType:
 float16 = UnsupportedDType("float16", 2)
 bfloat16 = UnsupportedDType("bfloat16", 2)
 
+#: The real dtypes: every op that takes a tensor supports these (as PyTorch's OpInfo dtypes).
 ALL_DTYPES = (float32, float64, int64, int32, bool_)
 FLOATING_DTYPES = (float32, float64)
-_BY_NAME = {d.name: d for d in ALL_DTYPES}
-_BY_NAME.update({"float": float32, "double": float64, "long": int64, "int": int32})
-_BY_NUMPY = {d.np: d for d in ALL_DTYPES}
+COMPLEX_DTYPES = (complex64, complex128)
+_BY_NAME = {d.name: d for d in ALL_DTYPES + COMPLEX_DTYPES}
+_BY_NAME.update({"float": float32, "double": float64, "long": int64, "int": int32,
+                 "cfloat": complex64, "cdouble": complex128})
+_BY_NUMPY = {d.np: d for d in ALL_DTYPES + COMPLEX_DTYPES}
+_TO_REAL = {complex64: float32, complex128: float64}
+_TO_COMPLEX = {float32: complex64, float64: complex128}
 
 _default_dtype = float32
 
@@ -90,7 +102,7 @@ def from_numpy(np_dtype: np.dtype) -> DType:
     try:
         return _BY_NUMPY[np.dtype(np_dtype)]
     except KeyError:
-        supported = ", ".join(str(d.np) for d in ALL_DTYPES)
+        supported = ", ".join(str(d.np) for d in ALL_DTYPES + COMPLEX_DTYPES)
         raise TypeError(
             f"NumPy dtype {np.dtype(np_dtype)} is not supported; supported: {supported}"
         ) from None
@@ -111,6 +123,8 @@ def as_dtype(dtype: DType | str | type | np.dtype | None) -> DType | None:
         return int64
     if dtype is bool:
         return bool_
+    if dtype is complex:
+        return complex128
     return from_numpy(dtype)
 
 
@@ -127,27 +141,55 @@ def set_default_dtype(dtype: DType) -> None:
     _default_dtype = dtype
 
 
+def to_real(dtype: DType) -> DType:
+    """The floating dtype of a complex dtype's parts (complex64 -> float32); others as is."""
+    return _TO_REAL.get(dtype, dtype)
+
+
+def to_complex(dtype: DType) -> DType:
+    """The complex dtype whose parts are ``dtype`` (float64 -> complex128); integers and bool
+    give the default's (complex64 for float32); a complex dtype as is."""
+    if dtype.is_complex:
+        return dtype
+    return _TO_COMPLEX[dtype if dtype.is_floating_point else _default_dtype]
+
+
 def promote_types(a: DType, b: DType) -> DType:
-    """The smallest dtype both ``a`` and ``b`` convert to without losing category."""
+    """The smallest dtype both ``a`` and ``b`` convert to without losing category. The real
+    dtypes are a chain; a complex one keeps the wider floating part of the two
+    (float64 and complex64 give complex128)."""
+    if a.is_complex or b.is_complex:
+        if not (a.is_complex and b.is_complex or a.is_floating_point or b.is_floating_point):
+            return a if a.is_complex else b  # int64 and complex64: complex64
+        return to_complex(promote_types(to_real(a), to_real(b)))
     return a if a.rank >= b.rank else b
 
 
-def scalar_dtype(value: bool | int | float) -> DType:
-    """The dtype a Python scalar takes when it is an operand (float -> default dtype)."""
+def scalar_dtype(value: bool | int | float | complex) -> DType:
+    """The dtype a Python scalar takes when it is an operand (float -> default dtype,
+    complex -> the default's complex dtype)."""
     if isinstance(value, bool):
         return bool_
     if isinstance(value, int):
         return int64
     if isinstance(value, float):
         return _default_dtype
-    raise TypeError(f"expected a Python bool, int or float, got {type(value).__name__}")
+    if isinstance(value, complex):
+        return _TO_COMPLEX[_default_dtype]
+    raise TypeError(f"expected a Python bool, int, float or complex, got "
+                    f"{type(value).__name__}")
 
 
 def _combine(higher: DType | None, lower: DType | None) -> DType | None:
-    # PyTorch's combine_categories: a lower-priority group only wins on a higher category.
+    # PyTorch's combine_categories: a lower-priority group only wins on a higher category; a
+    # complex one keeps a floating higher group's precision (float64 tensor + 1j: complex128).
     if higher is None:
         return lower
-    if lower is None or higher.is_floating_point:
+    if lower is None or higher.is_complex:
+        return higher
+    if lower.is_complex:
+        return to_complex(higher) if higher.is_floating_point else lower
+    if higher.is_floating_point:
         return higher
     if higher is bool_ or lower.is_floating_point:
         return promote_types(higher, lower)
@@ -162,7 +204,7 @@ def result_type(*operands) -> DType:
     """
     dim = zero = scalar = None
     for x in operands:
-        if isinstance(x, (bool, int, float)):
+        if isinstance(x, (bool, int, float, complex)):
             d = scalar_dtype(x)
             scalar = d if scalar is None else promote_types(scalar, d)
         elif x.shape:
@@ -175,10 +217,16 @@ def result_type(*operands) -> DType:
     return result
 
 
-def cast_scalar(value: bool | int | float, dtype: DType) -> bool | int | float:
+def cast_scalar(value: bool | int | float | complex, dtype: DType
+                ) -> bool | int | float | complex:
     """Convert a Python scalar to the Python type that holds values of ``dtype``."""
     if dtype.is_floating_point:
+        if isinstance(value, complex):
+            raise RuntimeError(f"value cannot be converted to type {dtype.name} without "
+                               f"overflow: {value} (a complex number to a real dtype)")
         return float(value)
+    if dtype.is_complex:
+        return complex(value)
     if dtype is bool_:
         return bool(value)
     return int(value)
@@ -197,7 +245,7 @@ class finfo:  # noqa: N801 - PyTorch's spelling
     __slots__ = ("bits", "eps", "max", "min", "tiny", "smallest_normal", "resolution", "dtype")
 
     def __init__(self, dtype: DType | None = None) -> None:
-        dtype = _default_dtype if dtype is None else as_dtype(dtype)
+        dtype = _default_dtype if dtype is None else to_real(as_dtype(dtype))  # as PyTorch
         if not dtype.is_floating_point:
             raise TypeError(f"finfo() requires a floating point dtype, got {dtype!r}; use "
                             f"iinfo for integer dtypes")
@@ -229,7 +277,7 @@ class iinfo:  # noqa: N801 - PyTorch's spelling
         if dtype is bool_:
             raise TypeError("iinfo() does not support microtorch.bool (it has no numeric "
                             "range)")
-        if dtype.is_floating_point:
+        if dtype.is_floating_point or dtype.is_complex:
             raise TypeError(f"iinfo() requires an integer dtype, got {dtype!r}; use finfo "
                             f"for floating point dtypes")
         info = np.iinfo(dtype.np)

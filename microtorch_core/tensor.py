@@ -66,6 +66,8 @@ class Tensor:
     @staticmethod
     def _make(storage: Storage, shape: tuple[int, ...], strides: tuple[int, ...], offset: int,
               dtype: DType, dev: device, kernels: Any) -> Tensor:
+        if dtype.is_complex is not kernels.is_complex:  # a complex tensor has its own table
+            kernels = kernels.other
         t = object.__new__(Tensor)
         t._storage, t.shape, t._strides, t._offset = storage, shape, strides, offset
         t.dtype, t.device, t._kernels = dtype, dev, kernels
@@ -173,6 +175,10 @@ class Tensor:
     def is_floating_point(self) -> bool:
         return self.dtype.is_floating_point
 
+    def is_complex(self) -> bool:
+        """True for complex64 and complex128 tensors."""
+        return self.dtype.is_complex
+
     @property
     def grad(self) -> Tensor | None:
         """The gradient accumulated here by ``backward()`` (None until then)."""
@@ -261,7 +267,7 @@ class Tensor:
                                                 t._offset * t.dtype.itemsize)
         return raw.view(t.dtype.np).reshape(t.shape)
 
-    def item(self) -> bool | int | float:
+    def item(self) -> bool | int | float | complex:
         """The value of a one-element tensor as a Python number."""
         if self.numel() != 1:
             raise RuntimeError(f"a Tensor with {self.numel()} elements cannot be converted to "
@@ -317,6 +323,10 @@ class Tensor:
     def __float__(self) -> float:
         self._check_one_element()
         return float(self.item())
+
+    def __complex__(self) -> complex:
+        self._check_one_element()
+        return complex(self.item())
 
     def __int__(self) -> int:
         self._check_one_element()
@@ -457,7 +467,7 @@ class Tensor:
         if self.grad_fn is not None and not requires_grad:
             raise RuntimeError("you can only change requires_grad flags of leaf variables. "
                                "Use detach() to get a tensor outside the graph.")
-        if requires_grad and not self.dtype.is_floating_point:
+        if requires_grad and self.dtype.category < 2:
             raise RuntimeError(f"only Tensors of floating point dtype can require gradients, "
                                f"got {self.dtype.name}")
         self.requires_grad = requires_grad
@@ -579,7 +589,7 @@ class Tensor:
     @property
     def mH(self) -> Tensor:  # noqa: N802
         """The conjugate transpose of the last two dimensions: ``mT`` for real tensors."""
-        return ops.transpose(self, -2, -1)
+        return ops.conj(ops.transpose(self, -2, -1))
 
     @property
     def H(self) -> Tensor:  # noqa: N802
@@ -587,7 +597,7 @@ class Tensor:
         if self.dim() != 2:
             raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got "
                                f"{self.dim()}-D tensor.")
-        return ops.transpose(self, 0, 1)
+        return ops.conj(ops.transpose(self, 0, 1))
 
 
 class _HookHandle:

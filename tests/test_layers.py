@@ -17,7 +17,7 @@ CORE = Path(mt.__file__).parent
 # conformance suite (testing/) calls kernels on purpose: it tests the backends themselves.
 KERNEL_CALLERS = ("dispatch.py", "ops/primitive/", "testing/", "doctor.py")
 # What a kernel table holds besides kernels (KernelTable's attributes).
-NOT_KERNELS = {"allocator", "backend", "device_type"}
+NOT_KERNELS = {"allocator", "backend", "device_type", "is_complex", "other"}
 
 
 def _kernel_uses(tree: ast.AST) -> list[tuple[int, str]]:

@@ -41,11 +41,14 @@ def _dependencies(roots: list[Node]) -> dict[Node, int]:
 
 def _reduce_to(grad: Tensor, meta: tuple) -> Tensor:
     """Sum a broadcast gradient back to the input's shape and cast it to its dtype: the one
-    place where broadcasting is undone for every op."""
+    place where broadcasting is undone for every op. A complex gradient of a real input
+    keeps its real part, PyTorch's rule (``grad = dL/dx + i dL/dy``: a real x has no y)."""
     shape, dtype = meta
     if grad.shape != shape:
         grad = grad.sum_to_size(shape)
     if grad.dtype is not dtype:
+        if grad.dtype.is_complex and not dtype.is_complex:
+            grad = grad.real  # a real input of a complex result: d/dx is the real part
         grad = grad.to(dtype)
     return grad
 

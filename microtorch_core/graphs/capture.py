@@ -365,9 +365,11 @@ def _kernel_tables() -> list[KernelTable]:
     """Every kernel table in use (devices create theirs on first use)."""
     tables: list[KernelTable] = []
     for dev in list(_device._interned.values()):
-        table = dev._kernels
-        if table is not None and all(table is not t for t in tables):
-            tables.append(table)
+        if dev._kernels is None:
+            continue
+        for table in (dev._kernels, dev._kernels.other):  # the real and the complex one
+            if all(table is not t for t in tables):
+                tables.append(table)
     return tables
 
 

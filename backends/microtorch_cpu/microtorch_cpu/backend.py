@@ -221,6 +221,13 @@ class CPUBackend(Backend):
     """Runs every primitive with NumPy on the host."""
 
     name = "cpu"
+    # NumPy computes these on complex numbers as PyTorch does (principal branches for log
+    # and sqrt); abs writes the magnitude into a real ``out``.
+    complex_ops = frozenset({
+        "fill", "copy", "where", "matmul", "gather", "scatter", "scatter_add",
+        "neg", "abs", "exp", "log", "sqrt", "sin", "cos", "tanh",
+        "add", "sub", "mul", "div", "pow", "eq", "ne", "sum", "prod",
+    })
 
     def __init__(self) -> None:
         self.allocator = CPUAllocator()
@@ -245,7 +252,10 @@ class CPUBackend(Backend):
         _np(out)[...] = value
 
     def copy(self, out, x):
-        np.copyto(_np(out), _np(x), casting="unsafe")
+        src = _np(x)
+        if x.dtype.is_complex and not out.dtype.is_complex:
+            src = src.real  # PyTorch's cast: the real part (NumPy's would also warn)
+        np.copyto(_np(out), src, casting="unsafe")
 
     def random_uniform(self, out, seed, offset):
         words = philox_words(out.numel(), seed, offset)

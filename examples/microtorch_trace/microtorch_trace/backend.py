@@ -83,6 +83,7 @@ class TraceBackend(Backend):
 
     def __init__(self, max_events: int = 100_000) -> None:
         self.inner = registry.get_backend(self.inner_device)
+        self.complex_ops = self.inner.complex_ops  # the inner kernels run them
         #: The most recent events (older ones are dropped beyond ``max_events``).
         self.events: deque[TraceEvent] = deque(maxlen=max_events)
         self._listeners: list[list[TraceEvent]] = []

@@ -31,7 +31,8 @@ gradients come from their parts (or from a hand-written ``backward`` in Tensor o
 ``coordinates.py``      argwhere nonzero_static unravel_index
 ``float_parts.py``      frexp ldexp fmod
 ``float_neighbours.py`` nextafter
-``complex_parts.py``    conj conj_physical resolve_conj resolve_neg real imag angle (real tensors)
+``complex_parts.py``    conj conj_physical resolve_conj resolve_neg real imag angle sgn complex
+                        polar (over ``view_as_real``)
 ``functional_forms.py`` rsub fill
 ``factories.py``        scalar_tensor empty_strided new_empty_strided empty_permuted
 ``resize.py``           resize_ resize_as_

@@ -1,23 +1,21 @@
-"""Complex-number ops on real tensors: ``conj``, ``conj_physical``, ``resolve_conj``,
-``resolve_neg``, ``real``, ``imag``, ``angle``, ``is_conj`` and ``is_neg``.
+"""Complex numbers: their parts (``real``, ``imag``, ``angle``, ``abs`` is a primitive), the
+conjugate, building them (``complex``, ``polar``) and ``sgn``.
 
-MicroTorch has no complex dtypes, but code written for PyTorch calls these on real tensors
-too (``x.conj()`` in a generic dot product, ``x.real`` in plotting code), and PyTorch defines
-them there: a real number is its own conjugate and its own real part, so ``conj``,
-``conj_physical``, ``resolve_conj``, ``resolve_neg`` and ``real`` return the input itself, as
-PyTorch does (no copy; the same tensor, so the same autograd history). PyTorch conjugates and
-negates complex tensors lazily, with a bit on the tensor that ``resolve_conj`` and
-``resolve_neg`` materialise; a real tensor never has those bits, so ``is_conj`` and
-``is_neg`` are False. ``imag`` of a real tensor is an error, as in PyTorch.
+A complex tensor is pairs of floats in memory, and ``view_as_real`` (``ops/primitive/views.py``)
+shows them as a float tensor with a last dim of 2, sharing memory. Everything here is written
+over that view, so it runs on any backend that can copy and add floats, and its gradient comes
+from its parts. PyTorch's convention for a complex gradient is ``dL/dRe + i dL/dIm``: through
+``view_as_real`` that is exactly the pair of real gradients, so no formula here needs one.
 
-``angle`` of a real number is its argument as a complex number: 0 for x >= 0, pi for x < 0
-(and NaN for NaN); its derivative is zero.
+On a real tensor the conjugate, ``real``, ``resolve_conj`` and ``resolve_neg`` are the input
+itself (no copy: the same tensor, so the same autograd history), as in PyTorch; ``imag`` of a
+real tensor is an error. PyTorch conjugates lazily, with a bit on the tensor that
+``resolve_conj`` materialises; MicroTorch conjugates at once, so ``is_conj`` and ``is_neg``
+are always False.
 
->>> x = tensor([-2.0, 0.0, 3.0])
->>> x.conj() is x, x.real is x
-(True, True)
->>> angle(x)
-tensor([3.1416, 0.0000, 0.0000])
+>>> z = complex(tensor([3.0]), tensor([4.0]))
+>>> z.abs(), z.conj().imag, angle(tensor([-2.0, 0.0]))
+(tensor([5.]), tensor([-4.]), tensor([3.1416, 0.0000]))
 """
 
 from __future__ import annotations
@@ -27,8 +25,11 @@ import math
 from ...autograd.function import Function
 from ...tensor import Tensor
 from ..declare import op
-from ..primitive.elementwise import where
+from ..primitive.elementwise import abs, cos, sign, sin, where
+from ..primitive.views import view_as_complex, view_as_real
+from ..special.trig import atan2
 from .comparison import isnan
+from .indexing import stack
 from .pointwise import _as_float
 
 
@@ -40,65 +41,82 @@ def _check_tensor(name: str, x: object) -> None:
 
 @op(variants="function, method")
 def conj(x: Tensor) -> Tensor:
-    """The complex conjugate: ``x`` itself for a real tensor, as ``torch.conj``."""
+    """The complex conjugate (the imaginary part negated), as ``torch.conj``; a real tensor
+    is its own conjugate: ``x`` itself."""
     _check_tensor("conj", x)
-    return x
+    if not x.dtype.is_complex:
+        return x
+    pairs = view_as_real(x)
+    return view_as_complex(stack([pairs[..., 0], -pairs[..., 1]], -1))
 
 
 @op(variants="function, method", inplace=True)
 def conj_physical(x: Tensor) -> Tensor:
-    """The complex conjugate, computed rather than marked lazily: ``x`` itself for a real
-    tensor, as ``torch.conj_physical``."""
+    """The complex conjugate, computed rather than marked lazily, as
+    ``torch.conj_physical``: the same as ``conj`` here."""
     _check_tensor("conj_physical", x)
-    return x
+    return conj(x)
 
 
 @op(variants="function, method")
 def resolve_conj(x: Tensor) -> Tensor:
-    """``x`` with a lazy conjugation carried out: a real tensor has none, so ``x`` itself."""
+    """``x`` with a lazy conjugation carried out: MicroTorch never defers one, so ``x``."""
     _check_tensor("resolve_conj", x)
     return x
 
 
 @op(variants="function, method")
 def resolve_neg(x: Tensor) -> Tensor:
-    """``x`` with a lazy negation carried out: a real tensor has none, so ``x`` itself."""
+    """``x`` with a lazy negation carried out: MicroTorch never defers one, so ``x``."""
     _check_tensor("resolve_neg", x)
     return x
 
 
 @op(variants="function, method")
 def is_conj(x: Tensor) -> bool:
-    """Whether ``x`` carries a lazy conjugation: never, for a real tensor."""
+    """Whether ``x`` carries a lazy conjugation: never, in MicroTorch."""
     _check_tensor("is_conj", x)
     return False
 
 
 @op(variants="function, method")
 def is_neg(x: Tensor) -> bool:
-    """Whether ``x`` carries a lazy negation: never, for a real tensor."""
+    """Whether ``x`` carries a lazy negation: never, in MicroTorch."""
     _check_tensor("is_neg", x)
     return False
 
 
 @op
 def real(x: Tensor) -> Tensor:
-    """The real part: ``x`` itself for a real tensor, as ``torch.real`` (and the property
-    ``x.real``)."""
+    """The real part, a view sharing memory (``x.real`` too); a real tensor's is ``x``."""
     _check_tensor("real", x)
-    return x
+    return view_as_real(x)[..., 0] if x.dtype.is_complex else x
 
 
 @op
 def imag(x: Tensor) -> Tensor:
-    """The imaginary part, which a real tensor does not have: an error, as in PyTorch."""
+    """The imaginary part, a view sharing memory (``x.imag`` too); a real tensor has none:
+    an error, as in PyTorch."""
     _check_tensor("imag", x)
-    raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
+    if not x.dtype.is_complex:
+        raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
+    return view_as_real(x)[..., 1]
 
 
-# ``x.real`` and ``x.imag`` are properties in PyTorch, not methods
-op(property(real, doc=real.__doc__), variants="method", name="real")
-op(property(imag, doc=imag.__doc__), variants="method", name="imag")
+def _set_part(index: int):
+    def setter(x: Tensor, value: Tensor | float) -> None:
+        if index and not x.dtype.is_complex:
+            raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
+        part = view_as_real(x)[..., index] if x.dtype.is_complex else x
+        part.copy_(value) if isinstance(value, Tensor) else part.fill_(value)
+
+    return setter
+
+
+# ``x.real`` and ``x.imag`` are properties in PyTorch, not methods; assigning to them writes
+# the part in place (``z.imag = 0``)
+op(property(real, _set_part(0), doc=real.__doc__), variants="method", name="real")
+op(property(imag, _set_part(1), doc=imag.__doc__), variants="method", name="imag")
 
 
 class Angle(Function):
@@ -115,7 +133,60 @@ class Angle(Function):
 
 @op(variants="function, method")
 def angle(x: Tensor) -> Tensor:
-    """The argument of each element as a complex number, as ``torch.angle``: pi for negative
-    numbers, 0 otherwise, NaN for NaN; integers give the default float dtype."""
+    """The argument of each element as a complex number, as ``torch.angle``: ``atan2(imag,
+    real)`` for complex tensors; for real ones pi for negative numbers, 0 otherwise, NaN for
+    NaN, and integers give the default float dtype."""
     _check_tensor("angle", x)
+    if x.dtype.is_complex:
+        return atan2(imag(x), real(x))
     return Angle.apply(_as_float(x))
+
+
+@op(variants="function, method", inplace=True)
+def sgn(x: Tensor) -> Tensor:
+    """``x / |x|`` for complex numbers (0 at 0), ``sign`` for real ones, as ``torch.sgn``."""
+    _check_tensor("sgn", x)
+    if not x.dtype.is_complex:
+        return sign(x)
+    magnitude = abs(x)
+    zero = magnitude == 0
+    return where(zero, 0, x / where(zero, 1.0, magnitude))  # no 0/0 in the unused branch
+
+
+@op(name="complex")
+def complex_(real: Tensor, imag: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
+    """The complex tensor ``real + i imag``, as ``torch.complex``: both float32 (complex64)
+    or both float64 (complex128), broadcast together.
+
+    >>> complex(tensor([1.0]), tensor([2.0]))
+    tensor([1.+2.j])
+    """
+    for name, t in (("real", real), ("imag", imag)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"complex(): argument '{name}' must be Tensor, not "
+                            f"{type(t).__name__}")
+    if not real.dtype.is_floating_point or not imag.dtype.is_floating_point:
+        raise RuntimeError(f"Expected both inputs to be Half, Float or Double tensors but got "
+                           f"{real.dtype.name} and {imag.dtype.name}")
+    if real.dtype is not imag.dtype:
+        raise RuntimeError(f"Expected object of scalar type {real.dtype.name} but got scalar "
+                           f"type {imag.dtype.name} for second argument")
+    real, imag = real.broadcast_to(_broadcast(real, imag)), imag.broadcast_to(
+        _broadcast(real, imag))
+    return view_as_complex(stack([real, imag], -1))
+
+
+def _broadcast(a: Tensor, b: Tensor) -> tuple[int, ...]:
+    from ...dispatch import broadcast_shapes
+
+    return broadcast_shapes(a.shape, b.shape)
+
+
+@op
+def polar(abs: Tensor, angle: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
+    """The complex tensor ``abs * (cos(angle) + i sin(angle))``, as ``torch.polar``."""
+    for name, t in (("abs", abs), ("angle", angle)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"polar(): argument '{name}' must be Tensor, not "
+                            f"{type(t).__name__}")
+    return complex_(abs * cos(angle), abs * sin(angle))

@@ -501,6 +501,9 @@ def masked_fill(x: Tensor, mask: Tensor, value) -> Tensor:
     if isinstance(value, Tensor) and value.dim() != 0:
         raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got "
                            f"tensor with {value.dim()} dimension(s).")
+    if isinstance(value, complex) and not x.dtype.is_complex:
+        raise RuntimeError(f"value cannot be converted to type {x.dtype.name} without "
+                           f"overflow: {value}")
     out = where(mask, value, x)
     # the result keeps x's dtype, as PyTorch's in-place kernel (masked_fill(ints, m, 2.7): 2)
     return out if out.dtype is x.dtype else out.to(x.dtype)

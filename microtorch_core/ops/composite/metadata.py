@@ -28,9 +28,9 @@ def is_signed(x: Tensor) -> bool:
 
 @op(variants="function, method")
 def is_complex(x: Tensor) -> bool:
-    """False: MicroTorch has no complex dtypes (PyTorch's ``is_complex`` of a real tensor)."""
+    """True if ``x``'s dtype is complex64 or complex128."""
     _check_tensor("is_complex", x)
-    return False
+    return x.dtype.is_complex
 
 
 @op

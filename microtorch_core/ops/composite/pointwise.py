@@ -1,6 +1,6 @@
 """Elementwise math built from the primitive kernels: powers and roots (square rsqrt
 reciprocal float_power), accurate ``log1p``/``expm1``, hyperbolic (sinh cosh), logarithms
-(log2 log10 exp2 logit xlogy logaddexp logaddexp2), signs (signbit copysign heaviside sgn),
+(log2 log10 exp2 logit xlogy logaddexp logaddexp2), signs (signbit copysign heaviside),
 angles (deg2rad rad2deg), ``hypot``, ``lerp``, ``nan_to_num`` and PyTorch's aliases
 (negative positive absolute).
 
@@ -28,8 +28,9 @@ Scalar = bool | int | float
 
 
 def _as_float(x: Tensor) -> Tensor:
-    """``x``, with integer and bool tensors converted to the default float dtype."""
-    return x if x.dtype.is_floating_point else x.to(dtypes.get_default_dtype())
+    """``x``, with integer and bool tensors converted to the default float dtype (floating
+    and complex tensors as they are)."""
+    return x if x.dtype.category >= 2 else x.to(dtypes.get_default_dtype())
 
 
 # -- signs ---------------------------------------------------------------------------------
@@ -361,9 +362,6 @@ negative = neg
 
 
 absolute = abs
-
-
-sgn = sign  # for real tensors, sgn (x / |x| of complex numbers) is sign
 
 
 @op(variants="function, method")

@@ -8,6 +8,7 @@ returns ``grad, grad`` (the engine sums a broadcast gradient back to each input'
 
 from __future__ import annotations
 
+import cmath
 import math
 
 from ... import dtypes
@@ -33,7 +34,16 @@ def _is_bool(x: Tensor | Scalar) -> bool:
 
 def _float_type(a: Tensor | Scalar, b: Tensor | Scalar) -> DType:
     dtype = result_type(a, b)
-    return dtype if dtype.is_floating_point else dtypes.get_default_dtype()
+    return dtype if dtype.category >= 2 else dtypes.get_default_dtype()
+
+
+def _conj(x: Tensor | Scalar) -> Tensor | Scalar:
+    """The complex conjugate of a complex tensor or number; anything real as it is. The
+    backward of a complex op multiplies by conjugated derivatives: with PyTorch's convention
+    (``grad = dL/dRe + i dL/dIm``), ``grad_a = grad * conj(df/da)`` for ``f`` holomorphic."""
+    if isinstance(x, Tensor):
+        return x.conj() if x.dtype.is_complex else x
+    return x.conjugate() if isinstance(x, complex) else x
 
 
 # -- binary arithmetic ---------------------------------------------------------------------
@@ -79,8 +89,8 @@ class Mul(Function):
         a, b = ctx.saved_tensors
         a = ctx.scalars[0] if a is None else a
         b = ctx.scalars[1] if b is None else b
-        return (grad * b if ctx.needs_input_grad[0] else None,
-                grad * a if ctx.needs_input_grad[1] else None)
+        return (grad * _conj(b) if ctx.needs_input_grad[0] else None,
+                grad * _conj(a) if ctx.needs_input_grad[1] else None)
 
 
 class Div(Function):
@@ -97,6 +107,7 @@ class Div(Function):
         a, b = ctx.saved_tensors
         a = ctx.scalars[0] if a is None else a
         b = ctx.scalars[1] if b is None else b
+        a, b = _conj(a), _conj(b)
         return (grad / b if ctx.needs_input_grad[0] else None,
                 -grad * a / (b * b) if ctx.needs_input_grad[1] else None)
 
@@ -121,6 +132,8 @@ class Pow(Function):
         a, b, out = ctx.saved_tensors
         a = ctx.scalars[0] if a is None else a
         b = ctx.scalars[1] if b is None else b
+        if out.dtype.is_complex:
+            return _complex_pow_backward(ctx, grad, a, b, out)
         grad_a = grad_b = None
         if ctx.needs_input_grad[0]:
             if isinstance(b, Tensor):  # 0 where b == 0, as PyTorch (not 0 * 0^-1 = nan)
@@ -259,12 +272,16 @@ class Abs(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
+        if x.dtype.is_complex:  # the magnitude: a real tensor
+            out = x._empty_like(dtype=dtypes.to_real(x.dtype))
+            x._kernels.abs(out, x)
+            return out
         return dispatch_unary("abs", x, float_only=False)
 
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        return grad * x.sign()
+        return grad * x.sgn()  # x / |x| for complex numbers (0 at 0), the sign for reals
 
 
 class Sign(Function):
@@ -279,6 +296,22 @@ class Sign(Function):
         return grad * 0
 
 
+def _complex_pow_backward(ctx, grad: Tensor, a: Tensor | Scalar, b: Tensor | Scalar,
+                          out: Tensor) -> tuple[Tensor | None, Tensor | None]:
+    """``a ** b`` in complex numbers is ``exp(b log a)``: d/da = b a^(b-1), d/db = a^b log a
+    (both conjugated, see ``_conj``); 0 where b == 0 for a, as in the real case."""
+    grad_a = grad_b = None
+    if ctx.needs_input_grad[0]:
+        if isinstance(b, Tensor):
+            grad_a = where(b == 0, 0.0, grad * _conj(b * a ** (b - 1)))
+        else:
+            grad_a = grad * _conj(b * a ** (b - 1)) if b != 0 else grad * 0
+    if ctx.needs_input_grad[1]:
+        log_a = a.log() if isinstance(a, Tensor) else cmath.log(a) if a != 0 else float("-inf")
+        grad_b = grad * _conj(out * log_a)
+    return grad_a, grad_b
+
+
 class Exp(Function):
     """out = e^x"""
 
@@ -291,7 +324,7 @@ class Exp(Function):
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
-        return grad * out
+        return grad * _conj(out)
 
 
 class Log(Function):
@@ -305,7 +338,7 @@ class Log(Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        return grad / x
+        return grad / _conj(x)
 
 
 class Sqrt(Function):
@@ -320,7 +353,7 @@ class Sqrt(Function):
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
-        return grad / (2 * out)
+        return grad / (2 * _conj(out))
 
 
 class Sin(Function):
@@ -334,7 +367,7 @@ class Sin(Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        return grad * x.cos()
+        return grad * _conj(x.cos())
 
 
 class Cos(Function):
@@ -348,7 +381,7 @@ class Cos(Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        return -grad * x.sin()
+        return -grad * _conj(x.sin())
 
 
 class Tanh(Function):
@@ -363,7 +396,7 @@ class Tanh(Function):
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
-        return grad * (1 - out * out)
+        return grad * _conj(1 - out * out)
 
 
 class Sigmoid(Function):
@@ -407,7 +440,7 @@ def abs(x: Tensor) -> Tensor:  # noqa: A001
     return Abs.apply(x)
 
 
-@op(variants="function, method", aliases=("sgn",), inplace=True)
+@op(variants="function, method", inplace=True)
 def sign(x: Tensor) -> Tensor:
     """sign(x) in {-1, 0, 1}"""
     return Sign.apply(x)

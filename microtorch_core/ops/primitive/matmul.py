@@ -30,6 +30,9 @@ class MatMul(Function):
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         # the engine sums broadcast batch dims back to each input's shape
+        if a.dtype.is_complex:  # the conjugate transposes (see elementwise._conj)
+            return (grad @ b.mH if ctx.needs_input_grad[0] else None,
+                    a.mH @ grad if ctx.needs_input_grad[1] else None)
         return (grad @ b.mT if ctx.needs_input_grad[0] else None,
                 a.mT @ grad if ctx.needs_input_grad[1] else None)
 

@@ -13,6 +13,7 @@ import itertools
 import warnings
 from collections.abc import Sequence
 
+from ... import dtypes
 from ...autograd.function import Function
 from ...dispatch import broadcast_shapes, broadcast_view
 from ...tensor import Tensor, _numel, _wrap_dim, contiguous_strides
@@ -425,6 +426,73 @@ class NarrowBackward(Function):
     @staticmethod
     def backward(ctx, grad):
         return Narrow.apply(grad, ctx.dim, ctx.start, ctx.length), None, None, None
+
+
+class ViewAsReal(Function):
+    """out = a complex tensor seen as its (real, imaginary) float pairs: shape + (2,), the
+    storage reinterpreted (complex64 -> float32), so writes show through both."""
+
+    @staticmethod
+    def forward(ctx, x: Tensor) -> Tensor:
+        if not x.dtype.is_complex:
+            raise RuntimeError("view_as_real is only supported for complex tensors")
+        out = Tensor._make(x._storage, x.shape + (2,), tuple(2 * s for s in x._strides) + (1,),
+                           2 * x._offset, dtypes.to_real(x.dtype), x.device, x._kernels)
+        out._base = x._base if x._base is not None else x
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return view_as_complex(grad.contiguous())
+
+
+class ViewAsComplex(Function):
+    """out = float pairs (a last dim of 2, stride 1) seen as complex numbers: the inverse of
+    ``view_as_real``, with PyTorch's conditions on the layout."""
+
+    @staticmethod
+    def forward(ctx, x: Tensor) -> Tensor:
+        if not x.dtype.is_floating_point:
+            raise RuntimeError(f"view_as_complex is only supported for float and double "
+                               f"tensors, but got a tensor of scalar type: {x.dtype.name}")
+        if not x.shape or x.shape[-1] != 2:
+            raise RuntimeError(f"Tensor must have a last dimension of size 2, got shape "
+                               f"{list(x.shape)}")
+        if x._strides[-1] != 1:
+            raise RuntimeError(f"Tensor must have a last dimension with stride 1, got strides "
+                               f"{list(x._strides)}")
+        if any(s % 2 for s in x._strides[:-1]):
+            raise RuntimeError(f"Tensor must have a stride divisible by 2 for all but last "
+                               f"dimension, got strides {list(x._strides)}")
+        if x._offset % 2:
+            raise RuntimeError(f"Tensor must have a storage_offset divisible by 2, got "
+                               f"{x._offset}")
+        out = Tensor._make(x._storage, x.shape[:-1], tuple(s // 2 for s in x._strides[:-1]),
+                           x._offset // 2, dtypes.to_complex(x.dtype), x.device, x._kernels)
+        out._base = x._base if x._base is not None else x
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return view_as_real(grad)
+
+
+@op(variants="function")
+def view_as_real(x: Tensor) -> Tensor:
+    """A complex tensor's elements as (real, imaginary) pairs in a last dim of 2, sharing
+    memory, as ``torch.view_as_real``.
+
+    >>> view_as_real(tensor([1 + 2j]))
+    tensor([[1., 2.]])
+    """
+    return ViewAsReal.apply(x)
+
+
+@op(variants="function")
+def view_as_complex(x: Tensor) -> Tensor:
+    """Float pairs in a last dim of 2 (stride 1) as complex numbers, sharing memory, as
+    ``torch.view_as_complex``."""
+    return ViewAsComplex.apply(x)
 
 
 @op(name="broadcast_shapes")
