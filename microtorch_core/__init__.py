@@ -114,7 +114,8 @@ def __getattr__(name: str):
     # Submodules with more imports are loaded on first use to keep `import` fast.
     import importlib
 
-    if name in ("nn", "cuda", "utils", "testing", "viz", "distributions", "masked", "signal"):
+    if name in ("nn", "cuda", "utils", "testing", "viz", "distributions", "masked", "signal",
+                "serialization"):
         return importlib.import_module(f"{__name__}.{name}")
     if name == "save" or name == "load":
         return getattr(importlib.import_module(f"{__name__}.serialization"), name)

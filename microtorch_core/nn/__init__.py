@@ -49,6 +49,7 @@
                       ``F.cross_entropy``...); the rest of the ``functional_*.py`` files,
                       written by concept, are listed in its docstring and re-exported by it
 ``init.py``           weight initialisation (``kaiming_uniform_``, ``xavier_normal_``...)
+``modules.py``        PyTorch's module paths: ``nn.modules.rnn.LSTM is nn.LSTM``
 ``utils/``            ``clip_grad_norm_``, ``clip_grad_value_``, ``parameters_to_vector``...;
                       ``utils.rnn``: ``pad_sequence``, ``pack_padded_sequence``,
                       ``PackedSequence``...
@@ -221,3 +222,5 @@ __all__ = [
     "MultiLabelSoftMarginLoss", "MultiMarginLoss", "MultiLabelMarginLoss", "CTCLoss",
     "Bilinear", "Unfold", "Fold", "DataParallel",
 ]
+
+from . import modules  # noqa: E402 (PyTorch's paths, torch.nn.modules.rnn.LSTM)
