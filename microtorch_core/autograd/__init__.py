@@ -41,6 +41,10 @@ def _make_grads(outputs: list[Tensor], grads: list[Tensor | None]) -> list[Tenso
                 raise RuntimeError(f"grad can be implicitly created only for scalar outputs; "
                                    f"got an output of shape {tuple(out.shape)}: pass "
                                    "gradient= (a tensor of that shape)")
+            if out.dtype.is_complex:  # which direction would "1" be? PyTorch asks too
+                raise RuntimeError("grad can be implicitly created only for real scalar "
+                                   f"outputs; got {out.dtype.name}: take .abs(), .real or "
+                                   "pass gradient=")
             g = out._ones_like_detached()
         elif not isinstance(g, Tensor):
             raise TypeError(f"gradient must be a Tensor, got {type(g).__name__}")

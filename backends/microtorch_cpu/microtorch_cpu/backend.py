@@ -226,7 +226,7 @@ class CPUBackend(Backend):
     complex_ops = frozenset({
         "fill", "copy", "where", "matmul", "gather", "scatter", "scatter_add",
         "neg", "abs", "exp", "log", "sqrt", "sin", "cos", "tanh",
-        "add", "sub", "mul", "div", "pow", "eq", "ne", "sum", "prod",
+        "add", "sub", "mul", "div", "pow", "eq", "ne", "sum", "prod", "fft",
     })
 
     def __init__(self) -> None:
@@ -281,7 +281,7 @@ class CPUBackend(Backend):
     @_quietly
     def pow(self, out, a, b):
         a, b, o = _operand(a), _operand(b), _np(out)
-        if out.dtype.is_floating_point or not np.any(np.less(b, 0)):
+        if out.dtype.category >= 2 or not np.any(np.less(b, 0)):  # floating or complex
             np.power(a, b, out=o)
             return
         # NumPy refuses negative integer exponents; PyTorch (and our CUDA kernel) give the
@@ -349,6 +349,15 @@ class CPUBackend(Backend):
             order = last - np.flip(backwards, dim)
         np.copyto(_np(indices_out), order)
         np.copyto(_np(values_out), np.take_along_axis(a, order, axis=dim))
+
+    def fft(self, out, x, dims, inverse):
+        # pocketfft through NumPy; norm="backward" scales the inverse by 1/n and "forward"
+        # scales only the forward, so these two are the unscaled transforms the spec wants.
+        # NumPy computes in complex128; the copy casts back to out's dtype.
+        a = _np(x)
+        result = (np.fft.ifftn(a, axes=dims, norm="forward") if inverse
+                  else np.fft.fftn(a, axes=dims, norm="backward"))
+        np.copyto(_np(out), result, casting="unsafe")
 
     # The factorisations: LAPACK through NumPy, batched over the leading dims.
     def svd(self, u_out, s_out, vh_out, x, full_matrices):
