@@ -209,7 +209,7 @@ def cast(x: Tensor, dtype: DType) -> Tensor:
         warnings.warn("Casting complex values to real discards the imaginary part",
                       UserWarning, stacklevel=2)
     out = x._empty_like(dtype=dtype)
-    x._kernels.copy(out, x)
+    _table_for(x._kernels, dtype).copy(out, x)  # to complex: a complex kernel's work
     return out
 
 
@@ -316,8 +316,8 @@ def _no_complex_kernel(op: str, device_type: str) -> Callable[..., None]:
         found = next((a.dtype.name for a in args
                       if isinstance(a, Tensor) and a.dtype.is_complex), "complex")
         raise NotImplementedError(f"'{op}' is not implemented for {found} tensors on backend "
-                                  f"'{device_type}' (PyTorch defines it for real dtypes only, "
-                                  f"or this backend lists no complex kernel for it)")
+                                  f"'{device_type}': its complex_ops do not list it (PyTorch "
+                                  f"itself defines some ops, such as lt, for real numbers only)")
 
     kernel.__name__ = f"{op}_no_complex_on_{device_type}"
     return kernel

@@ -45,7 +45,8 @@ def assert_close(actual: Any, expected: Any, *, rtol: float | None = None,
 
     ``expected`` is a NumPy array (its dtype is checked unless ``check_dtype=False``), a
     tensor, or anything ``np.asarray`` takes (then only values and shape are checked).
-    Floating values use :data:`TOLERANCES` for ``actual``'s dtype; others must be equal.
+    Floating values use :data:`TOLERANCES` for ``actual``'s dtype (complex ones, their parts'
+    dtype's); others must be equal.
     NaNs compare equal to NaNs.
     """
     got = to_numpy(actual)
@@ -55,10 +56,11 @@ def assert_close(actual: Any, expected: Any, *, rtol: float | None = None,
     assert got.shape == want.shape, f"shape {got.shape} != expected {want.shape}{where}"
     if check_dtype and dtype_known:
         assert got.dtype == want.dtype, f"dtype {got.dtype} != expected {want.dtype}{where}"
-    if got.dtype.kind == "f":
-        default_rtol, default_atol = TOLERANCES.get(got.dtype.name, TOLERANCES["float32"])
+    if got.dtype.kind in "fc":  # a complex dtype: its parts' float tolerance
+        part = np.finfo(got.dtype).dtype.name
+        default_rtol, default_atol = TOLERANCES.get(part, TOLERANCES["float32"])
         np.testing.assert_allclose(
-            got, want.astype(got.dtype, copy=False) if want.dtype.kind == "f" else want,
+            got, want.astype(got.dtype, copy=False) if want.dtype.kind in "fc" else want,
             rtol=default_rtol if rtol is None else rtol,
             atol=default_atol if atol is None else atol, equal_nan=True, err_msg=msg)
     else:

@@ -20,8 +20,10 @@ from ..declare import op
 
 def copy_into(out: Tensor, src: Tensor) -> None:
     """``out[...] = src`` by the ``copy`` kernel: ``src`` is broadcast to ``out``'s shape and
-    cast to its dtype (no autograd; both on one device)."""
-    out._kernels.copy(out, broadcast_view(src, out.shape))
+    cast to its dtype (no autograd; both on one device). A complex ``src`` is copied by the
+    complex kernel table, as any work on complex numbers."""
+    kernels = src._kernels if src.dtype.is_complex else out._kernels
+    kernels.copy(out, broadcast_view(src, out.shape))
 
 
 def fill_into(out: Tensor, value: bool | int | float) -> None:
