@@ -3,6 +3,8 @@
 integer max pooling, and ``max_unpool1d``/``2d``/``3d``. Values, indices and gradients against
 PyTorch when installed; against NumPy and finite differences (float64) always."""
 
+import re
+
 import numpy as np
 import pytest
 from torch_reference import check_same, requires_torch, torch
@@ -197,3 +199,112 @@ def test_max_unpool_rejects_an_output_size_the_pooling_cannot_come_from():
     with pytest.raises(ValueError, match=r"dim 0 must be between 2 and 6"):
         F.max_unpool2d(mt.zeros(1, 1, 2, 2), mt.tensor([[[[0, 1], [2, 3]]]]), 2,
                        output_size=(7, 4))
+
+
+# -- fractional max pooling ---------------------------------------------------------------------
+FRACTIONAL_CASES = [
+    (2, (2, 3, 9, 9), 3, dict(output_size=(4, 3))),
+    (2, (3, 7, 8), (2, 3), dict(output_ratio=(0.5, 0.5))),
+    (2, (1, 1, 16, 16), 1, dict(output_size=8)),
+    (2, (1, 2, 5, 5), 2, dict(output_size=1)),
+    (3, (2, 2, 6, 5, 4), 2, dict(output_size=(2, 3, 2))),
+    (3, (1, 8, 7, 6), (4, 3, 2), dict(output_ratio=0.5)),
+]
+
+
+@requires_torch
+@pytest.mark.parametrize("spatial, shape, kernel, size", FRACTIONAL_CASES, ids=str)
+def test_fractional_max_pool_values_indices_and_gradients_match_torch(spatial, shape, kernel,
+                                                                      size):
+    x, tx = _pair(shape, 7)
+    batch = 1 if len(shape) == spatial + 1 else shape[0]
+    samples = np.random.default_rng(8).random((batch, shape[-spatial - 1], spatial))
+    ours = F.fractional_max_pool2d if spatial == 2 else F.fractional_max_pool3d
+    theirs = TF.fractional_max_pool2d if spatial == 2 else TF.fractional_max_pool3d
+    out, index = ours(x, kernel, return_indices=True, _random_samples=mt.tensor(samples), **size)
+    # torch's 2-d functional takes output_ratio only as a tuple; the sizes are the same
+    t_size = {k: (v,) * spatial if isinstance(v, float) else v for k, v in size.items()}
+    t_out, t_index = theirs(tx, kernel, return_indices=True,
+                            _random_samples=torch.tensor(samples), **t_size)
+    assert index.tolist() == t_index.tolist()
+    check_same(out, t_out, [(x, tx)])
+
+
+@requires_torch
+def test_fractional_max_pool2d_computes_float32_steps_in_float32_like_torch():
+    # alpha = 15 / 7 and the samples' products round differently in float32 and float64
+    data = np.random.default_rng(3).standard_normal((4, 5, 16, 16)).astype(np.float32)
+    samples = np.random.default_rng(4).random((4, 5, 2)).astype(np.float32)
+    _, index = F.fractional_max_pool2d(mt.tensor(data), 2, output_size=8, return_indices=True,
+                                       _random_samples=mt.tensor(samples))
+    _, t_index = TF.fractional_max_pool2d(torch.tensor(data), 2, output_size=8,
+                                          return_indices=True,
+                                          _random_samples=torch.tensor(samples))
+    assert index.tolist() == t_index.tolist()
+
+
+def test_fractional_max_pool_windows_follow_the_interval_sequence():
+    # H: n=4, k=1, m=3, u=0.9 -> alpha=1.5, starts trunc(1.35)-1=0, trunc(2.85)-1=1, last 3;
+    # W: m=2 -> start 0, last 3 (the samples list W first)
+    x = mt.arange(16.0).reshape(1, 1, 4, 4)
+    out, index = F.fractional_max_pool2d(x, 1, output_size=(3, 2), return_indices=True,
+                                         _random_samples=mt.tensor([[[0.0, 0.9]]]))
+    assert out.tolist() == [[[[0.0, 3.0], [4.0, 7.0], [12.0, 15.0]]]]
+    assert index.tolist() == [[[[0, 3], [4, 7], [12, 15]]]]
+
+
+def test_fractional_max_pool_gradient_by_finite_differences():
+    x = mt.tensor(np.random.default_rng(5).standard_normal((2, 2, 6, 7)), requires_grad=True)
+    samples = mt.tensor(np.random.default_rng(6).random((2, 2, 2)))
+    assert gradcheck(lambda t: F.fractional_max_pool2d(t, (2, 3), output_size=(3, 2),
+                                                       _random_samples=samples), (x,))
+
+
+def test_fractional_max_pool_draws_its_samples_from_the_generator():
+    x = mt.tensor(np.random.default_rng(9).standard_normal((2, 3, 11, 11)))
+    mt.manual_seed(1)
+    first = F.fractional_max_pool2d(x, 2, output_size=5)
+    mt.manual_seed(1)
+    again = F.fractional_max_pool2d(x, 2, output_size=5)
+    assert first.shape == (2, 3, 5, 5) and first.tolist() == again.tolist()
+    pool = nn.FractionalMaxPool3d(2, output_ratio=(0.5, 0.5, 0.5), return_indices=True)
+    out, index = pool(mt.tensor(np.random.default_rng(2).standard_normal((1, 2, 6, 6, 8))))
+    assert out.shape == index.shape == (1, 2, 3, 3, 4)
+
+
+def test_fractional_max_pool_module_keeps_its_samples_as_a_buffer():
+    samples = mt.tensor([[[0.25, 0.75]]])
+    pool = nn.FractionalMaxPool2d(2, output_size=3, _random_samples=samples)
+    x = mt.arange(36.0).reshape(1, 1, 6, 6)
+    assert "_random_samples" in dict(pool.named_buffers())
+    assert pool(x).tolist() == F.fractional_max_pool2d(x, 2, 3, _random_samples=samples).tolist()
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda x: F.fractional_max_pool2d(x, 2), ValueError, "either an output_size or"),
+    (lambda x: F.fractional_max_pool2d(x, 4, output_size=3), RuntimeError,
+     "pool height 4 too large relative to input height 5"),
+    (lambda x: F.fractional_max_pool2d(x, 2, output_size=2,
+                                       _random_samples=mt.rand(1, 3, 2, dtype=mt.float64)),
+     RuntimeError, "size(1) equals to input channel size, got 3 and 2"),
+    (lambda x: F.fractional_max_pool2d(x, 2, output_size=2,
+                                       _random_samples=mt.rand(1, 2, 2)),
+     RuntimeError, "same dtype as input"),
+    (lambda x: F.fractional_max_pool2d(x, 2, output_size=2,
+                                       _random_samples=mt.rand(1, 2, 3, dtype=mt.float64)),
+     RuntimeError, "size(2) equals to 2; got 3"),
+    (lambda x: F.fractional_max_pool2d(x[0, 0], 2, output_size=2), RuntimeError,
+     "Expected 3D or 4D tensor, but got: [5, 6]"),
+    (lambda x: F.fractional_max_pool3d(x[0], 2, output_size=2), RuntimeError,
+     "Expected 4D or 5D tensor, but got: [2, 5, 6]"),
+    (lambda x: F.fractional_max_pool2d(x.long(), 2, output_size=2), NotImplementedError,
+     "not implemented for int64"),
+    (lambda x: nn.FractionalMaxPool2d(2, output_ratio=1.5), ValueError,
+     "output_ratio must be between 0 and 1 (got 1.5)"),
+    (lambda x: nn.FractionalMaxPool2d(2, output_size=2, output_ratio=0.5), ValueError,
+     "only one of output_size and output_ratio"),
+])
+def test_fractional_max_pool_rejects_bad_arguments_as_torch(call, error, message):
+    x = mt.zeros(1, 2, 5, 6, dtype=mt.float64)
+    with pytest.raises(error, match=re.escape(message)):
+        call(x)

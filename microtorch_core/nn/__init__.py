@@ -11,7 +11,7 @@
 ``conv.py``           ``Conv1d``/``2d``/``3d``, ``ConvTranspose1d``/``2d``/``3d``
 ``pooling.py``        ``MaxPool1d``/``2d``/``3d``, ``AvgPool1d``/``2d``/``3d``,
                       ``AdaptiveAvgPool1d``/``2d``/``3d``, ``AdaptiveMaxPool1d``/``2d``/``3d``,
-                      ``MaxUnpool1d``/``2d``/``3d``
+                      ``MaxUnpool1d``/``2d``/``3d``, ``FractionalMaxPool2d``/``3d``
 ``upsampling.py``     ``Upsample``, ``UpsamplingNearest2d``, ``UpsamplingBilinear2d``,
                       ``PixelShuffle``, ``PixelUnshuffle``, ``ChannelShuffle``
 ``batchnorm.py``      ``BatchNorm1d``, ``BatchNorm2d``, ``BatchNorm3d``
@@ -165,6 +165,8 @@ from .pooling import (
     AvgPool1d,
     AvgPool2d,
     AvgPool3d,
+    FractionalMaxPool2d,
+    FractionalMaxPool3d,
     MaxPool1d,
     MaxPool2d,
     MaxPool3d,
@@ -197,6 +199,7 @@ __all__ = [
     "MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d",
     "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d", "AdaptiveMaxPool1d",
     "AdaptiveMaxPool2d", "AdaptiveMaxPool3d", "MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d",
+    "FractionalMaxPool2d", "FractionalMaxPool3d",
     "Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d", "PixelShuffle", "PixelUnshuffle",
     "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LayerNorm", "GroupNorm", "InstanceNorm1d",
     "InstanceNorm2d", "InstanceNorm3d",

@@ -24,6 +24,7 @@ written by concept and re-exported from here:
 ``functional_spatial.py``          ``pad``, ``conv1d``/``2d``/``3d`` (and the window helpers)
 ``functional_pooling.py``          ``max_pool1d``/``2d``/``3d``, ``avg_pool1d``/``2d``/``3d``
 ``functional_unpool.py``           ``max_unpool1d``/``2d``/``3d``
+``functional_fractional_pool.py``  ``fractional_max_pool2d``/``3d``
 ``functional_adaptive.py``         ``adaptive_avg_pool1d``/``2d``/``3d``,
                                    ``adaptive_max_pool1d``/``2d``/``3d``
 ``functional_resample.py``         ``conv_transpose1d``/``2d``/``3d``, ``pixel_shuffle``,
@@ -96,6 +97,7 @@ from .functional_ctc import ctc_loss
 from .functional_distance import cosine_similarity, normalize, pairwise_distance, pdist
 from .functional_embedding import embedding, embedding_bag
 from .functional_fold import fold, unfold
+from .functional_fractional_pool import fractional_max_pool2d, fractional_max_pool3d
 from .functional_grid import affine_grid, grid_sample
 from .functional_interpolate import interpolate, upsample, upsample_bilinear, upsample_nearest
 from .functional_likelihood_loss import gaussian_nll_loss, poisson_nll_loss
@@ -162,7 +164,8 @@ __all__ = [
     "pad", "conv1d", "conv2d", "conv3d", "max_pool1d", "max_pool2d", "max_pool3d",
     "avg_pool1d", "avg_pool2d", "avg_pool3d", "max_unpool1d", "max_unpool2d", "max_unpool3d",
     "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d", "adaptive_max_pool1d",
-    "adaptive_max_pool2d", "adaptive_max_pool3d",
+    "adaptive_max_pool2d", "adaptive_max_pool3d", "fractional_max_pool2d",
+    "fractional_max_pool3d",
     "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "interpolate", "upsample",
     "upsample_nearest", "upsample_bilinear", "pixel_shuffle",
     "pixel_unshuffle", "channel_shuffle",

@@ -1,6 +1,7 @@
 """``MaxPool1d``/``2d``/``3d``, ``AvgPool1d``/``2d``/``3d``, their adaptive versions
-(``AdaptiveAvgPool1d``/``2d``/``3d``, ``AdaptiveMaxPool1d``/``2d``/``3d``) and
-``MaxUnpool1d``/``2d``/``3d``: parameter-free modules over the functions."""
+(``AdaptiveAvgPool1d``/``2d``/``3d``, ``AdaptiveMaxPool1d``/``2d``/``3d``),
+``MaxUnpool1d``/``2d``/``3d`` and ``FractionalMaxPool2d``/``3d``: parameter-free modules over
+the functions."""
 
 from __future__ import annotations
 
@@ -229,4 +230,54 @@ class MaxUnpool3d(_MaxUnpool):
     elsewhere, as ``torch.nn.MaxUnpool3d``."""
 
     _function = staticmethod(F.max_unpool3d)
+    _spatial = 3
+
+
+class _FractionalMaxPool(Module):
+    """Stores a fractional max pooling's arguments; ``forward`` calls ``self._function``
+    with them and the ``_random_samples`` buffer (``None``: drawn on each call)."""
+
+    _function: Any
+    _spatial: int
+
+    def __init__(self, kernel_size: Any, output_size: Any = None, output_ratio: Any = None,
+                 return_indices: bool = False, _random_samples: Tensor | None = None) -> None:
+        super().__init__()
+        name = type(self).__name__
+        if output_size is None and output_ratio is None:
+            raise ValueError(f"{name} requires specifying either an output size, or a "
+                             f"pooling ratio")
+        if output_size is not None and output_ratio is not None:
+            raise ValueError("only one of output_size and output_ratio may be specified")
+        self.kernel_size = self._expand(kernel_size)
+        self.return_indices = return_indices
+        self.register_buffer("_random_samples", _random_samples)
+        self.output_size = None if output_size is None else self._expand(output_size)
+        self.output_ratio = None if output_ratio is None else self._expand(output_ratio)
+        if self.output_ratio is not None and not all(0 < r < 1 for r in self.output_ratio):
+            raise ValueError(f"output_ratio must be between 0 and 1 (got {output_ratio})")
+
+    def _expand(self, value: Any) -> tuple[Any, ...]:
+        return tuple(value) if isinstance(value, Sequence) else (value,) * self._spatial
+
+    def forward(self, input: Tensor) -> Any:  # noqa: A002
+        return type(self)._function(input, self.kernel_size, self.output_size,
+                                    self.output_ratio, self.return_indices,
+                                    _random_samples=self._random_samples)
+
+
+class FractionalMaxPool2d(_FractionalMaxPool):
+    """Max over (kH, kW) windows at pseudo-random steps, giving (N, C, H, W) inputs the
+    spatial size ``output_size`` or ``output_ratio`` of theirs, as
+    ``torch.nn.FractionalMaxPool2d``."""
+
+    _function = staticmethod(F.fractional_max_pool2d)
+    _spatial = 2
+
+
+class FractionalMaxPool3d(_FractionalMaxPool):
+    """Max over (kT, kH, kW) windows at pseudo-random steps, for (N, C, T, H, W) inputs, as
+    ``torch.nn.FractionalMaxPool3d``."""
+
+    _function = staticmethod(F.fractional_max_pool3d)
     _spatial = 3
