@@ -9,6 +9,7 @@ Householder reflections), as on a backend without the kernels. Values are compar
 functions of the outputs that do not depend on those signs, and with PyTorch."""
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -500,3 +501,85 @@ def test_cov_refuses_negative_weights(weights):
     w = mt.tensor([1, -1, 2]) if weights == "fweights" else mt.tensor([1.0, -0.5, 2.0])
     with pytest.raises(RuntimeError, match=f"{weights} cannot be negative"):
         mt.cov(mt.ones(2, 3), **{weights: w})
+
+
+# -- randomized low-rank factorisations ---------------------------------------------------------
+def _low_rank(shape, rank, seed):
+    """A float64 matrix (or batch) of the given rank: (..., m, rank) @ (..., rank, n)."""
+    *batch, m, n = shape
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((*batch, m, rank)) @ rng.standard_normal((*batch, rank, n))
+
+
+@pytest.mark.parametrize("shape", [(12, 7), (5, 9), (2, 8, 6)], ids=str)
+def test_svd_lowrank_reconstructs_a_low_rank_matrix(path, shape):
+    a = _low_rank(shape, 3, 1)
+    u, s, v = mt.svd_lowrank(mt.tensor(a), q=3)
+    assert u.shape == (*shape[:-1], 3) and s.shape == (*shape[:-2], 3)
+    assert v.shape == (*shape[:-2], shape[-1], 3)
+    np.testing.assert_allclose(((u * s.unsqueeze(-2)) @ v.mT).numpy(), a, atol=1e-10)
+    np.testing.assert_allclose(s.numpy(), np.linalg.svd(a, compute_uv=False)[..., :3],
+                               rtol=1e-10)
+    eye = np.broadcast_to(np.eye(3), (*shape[:-2], 3, 3))
+    np.testing.assert_allclose((u.mT @ u).numpy(), eye, atol=1e-12)
+    np.testing.assert_allclose((v.mT @ v).numpy(), eye, atol=1e-12)
+
+
+def test_svd_lowrank_factors_a_minus_its_mean_without_forming_it():
+    a = _low_rank((10, 8), 2, 2)
+    mean = np.random.default_rng(3).standard_normal((1, 8))
+    u, s, v = mt.svd_lowrank(mt.tensor(a + mean), q=2, M=mt.tensor(mean))
+    np.testing.assert_allclose(((u * s) @ v.mT).numpy(), a, atol=1e-10)
+
+
+def test_pca_lowrank_finds_the_principal_directions():
+    data = _low_rank((30, 6), 2, 4) + 5.0  # offset: centring must remove it
+    u, s, v = mt.pca_lowrank(mt.tensor(data), q=2)
+    centred = data - data.mean(0)
+    _, s_ref, vh_ref = np.linalg.svd(centred)
+    np.testing.assert_allclose(s.numpy(), s_ref[:2], rtol=1e-10)
+    # the same subspace: the projectors V V^T agree (each direction is defined up to sign)
+    np.testing.assert_allclose((v @ v.mT).numpy(), vh_ref[:2].T @ vh_ref[:2], atol=1e-10)
+    # uncentred, the offset adds a third direction: rank 3
+    _, s_raw, _ = mt.pca_lowrank(mt.tensor(data), q=3, center=False)
+    np.testing.assert_allclose(s_raw.numpy(), np.linalg.svd(data, compute_uv=False)[:3],
+                               rtol=1e-10)
+
+
+def test_svd_lowrank_gradient_by_finite_differences():
+    # a fixed seed makes the random basis, and so the function, deterministic
+    left = mt.tensor(RNG.standard_normal((6, 2)), requires_grad=True)
+    right = mt.tensor(RNG.standard_normal((5, 2)), requires_grad=True)
+
+    def factors(left, right):
+        mt.manual_seed(0)
+        u, s, v = mt.svd_lowrank(left @ right.mT, q=2)
+        return u @ v.mT, s  # independent of the vectors' signs
+
+    assert gradcheck(factors, (left, right))
+
+
+@requires_torch
+def test_pca_lowrank_gradient_of_the_singular_values_matches_torch():
+    data = _low_rank((9, 5), 2, 5)
+    a, ta = mt.tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
+    mt.pca_lowrank(a, q=2)[1].sum().backward()
+    torch.pca_lowrank(ta, q=2)[1].sum().backward()
+    np.testing.assert_allclose(a.grad.numpy(), ta.grad.numpy(), atol=1e-9)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(q=7), "q(=7) must be non-negative integer and not greater than min(m, n)=5"),
+    (dict(q=-1), "q(=-1) must be non-negative integer"),
+    (dict(niter=-1), "niter(=-1) must be non-negative integer"),
+])
+def test_pca_lowrank_rejects_bad_q_and_niter_as_torch(kwargs, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        mt.pca_lowrank(mt.zeros(6, 5), **kwargs)
+
+
+def test_svd_lowrank_refuses_an_integer_or_vector_input():
+    with pytest.raises(RuntimeError, match="Expected a floating point"):
+        mt.svd_lowrank(mt.zeros(4, 3, dtype=mt.int64), q=2)
+    with pytest.raises(RuntimeError, match="at least 2 dimensions"):
+        mt.svd_lowrank(mt.zeros(4), q=2)

@@ -27,5 +27,6 @@ top-level products), with PyTorch's gradients and errors.
 ``matrix_exp.py``   matrix_exp (Pade scaling and squaring)
 ``householder.py``  geqrf householder_product orgqr ormqr (LAPACK's compact reflectors)
 ``ldl.py``          ldl_factor ldl_factor_ex ldl_solve (Bunch-Kaufman pivoting)
+``lowrank.py``      svd_lowrank pca_lowrank (randomized range finder over qr and svd)
 ==================  ==========================================================================
 """
