@@ -1,6 +1,7 @@
 """``F.grid_sample`` and ``F.affine_grid``: values and gradients (input, grid, theta) against
 PyTorch when installed; against NumPy and finite differences (float64) always."""
 
+import re
 import warnings
 
 import numpy as np
@@ -111,3 +112,60 @@ def test_align_corners_left_out_warns_as_torch():
 def test_grid_argument_errors(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+# -- the aten forms: torch.grid_sampler / grid_sampler_2d / grid_sampler_3d --------------------
+@requires_torch
+@pytest.mark.parametrize("align_corners", [False, True])
+@pytest.mark.parametrize("padding_mode", [0, 1, 2])
+@pytest.mark.parametrize(("name", "mode", "shape", "grid_shape"), [
+    ("grid_sampler_2d", 0, (2, 3, 5, 6), (2, 4, 7, 2)),
+    ("grid_sampler_2d", 1, (2, 3, 5, 6), (2, 4, 7, 2)),
+    ("grid_sampler_2d", 2, (2, 3, 5, 6), (2, 4, 7, 2)),
+    ("grid_sampler_3d", 0, (2, 2, 3, 4, 5), (2, 3, 2, 4, 3)),
+    ("grid_sampler", 0, (2, 2, 3, 4, 5), (2, 3, 2, 4, 3))], ids=str)
+def test_grid_sampler_integer_modes_match_torch(name, mode, shape, grid_shape, padding_mode,
+                                                align_corners):
+    rng = np.random.default_rng(2)
+    (x, tx) = _leaves(rng.standard_normal(shape))
+    (g, tg) = _leaves(rng.uniform(-2.5, 2.5, grid_shape))
+    ours = getattr(mt, name)(x, g, mode, padding_mode, align_corners)
+    theirs = getattr(torch, name)(tx, tg, mode, padding_mode, align_corners)
+    check_same(ours, theirs, [(x, tx)] + ([(g, tg)] if mode != 1 else []))
+
+
+def test_grid_sampler_2d_is_grid_sample_with_the_enum_order():
+    x = mt.arange(12.0).reshape(1, 1, 3, 4)
+    g = mt.tensor([[[[-1.3, 0.2], [0.4, 1.7]]]])
+    for mode, name in enumerate(["bilinear", "nearest", "bicubic"]):
+        for padding, padding_name in enumerate(["zeros", "border", "reflection"]):
+            assert mt.grid_sampler_2d(x, g, mode, padding, True).tolist() == \
+                F.grid_sample(x, g, name, padding_name, True).tolist()
+
+
+def test_grid_sampler_gradient_by_finite_differences():
+    rng = np.random.default_rng(3)
+    x = mt.tensor(rng.standard_normal((1, 2, 3, 3, 4)), requires_grad=True)
+    g = mt.tensor(rng.uniform(-1.2, 1.2, (1, 2, 2, 1, 3)), requires_grad=True)
+    assert gradcheck(lambda a, b: mt.grid_sampler_3d(a, b, 0, 2, False), (x, g))
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda x, g: mt.grid_sampler_2d(x, g, 3, 0, False),
+     "grid_sampler_2d(): interpolation_mode must be 0 (bilinear), 1 (nearest) or 2 (bicubic), "
+     "but got 3"),
+    (lambda x, g: mt.grid_sampler_2d(x, g, 0, -1, False),
+     "padding_mode must be 0 (zeros), 1 (border) or 2 (reflection), but got -1"),
+    (lambda x, g: mt.grid_sampler_3d(x, g, 0, 0, False),
+     "grid_sampler_3d(): expected 5D input and grid with same number of dimensions, but got "
+     "input with sizes [1, 1, 3, 3] and grid with sizes [1, 2, 2, 2]"),
+])
+def test_grid_sampler_refuses_unknown_modes_and_the_wrong_rank(call, message):
+    x, g = mt.zeros(1, 1, 3, 3), mt.zeros(1, 2, 2, 2)
+    with pytest.raises(RuntimeError, match=re.escape(message)):
+        call(x, g)
+
+
+def test_grid_sampler_3d_refuses_bicubic_as_torch():
+    with pytest.raises(RuntimeError, match="bicubic interpolation only supports 4D input"):
+        mt.grid_sampler_3d(mt.zeros(1, 1, 2, 2, 2), mt.zeros(1, 1, 1, 1, 3), 2, 0, False)

@@ -38,7 +38,8 @@ gradients come from their parts (or from a hand-written ``backward`` in Tensor o
 ``resize.py``           resize_ resize_as_
 ``normalization.py``    native_layer_norm native_group_norm native_batch_norm
 ``layers.py``           conv1d conv2d conv_transpose2d layer_norm group_norm rms_norm pdist
-                        channel_shuffle constant_pad_nd (nn.functional's, at the top level)
+                        channel_shuffle constant_pad_nd grid_sampler grid_sampler_2d
+                        grid_sampler_3d (nn.functional's, at the top level)
 ``windows.py``          signal.windows: hann hamming blackman kaiser gaussian ...
 ``integer.py``          gcd lcm
 ``creation_like.py``    new_zeros new_ones new_full new_empty new_tensor

@@ -1,7 +1,8 @@
 """The ``nn.functional`` layers that PyTorch also has at the top level: ``torch.conv2d``,
 ``torch.conv_transpose2d``, ``torch.layer_norm``, ``torch.group_norm``, ``torch.rms_norm``,
-``torch.pdist``, ``torch.channel_shuffle`` and ``torch.constant_pad_nd`` (``F.pad``'s
-constant mode, the aten op it calls).
+``torch.pdist``, ``torch.channel_shuffle``, ``torch.constant_pad_nd`` (``F.pad``'s
+constant mode, the aten op it calls) and ``torch.grid_sampler``/``_2d``/``_3d``
+(``F.grid_sample`` with its modes as integers).
 
 Each is a thin function over its ``nn.functional`` form, which it imports when first called:
 ``import microtorch_core`` declares these ops, but loads ``nn`` only on first use (it is
@@ -138,3 +139,55 @@ def constant_pad_nd(input: Tensor, pad: Sequence[int], value: float = 0) -> Tens
     dim, then the one before it, and so on; negative amounts crop. As
     ``torch.constant_pad_nd``, ``nn.functional.pad``'s constant mode."""
     return _functional().pad(input, pad, mode="constant", value=value)
+
+
+# grid_sample's string modes as the integers of ATen's GridSamplerInterpolation and
+# GridSamplerPadding enums, in their order
+_INTERPOLATIONS = ("bilinear", "nearest", "bicubic")
+_PADDINGS = ("zeros", "border", "reflection")
+
+
+def _grid_sampler(name: str, spatial: int | None, input: Tensor, grid: Tensor,  # noqa: A002
+                  interpolation_mode: int, padding_mode: int, align_corners: bool) -> Tensor:
+    """``grid_sample`` with the enums' integers. PyTorch does not check them (an unknown
+    integer computes something unspecified); here one is refused, naming the value."""
+    if spatial is not None and (input.dim() != spatial + 2 or grid.dim() != spatial + 2):
+        raise RuntimeError(f"{name}(): expected {spatial + 2}D input and grid with same number "
+                           f"of dimensions, but got input with sizes {list(input.shape)} and "
+                           f"grid with sizes {list(grid.shape)}")
+    if not 0 <= interpolation_mode < len(_INTERPOLATIONS):
+        raise RuntimeError(f"{name}(): interpolation_mode must be 0 (bilinear), 1 (nearest) or "
+                           f"2 (bicubic), but got {interpolation_mode}")
+    if not 0 <= padding_mode < len(_PADDINGS):
+        raise RuntimeError(f"{name}(): padding_mode must be 0 (zeros), 1 (border) or 2 "
+                           f"(reflection), but got {padding_mode}")
+    return _functional().grid_sample(input, grid, _INTERPOLATIONS[interpolation_mode],
+                                     _PADDINGS[padding_mode], bool(align_corners))
+
+
+@op
+def grid_sampler(input: Tensor, grid: Tensor, interpolation_mode: int,  # noqa: A002
+                 padding_mode: int, align_corners: bool) -> Tensor:
+    """``nn.functional.grid_sample`` of a 4-D or 5-D input with the modes as integers
+    (interpolation 0 bilinear, 1 nearest, 2 bicubic; padding 0 zeros, 1 border, 2
+    reflection), as ``torch.grid_sampler``, the aten op ``grid_sample`` calls."""
+    return _grid_sampler("grid_sampler", None, input, grid, interpolation_mode, padding_mode,
+                         align_corners)
+
+
+@op
+def grid_sampler_2d(input: Tensor, grid: Tensor, interpolation_mode: int,  # noqa: A002
+                    padding_mode: int, align_corners: bool) -> Tensor:
+    """:func:`grid_sampler` of an (N, C, H, W) input at an (N, H_out, W_out, 2) grid, as
+    ``torch.grid_sampler_2d``."""
+    return _grid_sampler("grid_sampler_2d", 2, input, grid, interpolation_mode, padding_mode,
+                         align_corners)
+
+
+@op
+def grid_sampler_3d(input: Tensor, grid: Tensor, interpolation_mode: int,  # noqa: A002
+                    padding_mode: int, align_corners: bool) -> Tensor:
+    """:func:`grid_sampler` of an (N, C, D, H, W) input at an (N, D_out, H_out, W_out, 3)
+    grid, as ``torch.grid_sampler_3d`` (bilinear, here trilinear, and nearest)."""
+    return _grid_sampler("grid_sampler_3d", 3, input, grid, interpolation_mode, padding_mode,
+                         align_corners)
