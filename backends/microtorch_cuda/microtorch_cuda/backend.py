@@ -25,7 +25,7 @@ from typing import Any, ClassVar
 from microtorch_core.backend import Availability, Backend
 
 from .allocator import CachingAllocator
-from .compiler import FAMILIES, KernelCache, all_sources
+from .compiler import COMPLEX_OPS, FAMILIES, KernelCache, all_sources
 from .launch import device_ptr, is_dense
 from .ops_elementwise import ElementwiseOps
 from .ops_index import IndexOps
@@ -46,6 +46,8 @@ class CUDABackend(ElementwiseOps, ReduceOps, MatmulOps, IndexOps, RandomOps, Sor
     """
 
     name: ClassVar[str] = "cuda"
+    #: Kernels compiled for complex64 and complex128 as well (from compiler.OPS).
+    complex_ops: ClassVar[frozenset[str]] = COMPLEX_OPS
 
     def __init__(self, driver: Any = None) -> None:
         if driver is None:

@@ -23,11 +23,12 @@ class KernelDType:
 
     name: str  # microtorch_core dtype name
     c_name: str  # element type in CUDA C
-    arg: str  # struct/PyCUDA format character of a scalar kernel argument
-    lowest: str  # C expression: identity of max (-inf for floats)
+    arg: str  # struct/PyCUDA format char of a scalar kernel argument (of each complex part)
+    lowest: str  # C expression: identity of max (-inf for floats; unused for complex)
     highest: str  # C expression: identity of min
     is_float: bool = False
     is_bool: bool = False
+    real: str = ""  # complex only: the dtype of each part (float32 for complex64)
 
 
 _F32_INF = "__int_as_float(0x7f800000)"
@@ -42,6 +43,9 @@ DTYPES: dict[str, KernelDType] = {
                     "9223372036854775807LL"),
         KernelDType("int32", "int", "i", "(-2147483647 - 1)", "2147483647"),
         KernelDType("bool", "bool", "?", "false", "true", is_bool=True),
+        # A complex scalar argument is packed as its two parts, "ff" (the struct mt_complex<R>).
+        KernelDType("complex64", "mt_complex<float>", "f", "0", "0", real="float32"),
+        KernelDType("complex128", "mt_complex<double>", "d", "0", "0", real="float64"),
     )
 }
 
@@ -49,13 +53,16 @@ FLOAT = ("float32", "float64")
 INTEGER = ("int64", "int32")
 NUMERIC = FLOAT + INTEGER
 ALL = NUMERIC + ("bool",)
+#: Complex dtypes are compiled only into the families their kernels need: each (family,
+#: dtype) module is one more compilation (a few seconds with nvcc or g++).
+COMPLEX = ("complex64", "complex128")
 
 #: family -> dtypes it is compiled for.
 FAMILIES: dict[str, tuple[str, ...]] = {
-    "elementwise": ALL,
-    "reduce": ALL,
-    "matmul": NUMERIC,
-    "index": ALL,
+    "elementwise": ALL + COMPLEX,
+    "reduce": ALL + COMPLEX,
+    "matmul": NUMERIC + COMPLEX,
+    "index": ALL + COMPLEX,
     "random": FLOAT,
     "sort": ALL,
 }
@@ -64,35 +71,42 @@ FAMILIES: dict[str, tuple[str, ...]] = {
 #: files follow this table; ``tests/test_cuda_compile.py`` checks that every entry has its
 #: kernels.
 OPS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "fill": ("elementwise", ALL),
-    "copy": ("elementwise", ALL),
-    "where": ("elementwise", ALL),
-    "abs": ("elementwise", ALL),
-    "neg": ("elementwise", NUMERIC),
+    "fill": ("elementwise", ALL + COMPLEX),
+    "copy": ("elementwise", ALL + COMPLEX),
+    "where": ("elementwise", ALL + COMPLEX),
+    "abs": ("elementwise", ALL + COMPLEX),  # of a complex x: its magnitude, in a real out
+    "neg": ("elementwise", NUMERIC + COMPLEX),
     "sign": ("elementwise", ALL),
-    **{op: ("elementwise", FLOAT)
-       for op in ("exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "erf")},
-    "add": ("elementwise", ALL),
-    "mul": ("elementwise", ALL),
+    **{op: ("elementwise", FLOAT + COMPLEX)
+       for op in ("exp", "log", "sqrt", "sin", "cos", "tanh")},
+    **{op: ("elementwise", FLOAT) for op in ("sigmoid", "erf")},
+    "add": ("elementwise", ALL + COMPLEX),
+    "mul": ("elementwise", ALL + COMPLEX),
     "maximum": ("elementwise", ALL),
     "minimum": ("elementwise", ALL),
-    "sub": ("elementwise", NUMERIC),
-    "pow": ("elementwise", NUMERIC),
-    "div": ("elementwise", FLOAT),
-    **{op: ("elementwise", ALL) for op in ("eq", "ne", "lt", "le", "gt", "ge")},
+    "sub": ("elementwise", NUMERIC + COMPLEX),
+    "pow": ("elementwise", NUMERIC + COMPLEX),
+    "div": ("elementwise", FLOAT + COMPLEX),
+    **{op: ("elementwise", ALL + COMPLEX) for op in ("eq", "ne")},
+    **{op: ("elementwise", ALL) for op in ("lt", "le", "gt", "ge")},
     **{op: ("elementwise", INTEGER + ("bool",))
        for op in ("bitwise_not", "bitwise_and", "bitwise_or", "bitwise_xor")},
     "bitwise_left_shift": ("elementwise", INTEGER),
     "bitwise_right_shift": ("elementwise", INTEGER),
-    **{op: ("reduce", ALL) for op in ("sum", "prod", "amax", "amin", "argmax", "argmin")},
-    "matmul": ("matmul", NUMERIC),
-    "gather": ("index", ALL),
-    "scatter": ("index", ALL),
-    "scatter_add": ("index", NUMERIC),
+    **{op: ("reduce", ALL + COMPLEX) for op in ("sum", "prod")},
+    **{op: ("reduce", ALL) for op in ("amax", "amin", "argmax", "argmin")},
+    "matmul": ("matmul", NUMERIC + COMPLEX),
+    "gather": ("index", ALL + COMPLEX),
+    "scatter": ("index", ALL + COMPLEX),
+    "scatter_add": ("index", NUMERIC + COMPLEX),
     "random_uniform": ("random", FLOAT),
     "random_normal": ("random", FLOAT),
     "sort": ("sort", ALL),  # optional kernel (the core has a composite)
 }
+
+#: The kernels that take complex tensors: those with complex64 in the table above
+#: (``CUDABackend.complex_ops``; every kernel has complex64 and complex128 or neither).
+COMPLEX_OPS = frozenset(op for op, (_, dtypes) in OPS.items() if "complex64" in dtypes)
 
 
 def check_dtype(op: str, dtype_name: str) -> None:
@@ -113,11 +127,17 @@ def _read(filename: str) -> str:
 def preamble(dtype_name: str) -> str:
     """The lines that instantiate a family for one dtype."""
     d = DTYPES[dtype_name]
+    # real_t: the type of a complex number's parts (abs writes it); the type itself otherwise.
+    real = DTYPES[d.real].c_name if d.real else d.c_name
+    # The complex struct is defined in common.cuh, after the preamble: declare it first.
+    declare = "template <class R> struct mt_complex;\n" if d.real else ""
     return (
         f"// MicroTorch CUDA kernels, instantiated for {d.name}\n"
-        f"typedef {d.c_name} scalar_t;\n"
+        f"{declare}typedef {d.c_name} scalar_t;\n"
+        f"typedef {real} real_t;\n"
         f"#define MT_IS_FLOAT {int(d.is_float)}\n"
         f"#define MT_IS_BOOL {int(d.is_bool)}\n"
+        f"#define MT_IS_COMPLEX {int(bool(d.real))}\n"
         f"#define MT_LOWEST {d.lowest}\n"
         f"#define MT_HIGHEST {d.highest}\n"
     )
@@ -169,11 +189,17 @@ class KernelCache:
         return func
 
 
-def entry_points(op: str) -> tuple[str, ...]:
-    """The kernel names that implement ``op`` (the nvcc test checks each one is built)."""
+def entry_points(op: str, dtype_name: str = "float32") -> tuple[str, ...]:
+    """The kernel names that implement ``op`` in ``dtype_name``'s module (the nvcc test checks
+    each one is built)."""
     family = OPS[op][0]
     if op == "copy":
-        return tuple(f"copy_from_{src}_{v}" for src in ALL for v in ("contig", "strided"))
+        # A module copies into its own dtype from every other one; a complex module also
+        # copies out to the real dtypes (real modules stay unaware of complex numbers).
+        names = [f"copy_from_{src}" for src in ALL]
+        if dtype_name in COMPLEX:
+            names += [f"copy_from_{src}" for src in COMPLEX] + [f"copy_to_{d}" for d in ALL]
+        return tuple(f"{name}_{v}" for name in names for v in ("contig", "strided"))
     if family == "elementwise":
         return (f"{op}_contig", f"{op}_strided")
     if family == "reduce":

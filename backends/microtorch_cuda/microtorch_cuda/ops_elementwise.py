@@ -3,6 +3,10 @@
 All of them go through :meth:`ElementwiseOps._launch_elementwise`, which picks the kernel
 variant: ``NAME_contig`` when every tensor operand is dense in the same order (the common
 case, and the fast one), ``NAME_strided`` with a packed Layout otherwise.
+
+Complex tensors run the kernels of their own modules (``compiler.COMPLEX_OPS``); a complex
+scalar argument travels as its two parts (``"ff"`` for complex64), the layout of the kernels'
+``mt_complex`` struct.
 """
 
 from __future__ import annotations
@@ -87,32 +91,44 @@ class ElementwiseOps(Launcher):
         return func
 
     # -- creation and copies ------------------------------------------------------------
-    def fill(self, out: Any, value: bool | int | float) -> None:
+    def fill(self, out: Any, value: bool | int | float | complex) -> None:
         """``out[...] = value``."""
-        check_dtype("fill", out.dtype.name)
-        self._launch_elementwise(out.dtype.name, "fill", out, [], (value,))
+        dtype = out.dtype.name
+        check_dtype("fill", dtype)
+        self._launch_elementwise(dtype, "fill", out, [], _scalar_args(dtype, [value]))
 
     def copy(self, out: Any, x: Any) -> None:
-        """``out[...] = x``, converting ``x``'s dtype to ``out``'s (C cast rules)."""
+        """``out[...] = x``, converting ``x``'s dtype to ``out``'s (C cast rules; complex to
+        real keeps the real part, real to complex sets the imaginary part to 0)."""
         check_dtype("copy", out.dtype.name)
+        check_dtype("copy", x.dtype.name)
         if out.dtype is x.dtype and is_dense(out) and is_dense(x):
             # Same bytes in the same order: the driver's copy engine does it best.
             nbytes = numel(out.shape) * out.dtype.itemsize
             if nbytes:
                 self.driver.memcpy_dtod(device_ptr(out), device_ptr(x), nbytes)
             return
+        if x.dtype.is_complex and not out.dtype.is_complex:
+            # Kept in the complex module, so that the real ones know nothing of complex.
+            self._launch_elementwise(x.dtype.name, f"copy_to_{out.dtype.name}", out, [x])
+            return
         self._launch_elementwise(out.dtype.name, f"copy_from_{x.dtype.name}", out, [x])
 
     def where(self, out: Any, cond: Any, a: Any, b: Any) -> None:
         """``out = a if cond else b``; ``a`` and ``b`` may be Python scalars."""
-        check_dtype("where", out.dtype.name)
-        self._launch_elementwise(out.dtype.name, "where", out,
+        dtype = out.dtype.name
+        check_dtype("where", dtype)
+        self._launch_elementwise(dtype, "where", out,
                                  [cond, _tensor_or_none(a), _tensor_or_none(b)],
-                                 (_scalar_or_zero(a), _scalar_or_zero(b)))
+                                 _scalar_args(dtype, [_scalar_or_zero(a), _scalar_or_zero(b)]))
 
     # -- unary, binary and comparison ops: one launcher each, methods made below ---------
     def _unary(self, op: str, out: Any, x: Any) -> None:
         check_dtype(op, x.dtype.name)
+        if x.dtype.is_complex and op == "abs" and out.dtype.name != DTYPES[x.dtype.name].real:
+            raise TypeError(f"cuda backend: abs of a {x.dtype.name} tensor writes its "
+                            f"{DTYPES[x.dtype.name].real} magnitude; got out of dtype "
+                            f"{out.dtype.name}")
         self._launch_elementwise(x.dtype.name, op, out, [x])
 
     def _binary(self, op: str, out: Any, a: Any, b: Any) -> None:
@@ -127,16 +143,26 @@ class ElementwiseOps(Launcher):
         check_dtype(op, dtype)
         self._launch_elementwise(dtype, op, out,
                                  [a if a_is_tensor else None, b if b_is_tensor else None],
-                                 (0 if a_is_tensor else a, 0 if b_is_tensor else b))
+                                 _scalar_args(dtype, [0 if a_is_tensor else a,
+                                                      0 if b_is_tensor else b]))
 
 
-_SCALAR = (bool, int, float)
+_SCALAR = (bool, int, float, complex)
+
+
+def _scalar_args(dtype: str, values: list[Any]) -> tuple:
+    """The kernel arguments of scalar ``values`` for a ``dtype`` module: the values
+    themselves, or for a complex dtype each one's real and imaginary parts."""
+    if not DTYPES[dtype].real:
+        return tuple(values)
+    return tuple(part for v in values for part in (complex(v).real, complex(v).imag))
 
 
 @functools.cache
 def _arg_head(dtype: str, n_pointers: int, n_values: int) -> str:
     """Format of the arguments every elementwise kernel starts with: pointers, scalar
-    values, element count."""
+    values (``n_values`` of them, a complex value counting as its two parts), element
+    count."""
     return "P" * n_pointers + DTYPES[dtype].arg * n_values + "q"
 
 
@@ -144,7 +170,7 @@ def _tensor_or_none(x: Any) -> Any:
     return None if isinstance(x, _SCALAR) else x
 
 
-def _scalar_or_zero(x: Any) -> bool | int | float:
+def _scalar_or_zero(x: Any) -> bool | int | float | complex:
     return x if isinstance(x, _SCALAR) else 0
 
 

@@ -15,6 +15,7 @@ from .launch import Launcher, device_ptr
 from .layout import LAYOUT_FORMAT, cdiv, collapsed_layout, numel, pack_layout
 
 TILE_M = TILE_N = 128  # BM, BN in matmul.cu
+SMALL_TILE = 64  # BM, BN for 16-byte elements (complex128), whose accumulators are larger
 MATMUL_BLOCK = (256, 1, 1)
 MATMUL_FORMAT = "PPPqqqqqqq" + LAYOUT_FORMAT + "i"
 GRID_LIMIT = 65535  # gridDim.y and gridDim.z; the kernel grid-strides past it
@@ -49,7 +50,8 @@ class MatmulOps(Launcher):
             if target is out:
                 target = self._empty(tuple(out.shape), out.dtype)
             layout_args = (*pack_layout((batch,), [(m * n,), (m * k,), (k * n,)]), 1)
-        grid = (cdiv(n, TILE_N), min(cdiv(m, TILE_M), GRID_LIMIT), min(batch, GRID_LIMIT))
+        tile_m, tile_n = (SMALL_TILE, SMALL_TILE) if out.dtype.itemsize == 16 else (TILE_M, TILE_N)
+        grid = (cdiv(n, tile_n), min(cdiv(m, tile_m), GRID_LIMIT), min(batch, GRID_LIMIT))
         func = self.kernels.function("matmul", out.dtype.name, "matmul_tiled", MATMUL_FORMAT)
         func.prepared_call(grid, MATMUL_BLOCK, device_ptr(target), device_ptr(a), device_ptr(b),
                            m, n, k, a._strides[-2], b._strides[-2], target._strides[-2], batch,

@@ -87,7 +87,7 @@ def test_every_op_has_its_kernels_for_every_supported_dtype(cubins, op):
         for arch in ARCHS:
             code, _, cubin = cubins[(family, dtype, arch)]
             assert code == 0
-            for name in entry_points(op):
+            for name in entry_points(op, dtype):
                 # extern "C" names appear verbatim in the cubin's ELF symbol table.
                 assert name.encode() + b"\0" in cubin, f"{name} missing for {dtype} ({arch})"
 

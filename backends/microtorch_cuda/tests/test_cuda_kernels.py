@@ -28,6 +28,7 @@ from microtorch_cuda.emulator import EmulatedDriver, find_cxx
 from microtorch_cuda.launch import DeviceArray
 
 ALL = ["float32", "float64", "int64", "int32", "bool"]
+COMPLEX = ["complex64", "complex128"]
 rng = np.random.default_rng(0)
 
 
@@ -84,12 +85,14 @@ def sample(shape, dtype: str, positive: bool = False) -> np.ndarray:
     if dtype in ("int64", "int32"):
         return rng.integers(1 if positive else -5, 6, shape).astype(dtype)
     low = 0.1 if positive else -2.0
+    if dtype in COMPLEX:
+        return (rng.uniform(low, 2.0, shape) + 1j * rng.uniform(-2.0, 2.0, shape)).astype(dtype)
     return rng.uniform(low, 2.0, shape).astype(dtype)
 
 
 def close(got, want, dtype):
-    if dtype in ("float32", "float64"):
-        tol = 1e-5 if dtype == "float32" else 1e-12
+    if dtype in ("float32", "float64", *COMPLEX):
+        tol = 1e-12 if dtype in ("float64", "complex128") else 1e-5
         np.testing.assert_allclose(got, want, rtol=tol, atol=tol, equal_nan=True)
     else:
         np.testing.assert_array_equal(got, want)
@@ -97,6 +100,9 @@ def close(got, want, dtype):
 
 def supported(op):
     return OPS[op][1]
+
+
+REAL_PART = {"complex64": "float32", "complex128": "float64"}
 
 
 # -- elementwise ----------------------------------------------------------------------------
@@ -112,12 +118,13 @@ UNARY_REF = {
 def test_unary_matches_numpy_contiguous_and_transposed(be, op):
     for dtype in supported(op):
         a = sample((37, 5), dtype, positive=op in ("log", "sqrt"))
-        want = UNARY_REF[op](a).astype(dtype)
-        out = empty(be, a.shape, dtype)
+        out_dtype = REAL_PART.get(dtype, dtype) if op == "abs" else dtype  # |z| is real
+        want = UNARY_REF[op](a).astype(out_dtype)
+        out = empty(be, a.shape, out_dtype)
         getattr(be, op)(out, dev(be, a))
-        close(host(be, out), want, dtype)
+        close(host(be, out), want, out_dtype)
         getattr(be, op)(out, transposed(be, a))
-        close(host(be, out), want, dtype)
+        close(host(be, out), want, out_dtype)
 
 
 def test_unary_edge_values(be):
@@ -157,7 +164,7 @@ def test_binary_tensor_tensor_with_broadcast_and_views(be, op):
         out_dtype = "bool" if op in ("eq", "ne", "lt", "le", "gt", "ge") else dtype
         a = sample((6, 7), dtype, positive=op == "pow")
         b = sample((6, 7), dtype, positive=op == "pow")
-        if op == "pow" and dtype != "bool":
+        if op == "pow" and dtype not in ("bool", *COMPLEX):
             b = np.abs(b) % 4  # integer powers: non-negative exponents
         out = empty(be, a.shape, out_dtype)
         getattr(be, op)(out, dev(be, a), dev(be, b))  # contiguous
@@ -174,7 +181,8 @@ def test_binary_with_python_scalar_on_either_side(be, op):
     for dtype in supported(op):
         out_dtype = "bool" if op in ("eq", "ne", "lt", "le", "gt", "ge") else dtype
         a = sample((33,), dtype, positive=op == "pow")
-        s = {"bool": True, "int64": 2, "int32": 3}.get(dtype, 1.5)
+        s = {"bool": True, "int64": 2, "int32": 3, "complex64": 1.5 - 0.5j,
+             "complex128": -0.25 + 2j}.get(dtype, 1.5)
         out = empty(be, a.shape, out_dtype)
         getattr(be, op)(out, dev(be, a), s)
         close(host(be, out), binary_ref(op, a, np.array(s, dtype), dtype), out_dtype)
@@ -527,6 +535,151 @@ def test_philox_known_answer(be):
     out = empty(be, (1,), "float64")
     be.random_uniform(out, 0, 0)  # counter 0, key 0: r0 = 0x6627e8d5, r1 = 0xe169c58d
     assert host(be, out)[0] == ((0x6627E8D5 << 32 | 0xE169C58D) >> 11) * 2.0**-53
+
+
+# -- complex64 / complex128 -----------------------------------------------------------------
+# The generic tests above cover the listed elementwise ops for complex dtypes too (through
+# OPS); these check what is particular to complex numbers.
+def test_complex_kernels_are_exactly_the_backends_complex_ops():
+    assert CUDABackend.complex_ops == {op for op, (_, dtypes) in OPS.items()
+                                       if "complex64" in dtypes}
+    assert all(("complex64" in d) == ("complex128" in d) for _, d in OPS.values())
+    assert not CUDABackend.complex_ops & {"lt", "amax", "argmax", "maximum", "sign", "sort"}
+
+
+@pytest.mark.parametrize("src", ALL + COMPLEX)
+def test_copy_between_real_and_complex_dtypes(be, src):
+    a = np.array([0, 1, -1, 2.7, -2.7, 0.5, 100.0, 7.0]).astype(src)
+    if src in COMPLEX:
+        a = a + np.array([0, -1, 3, 0.5, -0.0, 2, 1, -7], src) * 1j
+    for dst in ALL + COMPLEX:
+        if dst not in COMPLEX and src not in COMPLEX:
+            continue  # real to real: test_copy_casts_every_dtype_pair
+        # complex to real keeps the real part (also for bool: real part != 0), as PyTorch.
+        want = (a.real if src in COMPLEX and dst not in COMPLEX else a).astype(dst)
+        out = empty(be, (2, 8), dst)
+        be.copy(out, view(dev(be, a), (2, 8), (0, 1)))  # broadcast source: strided kernel
+        close(host(be, out), np.broadcast_to(want, (2, 8)), dst)
+        out = empty(be, a.shape, dst)
+        be.copy(out, dev(be, a))
+        close(host(be, out), want, dst)
+
+
+def test_complex_fill_and_where_take_python_complex_numbers(be):
+    for dtype in COMPLEX:
+        t = dev(be, np.zeros((5, 6), dtype))
+        be.fill(view(t, (5, 3), (6, 2), offset=1), 1.5 - 2j)
+        want = np.zeros((5, 6), dtype)
+        want[:, 1::2] = 1.5 - 2j
+        close(host(be, t), want, dtype)
+        be.fill(t, 3)  # an int fills the real part
+        close(host(be, t), np.full((5, 6), 3, dtype), dtype)
+        cond = rng.random((4, 5)) < 0.5
+        b = sample((4, 5), dtype)
+        out = empty(be, (4, 5), dtype)
+        be.where(out, view(dev(be, cond[0]), (4, 5), (0, 1)), -1j, dev(be, b))
+        close(host(be, out), np.where(cond[0], -1j, b).astype(dtype), dtype)
+
+
+def test_complex_functions_on_branch_cuts_zeros_and_large_values(be):
+    # Signed zeros pick the side of the cut of log and sqrt along the negative real axis;
+    # tanh of a large real part must not overflow to nan.
+    z = np.array([0, complex(-0.0, 0), complex(0, -0.0), -1, complex(-1, -0.0), -4,
+                  complex(-4, -0.0), 1j, -1j, 3 + 4j, -2.5 + 0.1j, 1e-30 + 1e-30j, 30 + 1j,
+                  -30 - 2j, 400 - 3j, 1e20 + 1e20j])
+    for dtype in COMPLEX:
+        x = z.astype(dtype)
+        for op in ("exp", "log", "sqrt", "sin", "cos", "tanh"):
+            out = empty(be, x.shape, dtype)
+            getattr(be, op)(out, dev(be, x))
+            with np.errstate(all="ignore"):
+                want = UNARY_REF[op](x)
+            got = host(be, out)
+            finite = np.isfinite(want)
+            rtol = 1e-12 if dtype == "complex128" else 2e-6
+            np.testing.assert_allclose(got[finite], want[finite], rtol=rtol, atol=1e-30,
+                                       err_msg=f"{op} {dtype}")
+            assert (np.signbit(got.imag) == np.signbit(want.imag))[want.imag == 0].all(), op
+        out = empty(be, x.shape, REAL_PART[dtype])
+        be.abs(out, dev(be, x))
+        close(host(be, out), np.abs(x), REAL_PART[dtype])
+
+
+def test_complex_pow_special_cases_follow_numpy(be):
+    # a^0 = 1, 0^b = 0 for Re b > 0 and nan otherwise, exact small integer powers.
+    a = np.array([0, 0, 0, 0, 1j, 1 + 1j, -2, 2 - 1j, 0.5j, 3 + 4j], np.complex128)
+    b = np.array([0, 2 + 1j, -1, 1j, 2, 3, -2, -3, 0.5 + 0.5j, 1.5 - 2j], np.complex128)
+    for dtype in COMPLEX:
+        out = empty(be, a.shape, dtype)
+        be.pow(out, dev(be, a.astype(dtype)), dev(be, b.astype(dtype)))
+        with np.errstate(all="ignore"):
+            want = np.power(a.astype(dtype), b.astype(dtype))
+        close(host(be, out), want, dtype)
+
+
+def test_complex_div_by_zero_and_huge_divisors_follow_numpy(be):
+    a = np.array([1 + 1j, 1e300 + 1e300j, 2 - 3j, 0j], np.complex128)
+    b = np.array([0j, 1e300 - 1e300j, 1e-300 + 1e-300j, 0j], np.complex128)
+    out = empty(be, a.shape, "complex128")
+    be.div(out, dev(be, a), dev(be, b))
+    with np.errstate(all="ignore"):
+        close(host(be, out), a / b, "complex128")
+
+
+@pytest.mark.parametrize("op", ["sum", "prod"])
+@pytest.mark.parametrize("shape,dims", [((5, 6, 7), (1,)), ((5, 6, 7), (0, 2)),
+                                        ((2, 10_000), (1,)), ((20_000, 4), (0,))])
+def test_complex_sum_and_prod_over_dims(be, op, shape, dims):
+    for dtype in COMPLEX:
+        a = sample(shape, dtype)
+        if op == "prod":  # on the unit circle: products of many stay finite
+            a = np.exp(1j * rng.uniform(-3, 3, shape)).astype(dtype)
+        out = empty(be, [1 if d in dims else n for d, n in enumerate(shape)], dtype)
+        getattr(be, op)(out, dev(be, a), dims)
+        want = REDUCE_REF[op](a.astype(np.complex128), axis=dims, keepdims=True)
+        tol = 1e-4 if dtype == "complex64" else 1e-10
+        np.testing.assert_allclose(host(be, out), want, rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("m,k,n", [(1, 1, 1), (130, 9, 70), (5, 0, 3), (65, 20, 129)])
+def test_complex_matmul_without_conjugation_across_tiles(be, m, k, n):
+    # complex128 uses 64 x 64 tiles (matmul.cu): 65 and 129 cross a tile edge for both sizes.
+    for dtype in COMPLEX:
+        a, b = sample((2, m, k), dtype), sample((k, n), dtype)
+        out = empty(be, (2, m, n), dtype)
+        be.matmul(out, dev(be, a), view(dev(be, b), (2, k, n), (0, n, 1)))
+        want = a.astype(np.complex128) @ b.astype(np.complex128)
+        tol = 1e-4 if dtype == "complex64" else 1e-10
+        np.testing.assert_allclose(host(be, out), want, rtol=tol, atol=tol)
+
+
+def test_complex_gather_scatter_and_scatter_add(be):
+    for dtype in COMPLEX:
+        x = sample((4, 5), dtype)
+        index = rng.integers(-5, 5, (4, 3))
+        out = empty(be, index.shape, dtype)
+        be.gather(out, dev(be, x), 1, dev(be, index))
+        close(host(be, out), np.take_along_axis(x, index % 5, 1), dtype)
+        src = sample((4, 6), dtype)
+        index = rng.integers(0, 3, (4, 6))  # repeats: the adds must all land
+        out = dev(be, np.ones((3, 6), dtype))
+        be.scatter_add(out, 0, dev(be, index), dev(be, src))
+        want = np.ones((3, 6), dtype)
+        np.add.at(want, (index, np.arange(6)[None, :].repeat(4, 0)), src)
+        close(host(be, out), want, dtype)
+        index = np.array([[2, 0, 1, 3]] * 3)  # a permutation per row: no repeats
+        out = dev(be, np.zeros((3, 4), dtype))
+        be.scatter(out, 1, dev(be, index), dev(be, src[:3, :4]))
+        want = np.zeros((3, 4), dtype)
+        np.put_along_axis(want, index, src[:3, :4], 1)
+        close(host(be, out), want, dtype)
+
+
+def test_complex_abs_into_a_complex_out_is_refused(be):
+    x = dev(be, np.ones(3, np.complex64))
+    with pytest.raises(TypeError, match="abs of a complex64 tensor writes its float32 "
+                                        "magnitude; got out of dtype complex64"):
+        be.abs(empty(be, (3,), "complex64"), x)
 
 
 # -- errors and interop ---------------------------------------------------------------------

@@ -1,5 +1,6 @@
 // elementwise.cu: fill, copy/cast, unary, binary (arithmetic and bitwise), comparison and where
-// for one dtype.
+// for one dtype. A complex dtype (MT_IS_COMPLEX) gets the ops PyTorch defines on complex
+// numbers: fill, copy, where, neg, abs, exp, log, sqrt, sin, cos, tanh, + - * / pow, == !=.
 //
 // Every op has two entry points, found by name from Python:
 //   NAME_contig (out, <input pointers>, <scalar values>, long long n)
@@ -115,6 +116,32 @@ MT_COPY_FROM(int64, long long)
 MT_COPY_FROM(float32, float)
 MT_COPY_FROM(float64, double)
 
+#if MT_IS_COMPLEX
+// A complex module also converts between the complex dtypes, and out to every real dtype:
+// keeping the real part, as PyTorch's cast does (so bool is "real part != 0").
+MT_COPY_FROM(complex64, mt_complex<float>)
+MT_COPY_FROM(complex128, mt_complex<double>)
+
+template <class To>
+struct RealPart {
+    __device__ __forceinline__ To operator()(scalar_t z) const { return (To)z.re; }
+};
+#define MT_COPY_TO(DST_NAME, DST_T)                                                          \
+    extern "C" __global__ void copy_to_##DST_NAME##_contig(DST_T* out, const scalar_t* x,    \
+                                                           long long n) {                    \
+        unary_contig(out, x, n, RealPart<DST_T>());                                          \
+    }                                                                                        \
+    extern "C" __global__ void copy_to_##DST_NAME##_strided(                                 \
+        DST_T* out, const scalar_t* x, long long n, Layout layout, int ndim) {              \
+        unary_strided(out, x, n, layout, ndim, RealPart<DST_T>());                           \
+    }
+MT_COPY_TO(bool, bool)
+MT_COPY_TO(int32, int)
+MT_COPY_TO(int64, long long)
+MT_COPY_TO(float32, float)
+MT_COPY_TO(float64, double)
+#endif
+
 extern "C" __global__ void where_contig(scalar_t* out, const bool* cond, const scalar_t* a,
                                         const scalar_t* b, scalar_t a_value, scalar_t b_value,
                                         long long n) {
@@ -135,14 +162,15 @@ extern "C" __global__ void where_strided(scalar_t* out, const bool* cond, const 
 }
 
 // ---- unary ops ----------------------------------------------------------------------------
-#define MT_UNARY(NAME, OP)                                                                   \
-    extern "C" __global__ void NAME##_contig(scalar_t* out, const scalar_t* x, long long n) { \
+#define MT_UNARY_TO(NAME, OUT_T, OP)                                                         \
+    extern "C" __global__ void NAME##_contig(OUT_T* out, const scalar_t* x, long long n) {    \
         unary_contig(out, x, n, OP());                                                       \
     }                                                                                        \
-    extern "C" __global__ void NAME##_strided(scalar_t* out, const scalar_t* x, long long n, \
+    extern "C" __global__ void NAME##_strided(OUT_T* out, const scalar_t* x, long long n,    \
                                               Layout layout, int ndim) {                     \
         unary_strided(out, x, n, layout, ndim, OP());                                        \
     }
+#define MT_UNARY(NAME, OP) MT_UNARY_TO(NAME, scalar_t, OP)
 
 // One functor per op: the math is one line each.
 #define MT_FUNCTOR_1(STRUCT, EXPR)                                                 \
@@ -150,6 +178,13 @@ extern "C" __global__ void where_strided(scalar_t* out, const bool* cond, const 
         __device__ __forceinline__ scalar_t operator()(scalar_t x) const { return (EXPR); } \
     };
 
+#if MT_IS_COMPLEX
+// |z| is real: the kernel writes real_t (float32 for complex64), as PyTorch's abs does.
+struct Abs {
+    __device__ __forceinline__ real_t operator()(scalar_t z) const { return cabs(z); }
+};
+MT_UNARY_TO(abs, real_t, Abs)
+#else
 #if MT_IS_FLOAT
 MT_FUNCTOR_1(Abs, mt_fabs(x))  // fabs, not x < 0 ? -x : x, so that |-0.0| is +0.0
 #elif MT_IS_BOOL
@@ -158,15 +193,34 @@ MT_FUNCTOR_1(Abs, x)  // |x| of a bool is the bool itself
 MT_FUNCTOR_1(Abs, x < 0 ? (scalar_t)(-x) : x)
 #endif
 MT_UNARY(abs, Abs)
+#endif
 
-#if MT_IS_BOOL
-MT_FUNCTOR_1(Sign, x)  // sign of a bool is the bool itself, as in PyTorch
-#else
-MT_FUNCTOR_1(Sign, mt_isnan(x) ? x : (scalar_t)((x > 0) - (x < 0)))
+#if !MT_IS_BOOL
 MT_FUNCTOR_1(Neg, (scalar_t)(-x))
 MT_UNARY(neg, Neg)
 #endif
+#if MT_IS_BOOL
+MT_FUNCTOR_1(Sign, x)  // sign of a bool is the bool itself, as in PyTorch
 MT_UNARY(sign, Sign)
+#elif !MT_IS_COMPLEX  // PyTorch has sgn, z / |z|, for complex: a composite in the core
+MT_FUNCTOR_1(Sign, mt_isnan(x) ? x : (scalar_t)((x > 0) - (x < 0)))
+MT_UNARY(sign, Sign)
+#endif
+
+#if MT_IS_COMPLEX
+MT_FUNCTOR_1(Exp, cexp(x))
+MT_FUNCTOR_1(Log, clog(x))
+MT_FUNCTOR_1(Sqrt, csqrt(x))
+MT_FUNCTOR_1(Sin, csin(x))
+MT_FUNCTOR_1(Cos, ccos(x))
+MT_FUNCTOR_1(Tanh, ctanh(x))
+MT_UNARY(exp, Exp)
+MT_UNARY(log, Log)
+MT_UNARY(sqrt, Sqrt)
+MT_UNARY(sin, Sin)
+MT_UNARY(cos, Cos)
+MT_UNARY(tanh, Tanh)
+#endif
 
 #if MT_IS_FLOAT
 MT_FUNCTOR_1(Exp, mt_exp(x))
@@ -191,7 +245,7 @@ MT_UNARY(sigmoid, Sigmoid)
 #if MT_IS_BOOL
 MT_FUNCTOR_1(BitwiseNot, !x)  // ~ on a bool would give the int -2 or -1, both "true"
 MT_UNARY(bitwise_not, BitwiseNot)
-#elif !MT_IS_FLOAT
+#elif !MT_IS_FLOAT && !MT_IS_COMPLEX
 MT_FUNCTOR_1(BitwiseNot, (scalar_t)(~x))
 MT_UNARY(bitwise_not, BitwiseNot)
 #endif
@@ -222,20 +276,27 @@ MT_UNARY(bitwise_not, BitwiseNot)
 // max/min are OR/AND as well, which is what PyTorch does.
 MT_FUNCTOR_2(Add, scalar_t, a + b)
 MT_FUNCTOR_2(Mul, scalar_t, a * b)
+MT_BINARY(add, scalar_t, Add)
+MT_BINARY(mul, scalar_t, Mul)
+#if !MT_IS_COMPLEX  // complex numbers have no order
 // NaN wins in maximum/minimum (PyTorch and NumPy propagate it).
 MT_FUNCTOR_2(Maximum, scalar_t, mt_isnan(a) ? a : (mt_isnan(b) ? b : (a > b ? a : b)))
 MT_FUNCTOR_2(Minimum, scalar_t, mt_isnan(a) ? a : (mt_isnan(b) ? b : (a < b ? a : b)))
-MT_BINARY(add, scalar_t, Add)
-MT_BINARY(mul, scalar_t, Mul)
 MT_BINARY(maximum, scalar_t, Maximum)
 MT_BINARY(minimum, scalar_t, Minimum)
+#endif
 
 #if !MT_IS_BOOL
 MT_FUNCTOR_2(Sub, scalar_t, a - b)
 MT_BINARY(sub, scalar_t, Sub)
 #endif
 
-#if MT_IS_FLOAT
+#if MT_IS_COMPLEX
+MT_FUNCTOR_2(Div, scalar_t, a / b)
+MT_FUNCTOR_2(Pow, scalar_t, cpow(a, b))
+MT_BINARY(div, scalar_t, Div)
+MT_BINARY(pow, scalar_t, Pow)
+#elif MT_IS_FLOAT
 MT_FUNCTOR_2(Div, scalar_t, a / b)
 MT_FUNCTOR_2(Pow, scalar_t, mt_pow(a, b))
 MT_BINARY(div, scalar_t, Div)
@@ -259,7 +320,7 @@ MT_BINARY(pow, scalar_t, Pow)
 #endif
 
 // ---- bitwise ops (integer and bool; shifts integer only) ----------------------------------
-#if !MT_IS_FLOAT
+#if !MT_IS_FLOAT && !MT_IS_COMPLEX
 // For bool, C++ computes & | ^ on the promoted ints 0/1, which is the logical op.
 MT_FUNCTOR_2(BitwiseAnd, scalar_t, (scalar_t)(a & b))
 MT_FUNCTOR_2(BitwiseOr, scalar_t, (scalar_t)(a | b))
@@ -269,7 +330,7 @@ MT_BINARY(bitwise_or, scalar_t, BitwiseOr)
 MT_BINARY(bitwise_xor, scalar_t, BitwiseXor)
 #endif
 
-#if !MT_IS_FLOAT && !MT_IS_BOOL
+#if !MT_IS_FLOAT && !MT_IS_BOOL && !MT_IS_COMPLEX
 // C leaves a shift by a negative count or by the bit width or more undefined (x86 masks the
 // count, so 1 << 64 would be 1); PyTorch defines both, and so do we. The left shift runs on
 // unsigned 64 bits so that shifting into or past the sign bit wraps instead of being
@@ -287,13 +348,15 @@ MT_BINARY(bitwise_right_shift, scalar_t, RightShift)
 
 MT_FUNCTOR_2(Eq, bool, a == b)
 MT_FUNCTOR_2(Ne, bool, a != b)
+MT_BINARY(eq, bool, Eq)
+MT_BINARY(ne, bool, Ne)
+#if !MT_IS_COMPLEX
 MT_FUNCTOR_2(Lt, bool, a < b)
 MT_FUNCTOR_2(Le, bool, a <= b)
 MT_FUNCTOR_2(Gt, bool, a > b)
 MT_FUNCTOR_2(Ge, bool, a >= b)
-MT_BINARY(eq, bool, Eq)
-MT_BINARY(ne, bool, Ne)
 MT_BINARY(lt, bool, Lt)
 MT_BINARY(le, bool, Le)
 MT_BINARY(gt, bool, Gt)
 MT_BINARY(ge, bool, Ge)
+#endif

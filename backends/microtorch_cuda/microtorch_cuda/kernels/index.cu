@@ -44,6 +44,13 @@ __device__ __forceinline__ void atomic_add(int* p, int v) { atomicAdd(p, v); }
 __device__ __forceinline__ void atomic_add(long long* p, long long v) {
     atomicAdd((unsigned long long*)p, (unsigned long long)v);
 }
+// Complex addition is two independent real additions, so two atomics add correctly (another
+// thread may see one part added before the other, but nobody reads until the kernel ends).
+template <class R>
+__device__ __forceinline__ void atomic_add(mt_complex<R>* p, mt_complex<R> v) {
+    atomicAdd(&p->re, v.re);
+    atomicAdd(&p->im, v.im);
+}
 
 extern "C" __global__ void scatter_add(scalar_t* out, const scalar_t* src,
                                        const long long* index, long long n,

@@ -1,5 +1,5 @@
 // matmul.cu: batched out[b] = a[b] @ b[b] as a tiled shared-memory kernel with register
-// blocking. Compiled for every dtype but bool.
+// blocking. Compiled for every dtype but bool (complex too: no conjugation, as torch.matmul).
 //
 // Each block computes a BM x BN tile of out. It walks the K dimension BK at a time: the block
 // copies a BM x BK tile of a and a BK x BN tile of b into shared memory, then every thread
@@ -11,15 +11,21 @@
 // lda/ldb/ldc; it copies other layouts first) and a batch Layout (slots: 0 out, 1 a, 2 b) whose
 // strides may be 0 for broadcast batch dims.
 
-#define BM 128
-#define BN 128
+// A thread's TM x TN accumulators must fit in registers: 8 x 8 of a 16-byte complex128 would
+// need 256 registers for them alone and spill to local memory, so complex128 uses 4 x 4 (and
+// 64 x 64 tiles). ops_matmul.py sizes the grid to match; the grid-stride loops below would
+// cover any grid anyway.
+constexpr int TM = sizeof(scalar_t) == 16 ? 4 : 8;  // rows of out per thread
+constexpr int TN = TM;                              // cols of out per thread
+constexpr int BM = 16 * TM;
+constexpr int BN = 16 * TN;
 #define BK 8
-#define TM 8  // rows of out per thread
-#define TN 8  // cols of out per thread
 #define MATMUL_THREADS 256  // (BM / TM) * (BN / TN), seen as a 16 x 16 grid of threads
 // Loads per thread per K step: BM * BK / 256 elements of a, BK * BN / 256 elements of b.
 #define A_LOADS (BM * BK / MATMUL_THREADS)
 #define B_LOADS (BK * BN / MATMUL_THREADS)
+#define A_STEP (MATMUL_THREADS / BK)  // rows of a between one thread's loads
+#define B_STEP (MATMUL_THREADS / BN)  // k rows of b between one thread's loads
 
 extern "C" __global__ void __launch_bounds__(MATMUL_THREADS)
 matmul_tiled(scalar_t* out, const scalar_t* a, const scalar_t* b, long long M, long long N,
@@ -38,8 +44,8 @@ matmul_tiled(scalar_t* out, const scalar_t* a, const scalar_t* b, long long M, l
     const int tx = tid % 16, ty = tid / 16;
     // Global-to-shared copy assignment: a warp reads 4 rows x 8 consecutive k of a, and 32
     // consecutive columns of b, so both reads are coalesced.
-    const int a_row = tid / BK, a_k = tid % BK;    // rows a_row + 32 r
-    const int b_k = tid / BN, b_col = tid % BN;     // k rows b_k + 2 r
+    const int a_row = tid / BK, a_k = tid % BK;    // rows a_row + A_STEP r
+    const int b_k = tid / BN, b_col = tid % BN;     // k rows b_k + B_STEP r
 
     const long long tiles_m = (M + BM - 1) / BM, tiles_n = (N + BN - 1) / BN;
     const long long k_steps = (K + BK - 1) / BK;
@@ -66,21 +72,21 @@ matmul_tiled(scalar_t* out, const scalar_t* a, const scalar_t* b, long long M, l
                 auto load_step = [&](long long k0) {
 #pragma unroll
                     for (int r = 0; r < A_LOADS; ++r) {
-                        const long long row = a_row + 32 * r, k = k0 + a_k;
+                        const long long row = a_row + A_STEP * r, k = k0 + a_k;
                         a_next[r] = (row0 + row < M && k < K) ? a_tile[row * lda + k] : 0;
                     }
 #pragma unroll
                     for (int r = 0; r < B_LOADS; ++r) {
-                        const long long k = k0 + b_k + 2 * r, col = b_col;
+                        const long long k = k0 + b_k + B_STEP * r, col = b_col;
                         b_next[r] = (k < K && col0 + col < N) ? b_tile[k * ldb + col] : 0;
                     }
                 };
                 load_step(0);
                 for (long long s = 0; s < k_steps; ++s) {
 #pragma unroll
-                    for (int r = 0; r < A_LOADS; ++r) As[a_k][a_row + 32 * r] = a_next[r];
+                    for (int r = 0; r < A_LOADS; ++r) As[a_k][a_row + A_STEP * r] = a_next[r];
 #pragma unroll
-                    for (int r = 0; r < B_LOADS; ++r) Bs[b_k + 2 * r][b_col] = b_next[r];
+                    for (int r = 0; r < B_LOADS; ++r) Bs[b_k + B_STEP * r][b_col] = b_next[r];
                     __syncthreads();
                     if (s + 1 < k_steps) load_step((s + 1) * BK);
 #pragma unroll

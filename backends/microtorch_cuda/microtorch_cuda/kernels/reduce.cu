@@ -70,6 +70,7 @@ struct ProdOp {
     __device__ static scalar_t identity() { return 1; }
     __device__ scalar_t operator()(scalar_t a, scalar_t b) const { return a * b; }  // bool: AND
 };
+#if !MT_IS_COMPLEX  // complex numbers have no order: no max, min or arg reductions
 struct MaxOp {  // NaN propagates
     __device__ static scalar_t identity() { return MT_LOWEST; }
     __device__ scalar_t operator()(scalar_t a, scalar_t b) const {
@@ -82,6 +83,7 @@ struct MinOp {
         return mt_isnan(a) ? a : (mt_isnan(b) ? b : (a < b ? a : b));
     }
 };
+#endif
 
 // Four independent accumulators per thread keep four loads in flight (a single accumulator
 // would make every load wait for the previous add). Reduction order differs from a
@@ -164,6 +166,7 @@ __device__ void reduce_cols(scalar_t* out, const scalar_t* x, long long M, long 
     }
 MT_REDUCE(sum, SumOp)
 MT_REDUCE(prod, ProdOp)
+#if !MT_IS_COMPLEX
 MT_REDUCE(amax, MaxOp)
 MT_REDUCE(amin, MinOp)
 
@@ -231,3 +234,4 @@ __device__ void arg_cols(long long* out, const scalar_t* x, long long M, long lo
     }
 MT_ARG_REDUCE(argmax, ArgMaxOp)
 MT_ARG_REDUCE(argmin, ArgMinOp)
+#endif
