@@ -115,7 +115,7 @@ def __getattr__(name: str):
     import importlib
 
     if name in ("nn", "cuda", "utils", "testing", "viz", "distributions", "masked", "signal",
-                "serialization"):
+                "serialization", "fft"):
         return importlib.import_module(f"{__name__}.{name}")
     if name == "save" or name == "load":
         return getattr(importlib.import_module(f"{__name__}.serialization"), name)

@@ -74,7 +74,9 @@ PRIMITIVES: tuple[str, ...] = (
 #: Composite ops a backend may accelerate by overriding the spec method of the same name (see
 #: "optional kernels" in :class:`Backend`). The core uses the kernel when the backend has one
 #: and its own composite otherwise, so a backend without them is still complete.
-OPTIONAL_KERNELS: tuple[str, ...] = ("softmax", "log_softmax", "sort", "svd", "qr", "eigh")
+OPTIONAL_KERNELS: tuple[str, ...] = (
+    "softmax", "log_softmax", "sort", "svd", "qr", "eigh", "fft",
+)
 
 
 _STRIDES: dict[tuple[int, ...], tuple[int, ...]] = {}
@@ -599,6 +601,18 @@ class Backend(ABC):
         (..., n) gets the eigenvalues in ascending order and ``vectors_out`` (..., n, n) the
         orthonormal eigenvectors as columns, ``x = V diag(values) V^T``. ``vectors_out`` is
         None when only the eigenvalues are wanted.
+        """
+
+    @optional_kernel
+    def fft(self, out: Tensor, x: Tensor, dims: tuple[int, ...], inverse: bool) -> None:
+        """The unscaled discrete Fourier transform of complex ``x`` over ``dims``:
+        ``out[k] = sum_j x[j] e^(-2 pi i j k / n)`` along each dim of ``dims`` (size n), with
+        ``e^(+2 pi i ...)`` when ``inverse``. No 1/n factor in either direction: the core
+        applies the normalisation.
+
+        ``x`` and ``out`` have one complex dtype (complex64 or complex128) and one shape;
+        ``dims`` is a non-empty sorted tuple of distinct non-negative dims, none of size 0;
+        ``out`` is contiguous. Listed in ``complex_ops`` (it only ever sees complex tensors).
         """
 
     # -- linear algebra and indexing ------------------------------------------------------

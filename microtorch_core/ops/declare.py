@@ -28,10 +28,10 @@ from typing import TypeVar
 
 F = TypeVar("F", bound=Callable)
 
-#: namespace ("" is ``microtorch_core`` itself, "linalg", "special", "signal.windows") -> name
-#: -> function
+#: namespace ("" is ``microtorch_core`` itself, "linalg", "special", "signal.windows", "fft")
+#: -> name -> function
 FUNCTIONS: dict[str, dict[str, Callable]] = {"": {}, "linalg": {}, "special": {},
-                                             "signal.windows": {}}
+                                             "signal.windows": {}, "fft": {}}
 #: Tensor method name -> function taking the tensor first
 METHODS: dict[str, Callable] = {}
 #: in-place methods to generate: name of the op (the method is ``name + "_"``) -> function

@@ -40,6 +40,8 @@ gradients come from their parts (or from a hand-written ``backward`` in Tensor o
 ``layers.py``           conv1d conv2d conv_transpose2d layer_norm group_norm rms_norm pdist
                         channel_shuffle constant_pad_nd grid_sampler grid_sampler_2d
                         grid_sampler_3d (nn.functional's, at the top level)
+``fft.py``              fft.fft ifft rfft irfft hfft ihfft and their 2-D and n-D forms, fftfreq
+                        rfftfreq fftshift ifftshift (over ``primitive/fft.py``)
 ``windows.py``          signal.windows: hann hamming blackman kaiser gaussian ...
 ``integer.py``          gcd lcm
 ``creation_like.py``    new_zeros new_ones new_full new_empty new_tensor

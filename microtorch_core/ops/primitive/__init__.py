@@ -20,6 +20,8 @@ from these, and a test (``tests/test_layers.py``) checks that nothing else calls
 ``sort.py``          Sort: the optional ``sort`` kernel, or a composite of scatters
 ``decomposition.py`` svd_kernel qr_kernel eigh_kernel: the optional ``svd``, ``qr``, ``eigh``
                      kernels (their Functions and composites are in ``linalg/``)
+``fft.py``           FFT: the optional ``fft`` kernel (the unscaled complex DFT), or real
+                     matmuls with its cos/sin matrix; every transform of ``fft`` is over it
 ``views.py``         Reshape Permute Expand Unfold Windows Narrow and friends: metadata only;
                      the backwards of Narrow, Unfold and Windows fill and add into a new tensor
 ===================  ==========================================================================
