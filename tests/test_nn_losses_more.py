@@ -3,6 +3,8 @@ and their modules in ``loss.py``): values and gradients against PyTorch when ins
 gradients against finite differences (float64) always."""
 
 import math
+import re
+import warnings
 
 import numpy as np
 import pytest
@@ -356,3 +358,131 @@ def test_multilabel_soft_margin_weight_that_would_grow_the_input_is_an_error():
     with pytest.raises(ValueError, match=r"weight of shape \(2, 1, 4\) cannot be broadcast to "
                                          r"the input's shape \(3, 4\)"):
         F.multilabel_soft_margin_loss(mt.zeros(3, 4), mt.zeros(3, 4), mt.ones(2, 1, 4))
+
+
+# -- linear_cross_entropy -----------------------------------------------------------------------
+LCE_CASES = [
+    dict(),
+    dict(reduction="sum", ignore_index=2),
+    dict(reduction="none", weight=True),
+    dict(weight=True, ignore_index=1, linear_bias=True),
+    dict(reduction="sum", label_smoothing=0.2),
+]
+
+
+def _lce_arguments(kwargs, targets, seed, weight_shape=(5, 4)):
+    """(ours, theirs) float64 leaves for input (6, 4), linear_weight, targets and kwargs."""
+    rng = _rng(seed)
+    leaves = [rng.standard_normal((6, 4)), rng.standard_normal(weight_shape)]
+    if kwargs.get("linear_bias"):
+        leaves.append(rng.standard_normal(weight_shape[:-1]))
+    ours = [mt.tensor(a, requires_grad=True) for a in leaves]
+    theirs = [torch.tensor(a, requires_grad=True) for a in leaves]
+    extra = dict(kwargs)
+    if "linear_bias" in extra:
+        extra["linear_bias"] = ours[2]
+    mt_kwargs, torch_kwargs = dict(extra), dict(extra)
+    if "linear_bias" in extra:
+        torch_kwargs["linear_bias"] = theirs[2]
+    if extra.get("weight"):
+        w = rng.uniform(0.5, 2.0, weight_shape[0])
+        mt_kwargs["weight"], torch_kwargs["weight"] = mt.tensor(w), torch.tensor(w)
+    return ours, theirs, mt_kwargs, torch_kwargs, mt.tensor(targets), torch.tensor(targets)
+
+
+@requires_torch
+@pytest.mark.parametrize("kwargs", LCE_CASES, ids=str)
+@pytest.mark.parametrize("chunk", [None, 1, 4])
+def test_linear_cross_entropy_matches_torch_chunked_or_not(kwargs, chunk):
+    targets = np.array([0, 2, 4, 1, 2, 3])
+    ours, theirs, mt_kwargs, torch_kwargs, t, tt = _lce_arguments(kwargs, targets, 1)
+    if chunk is not None:
+        mt_kwargs["options"] = nn.LinearCrossEntropyOptions(batch_chunk_size=chunk)
+        torch_kwargs["options"] = torch.nn.LinearCrossEntropyOptions(
+            batch_chunk_size=chunk, allow_retain_graph=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # label smoothing is not chunked: both warn
+        out = F.linear_cross_entropy(ours[0], ours[1], t, **mt_kwargs)
+        t_out = TF.linear_cross_entropy(theirs[0], theirs[1], tt, **torch_kwargs)
+    check_same(out, t_out, list(zip(ours, theirs, strict=True)))
+
+
+@requires_torch
+def test_linear_cross_entropy_k_dimensional_weight_and_probability_targets_match_torch():
+    # weight (C, d1, in): logits (N, C, d1); probabilities have the logits' shape
+    targets = _rng(2).dirichlet(np.ones(5), (6, 3)).transpose(0, 2, 1)
+    ours, theirs, mt_kwargs, torch_kwargs, t, tt = _lce_arguments(
+        dict(linear_bias=True), targets, 3, weight_shape=(5, 3, 4))
+    check_same(F.linear_cross_entropy(ours[0], ours[1], t, **mt_kwargs),
+               TF.linear_cross_entropy(theirs[0], theirs[1], tt, **torch_kwargs),
+               list(zip(ours, theirs, strict=True)))
+
+
+def test_linear_cross_entropy_chunks_give_the_reference_loss_and_gradient():
+    rng = _rng(4)
+    x = mt.tensor(rng.standard_normal((7, 3)), requires_grad=True)
+    w = mt.tensor(rng.standard_normal((6, 3)), requires_grad=True)
+    target = mt.tensor([0, 5, -100, 2, 2, 1, 4])
+    reference = F.cross_entropy(F.linear(x, w), target)
+    for options in [nn.LinearCrossEntropyOptions(batch_chunk_size=2),
+                    nn.LinearCrossEntropyOptions(chunking_method="aspect_ratio"),
+                    nn.LinearCrossEntropyOptions()]:
+        chunked = F.linear_cross_entropy(x, w, target, options=options)
+        assert abs(chunked.item() - reference.item()) < 1e-12
+    assert gradcheck(lambda a, b: F.linear_cross_entropy(
+        a, b, target, options=nn.LinearCrossEntropyOptions(batch_chunk_size=3)), (x, w))
+
+
+def test_linear_cross_entropy_unbatched_input():
+    rng = _rng(5)
+    x, w = mt.tensor(rng.standard_normal(3)), mt.tensor(rng.standard_normal((4, 3)))
+    target = mt.tensor(2)
+    expected = F.cross_entropy(w @ x, target).item()
+    assert abs(F.linear_cross_entropy(x, w, target).item() - expected) < 1e-12
+    chunked = F.linear_cross_entropy(x, w, target, reduction="none",
+                                     options=nn.LinearCrossEntropyOptions(batch_chunk_size=1))
+    assert chunked.shape == () and abs(chunked.item() - expected) < 1e-12
+
+
+def test_linear_cross_entropy_warns_when_options_cannot_chunk():
+    x, w, target = mt.zeros(2, 3), mt.zeros(4, 3), mt.tensor([1, 2])
+    with pytest.warns(UserWarning, match="``options`` ignored"):
+        F.linear_cross_entropy(x, w, target, label_smoothing=0.1,
+                               options=nn.LinearCrossEntropyOptions(batch_chunk_size=1))
+
+
+@pytest.mark.parametrize("shapes, kwargs, message", [
+    (((2, 3, 3), (2, 3), (3, 2)), {}, "expected input with dimensionality 1 or 2, got 3"),
+    (((2, 3), (2,), (2, 2)), {}, "expected linear_weight with dimensionality at least 2, got 1"),
+    (((2, 3), (2, 4), (2, 2)), {}, "expected equal input and linear_weight last dimensions "
+     "(in_features), got 3 and 4, respectively"),
+    (((2, 3), (2, 3), (2, 2)), dict(ignore_index=0),
+     "ignore_index cannot be specified when target contains probabilities"),
+    (((3,), (2, 4, 3), (2, 4)), {}, "K-dimensional loss defined by linear_weight shape "
+     "(2, 4, 3) requires batched input, (N, 3), got unbatched input with shape (3,)"),
+    (((2, 3), (2, 3), (2,)), dict(linear_bias=(3,)), "expected linear_bias shape (2,), got (3,)"),
+])
+def test_linear_cross_entropy_rejects_bad_shapes_as_torch(shapes, kwargs, message):
+    x, w, target = (mt.zeros(*s) for s in shapes)
+    if "linear_bias" in kwargs:
+        kwargs = dict(kwargs, linear_bias=mt.zeros(*kwargs["linear_bias"]))
+    with pytest.raises(RuntimeError, match=re.escape(message)):
+        F.linear_cross_entropy(x, w, target, **kwargs)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(acc_policy="fast"), "invalid acc_policy: 'fast'"),
+    (dict(chunking_method="aspect_ratio:0"), "invalid chunking_method: 'aspect_ratio:0'"),
+    (dict(batch_chunk_size=0), "batch_chunk_size must be positive int or None, got 0"),
+])
+def test_linear_cross_entropy_options_reject_bad_values_as_torch(kwargs, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        nn.LinearCrossEntropyOptions(**kwargs)
+
+
+def test_linear_cross_entropy_options_refuse_a_size_and_a_method_that_disagree():
+    options = nn.LinearCrossEntropyOptions(batch_chunk_size=3, chunking_method="aspect_ratio")
+    with pytest.raises(ValueError, match=r"batch_chunk_size \(=3\) and chunking_method "
+                                         r"\('aspect_ratio'\) give different chunk sizes"):
+        F.linear_cross_entropy(mt.zeros(8, 4), mt.zeros(6, 4), mt.zeros(8, dtype=mt.int64),
+                               options=options)

@@ -48,6 +48,8 @@
 ``functional.py``     the same as functions (``F.linear``, ``F.relu``, ``F.conv2d``,
                       ``F.cross_entropy``...); the rest of the ``functional_*.py`` files,
                       written by concept, are listed in its docstring and re-exported by it
+                      (``LinearCrossEntropyOptions``, the chunking of
+                      ``F.linear_cross_entropy``, is in ``functional_linear_loss.py``)
 ``init.py``           weight initialisation (``kaiming_uniform_``, ``xavier_normal_``...)
 ``modules.py``        PyTorch's module paths: ``nn.modules.rnn.LSTM is nn.LSTM``
 ``utils/``            ``clip_grad_norm_``, ``clip_grad_value_``, ``parameters_to_vector``...;
@@ -102,6 +104,7 @@ from .dropout import (
 )
 from .flatten import Flatten, Unflatten
 from .fold import Fold, Unfold
+from .functional_linear_loss import LinearCrossEntropyOptions
 from .linear import Bilinear, Identity, Linear
 from .loss import (
     BCELoss,
@@ -223,7 +226,7 @@ __all__ = [
     "BCEWithLogitsLoss", "KLDivLoss", "PoissonNLLLoss", "GaussianNLLLoss", "MarginRankingLoss",
     "HingeEmbeddingLoss", "CosineEmbeddingLoss", "TripletMarginLoss", "SoftMarginLoss",
     "MultiLabelSoftMarginLoss", "MultiMarginLoss", "MultiLabelMarginLoss", "CTCLoss",
-    "Bilinear", "Unfold", "Fold", "DataParallel",
+    "Bilinear", "Unfold", "Fold", "DataParallel", "LinearCrossEntropyOptions",
 ]
 
 from . import modules  # noqa: E402 (PyTorch's paths, torch.nn.modules.rnn.LSTM)

@@ -21,6 +21,8 @@ written by concept and re-exported from here:
                                    ``soft_margin_loss``, ``multilabel_soft_margin_loss``,
                                    ``multi_margin_loss``, ``multilabel_margin_loss``
 ``functional_likelihood_loss.py``  ``poisson_nll_loss``, ``gaussian_nll_loss``
+``functional_linear_loss.py``      ``linear_cross_entropy`` (chunked with
+                                   ``nn.LinearCrossEntropyOptions``)
 ``functional_spatial.py``          ``pad``, ``conv1d``/``2d``/``3d`` (and the window helpers)
 ``functional_pooling.py``          ``max_pool1d``/``2d``/``3d``, ``avg_pool1d``/``2d``/``3d``
 ``functional_unpool.py``           ``max_unpool1d``/``2d``/``3d``
@@ -101,6 +103,7 @@ from .functional_fractional_pool import fractional_max_pool2d, fractional_max_po
 from .functional_grid import affine_grid, grid_sample
 from .functional_interpolate import interpolate, upsample, upsample_bilinear, upsample_nearest
 from .functional_likelihood_loss import gaussian_nll_loss, poisson_nll_loss
+from .functional_linear_loss import linear_cross_entropy
 from .functional_loss import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -161,6 +164,7 @@ __all__ = [
     "normalize", "cosine_similarity", "pairwise_distance", "pdist",
     "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "nll_loss", "cross_entropy",
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div", "ctc_loss",
+    "linear_cross_entropy",
     "pad", "conv1d", "conv2d", "conv3d", "max_pool1d", "max_pool2d", "max_pool3d",
     "avg_pool1d", "avg_pool2d", "avg_pool3d", "max_unpool1d", "max_unpool2d", "max_unpool3d",
     "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d", "adaptive_max_pool1d",
