@@ -155,3 +155,106 @@ def test_transforms_run_on_the_cuda_emulator(emulated_cuda):
         out = getattr(mt.fft, name)(X)
         assert out.device.type == "cuda"
         np.testing.assert_allclose(_np(out.cpu()), getattr(np.fft, name)(x), atol=1e-12)
+
+
+# -- stft and istft --------------------------------------------------------------------------
+SIGNAL = RNG.standard_normal(40)
+HANN8, HANN6 = np.hanning(8), np.hanning(6)
+STFT_CASES = [
+    (SIGNAL, {"window": np.ones(8), "return_complex": True}),
+    (SIGNAL, {"window": HANN8, "hop_length": 3, "return_complex": True}),
+    (RNG.standard_normal((2, 33)), {"window": HANN6, "win_length": 6, "pad_mode": "constant",
+                                    "normalized": True, "return_complex": True}),
+    (SIGNAL, {"window": HANN6, "win_length": 6, "center": False, "align_to_window": True,
+              "hop_length": 3, "return_complex": True}),
+    (SIGNAL, {"window": HANN8, "onesided": False, "return_complex": True}),
+    (SIGNAL + 1j * RNG.standard_normal(40), {"window": HANN8, "return_complex": True}),
+]
+
+
+def _convert(kwargs: dict, make) -> dict:
+    return {k: make(v) if isinstance(v, np.ndarray) else v for k, v in kwargs.items()}
+
+
+def _loss_grad(lib, out, x, cotangent):
+    pairs = lib.view_as_real(out) if out.is_complex() else out
+    (grad,) = lib.autograd.grad((pairs * lib.tensor(cotangent)).sum(), x)
+    return grad
+
+
+@pytest.mark.parametrize("data, kwargs", STFT_CASES)
+def test_stft_values_and_gradients_match_torch(data, kwargs):
+    torch = pytest.importorskip("torch")
+    tx, mx = torch.tensor(data, requires_grad=True), mt.tensor(data, requires_grad=True)
+    tout = torch.stft(tx, 8, **_convert(kwargs, torch.tensor))
+    mout = mt.stft(mx, 8, **_convert(kwargs, mt.tensor))
+    cotangent = RNG.standard_normal((*tout.shape, 2))
+    np.testing.assert_allclose(_np(mout), tout.detach().numpy(), atol=1e-12)
+    np.testing.assert_allclose(_np(_loss_grad(mt, mout, mx, cotangent)),
+                               _loss_grad(torch, tout, tx, cotangent).numpy(), atol=1e-12)
+
+
+@pytest.mark.parametrize("stft_kwargs, istft_kwargs", [
+    ({"window": HANN8}, {"window": HANN8}),
+    ({"window": HANN6, "win_length": 6, "hop_length": 2},
+     {"window": HANN6, "win_length": 6, "hop_length": 2, "length": 30}),
+    ({"window": HANN8, "normalized": True}, {"window": HANN8, "normalized": True, "length": 38}),
+    ({"window": HANN8, "onesided": False},
+     {"window": HANN8, "onesided": False, "return_complex": True}),
+])
+def test_istft_values_and_gradients_match_torch(stft_kwargs, istft_kwargs):
+    torch = pytest.importorskip("torch")
+    spec = torch.stft(torch.tensor(SIGNAL), 8, return_complex=True,
+                      **_convert(stft_kwargs, torch.tensor))
+    ts, ms = spec.clone().requires_grad_(), mt.tensor(spec.numpy(), requires_grad=True)
+    tout = torch.istft(ts, 8, **_convert(istft_kwargs, torch.tensor))
+    mout = mt.istft(ms, 8, **_convert(istft_kwargs, mt.tensor))
+    cotangent = RNG.standard_normal((*tout.shape, 2) if tout.is_complex() else tout.shape)
+    np.testing.assert_allclose(_np(mout), tout.detach().numpy(), atol=1e-12)
+    np.testing.assert_allclose(_np(_loss_grad(mt, mout, ms, cotangent)),
+                               _loss_grad(torch, tout, ts, cotangent).numpy(), atol=1e-12)
+
+
+def test_istft_inverts_stft_and_tensor_methods_exist():
+    x = mt.tensor(SIGNAL)
+    spec = x.stft(8, window=mt.tensor(HANN8), return_complex=True)
+    np.testing.assert_allclose(_np(spec.istft(8, window=mt.tensor(HANN8))), SIGNAL, atol=1e-12)
+
+
+def test_stft_without_a_window_warns_as_pytorch():
+    with pytest.warns(UserWarning, match="A window was not provided"):
+        mt.stft(mt.tensor(SIGNAL), 8, return_complex=True)
+
+
+def test_stft_return_complex_false_warns_and_gives_pairs():
+    with pytest.warns(UserWarning, match="return_complex=False is deprecated"):
+        out = mt.stft(mt.tensor(SIGNAL), 8, window=mt.ones(8), return_complex=False)
+    assert out.shape == (5, 21, 2) and out.dtype == mt.float64
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda x: mt.stft(x, 8), RuntimeError, "requires the return_complex parameter be given"),
+    (lambda x: mt.stft(x, 0, window=mt.ones(0), return_complex=True), RuntimeError,
+     "expected 0 < n_fft < 40"),
+    (lambda x: mt.stft(x, 8, hop_length=0, return_complex=True), RuntimeError,
+     "expected hop_length > 0, but got hop_length=0"),
+    (lambda x: mt.stft(x, 8, win_length=9, return_complex=True), RuntimeError,
+     "expected 0 < win_length <= n_fft, but got win_length=9"),
+    (lambda x: mt.stft(x, 8, window=mt.ones(5), return_complex=True), RuntimeError,
+     r"window tensor of size equal to win_length=8, but got window with size \[5\]"),
+    (lambda x: mt.stft(x, 8, align_to_window=True, return_complex=True), RuntimeError,
+     "align_to_window should only be set when center = false"),
+    (lambda x: mt.stft(x, 8, pad_mode="foo", return_complex=True), NotImplementedError,
+     "Unrecognised padding mode foo"),
+    (lambda x: mt.stft(x.to(mt.complex128), 8, onesided=True, return_complex=True),
+     RuntimeError, "Cannot have onesided output if window or input is complex"),
+    (lambda x: mt.istft(x.reshape(5, 8), 8), RuntimeError,
+     "istft requires a complex-valued input tensor"),
+    (lambda x: mt.istft(mt.stft(x, 8, return_complex=True), 8, window=mt.zeros(8)),
+     RuntimeError, "window overlap add min"),
+    (lambda x: mt.istft(mt.stft(x, 8, return_complex=True), 8, window=mt.ones(7)),
+     RuntimeError, "Invalid window shape"),
+])
+def test_stft_and_istft_bad_arguments_raise_pytorchs_errors(call, error, message):
+    with pytest.raises(error, match=message):
+        call(mt.tensor(SIGNAL))

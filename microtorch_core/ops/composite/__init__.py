@@ -42,6 +42,7 @@ gradients come from their parts (or from a hand-written ``backward`` in Tensor o
                         grid_sampler_3d (nn.functional's, at the top level)
 ``fft.py``              fft.fft ifft rfft irfft hfft ihfft and their 2-D and n-D forms, fftfreq
                         rfftfreq fftshift ifftshift (over ``primitive/fft.py``)
+``stft.py``             stft istft (frames, window, ``rfft``/``irfft``, overlap-add by ``fold``)
 ``windows.py``          signal.windows: hann hamming blackman kaiser gaussian ...
 ``integer.py``          gcd lcm
 ``creation_like.py``    new_zeros new_ones new_full new_empty new_tensor
