@@ -14,6 +14,10 @@ mixin                       kernels                primitives
 ``ops_sort``                ``sort.cu``            sort (an optional kernel of the spec)
 ==========================  =====================  ==========================================
 
+Each family is compiled for float32, float64, int64, int32 and bool where its ops define them;
+complex64 and complex128 tensors reach only the kernels of ``complex_ops`` (``compiler.OPS``
+says which kernel takes which dtype).
+
 Importing this module imports neither PyCUDA nor anything that touches the GPU; the registry
 creates the backend (and so the CUDA context) on first use of ``device("cuda")``.
 """

@@ -2,10 +2,14 @@
 
 The CUDA C sources live in ``kernels/`` as package files. A *family* is one ``.cu`` file
 (elementwise, reduce, matmul, index, random, sort); it is compiled once per dtype into a
-module holding all its kernels, so a dtype costs six compilations however many ops it has. The
-dtype is chosen by a short preamble (``typedef float scalar_t; ...``) in front of
-``common.cuh`` and the family's file; :func:`kernel_source` builds that text, and the nvcc test
-compiles exactly the same text.
+module holding all its kernels, so a dtype costs at most six compilations however many ops it
+has (complex64 and complex128 four: they need no random or sort kernels). The dtype is chosen
+by a short preamble (``typedef float scalar_t; ...``) in front of ``common.cuh`` and the
+family's file; :func:`kernel_source` builds that text, and the nvcc test compiles exactly the
+same text.
+
+Dtypes: float32, float64, int64, int32, bool, and complex64/complex128 (the struct
+``mt_complex<R>`` of common.cuh) for the ops of ``COMPLEX_OPS``.
 """
 
 from __future__ import annotations
