@@ -209,7 +209,9 @@ def cast(x: Tensor, dtype: DType) -> Tensor:
         warnings.warn("Casting complex values to real discards the imaginary part",
                       UserWarning, stacklevel=2)
     out = x._empty_like(dtype=dtype)
-    _table_for(x._kernels, dtype).copy(out, x)  # to complex: a complex kernel's work
+    # from or to complex numbers: the complex table's copy (x's own, or the one for dtype)
+    kernels = x._kernels if x.dtype.is_complex else _table_for(x._kernels, dtype)
+    kernels.copy(out, x)
     return out
 
 
@@ -280,10 +282,10 @@ class KernelTable:
         unsupported = set(type(backend).unsupported_ops)
         complex_ops = backend.complex_ops
         for op in PRIMITIVES:
-            if op in unsupported:
-                setattr(self, op, _missing_kernel(op, device_type))
-            elif is_complex and op not in complex_ops:
+            if is_complex and op not in complex_ops:
                 setattr(self, op, _no_complex_kernel(op, device_type))
+            elif op in unsupported:
+                setattr(self, op, _missing_kernel(op, device_type))
             else:
                 setattr(self, op, getattr(backend, op))
         for op in OPTIONAL_KERNELS:
