@@ -501,7 +501,9 @@ def masked_fill(x: Tensor, mask: Tensor, value) -> Tensor:
     if isinstance(value, Tensor) and value.dim() != 0:
         raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got "
                            f"tensor with {value.dim()} dimension(s).")
-    if isinstance(value, complex) and not x.dtype.is_complex:
+    complex_value = isinstance(value, complex) or \
+        isinstance(value, Tensor) and value.dtype.is_complex
+    if complex_value and not x.dtype.is_complex:
         raise RuntimeError(f"value cannot be converted to type {x.dtype.name} without "
                            f"overflow: {value}")
     out = where(mask, value, x)

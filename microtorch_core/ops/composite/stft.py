@@ -247,7 +247,7 @@ def istft(input: Tensor, n_fft: int, hop_length: int | None = None,  # noqa: A00
             frames = narrow(frames, -1, 0, n_fft // 2 + 1)
         frames = irfft(frames, n_fft, -1, norm)
     signal = _overlap_add(_times_window(frames, window), hop_length)
-    squared = (window.abs() ** 2 if window.dtype.is_complex else window * window)
+    squared = _square(window)  # PyTorch's envelope: window ** 2, complex for a complex window
     envelope = _overlap_add(squared.expand(1, n_frames, n_fft).contiguous(), hop_length)
     total = signal.shape[-1]
     start = n_fft // 2 if center else 0
@@ -269,8 +269,19 @@ def istft(input: Tensor, n_fft: int, hop_length: int | None = None,  # noqa: A00
     return signal if batched else signal.squeeze(0)
 
 
+def _square(window: Tensor) -> Tensor:
+    """``window * window``; a complex one through its parts, (a + ib)^2 = a^2 - b^2 + 2abi."""
+    if not window.dtype.is_complex:
+        return window * window
+    re, im = real(window), imag(window)
+    return complex_(re * re - im * im, 2 * re * im)
+
+
 def _divide(signal: Tensor, envelope: Tensor) -> Tensor:
-    """``signal / envelope`` (a real envelope; a complex signal through its pairs)."""
+    """``signal / envelope``: a real envelope divides a complex signal through its pairs; a
+    complex envelope (a complex window's) takes the complex ``div`` kernel."""
+    if envelope.dtype.is_complex:
+        return signal / envelope
     if signal.dtype.is_complex:
         return view_as_complex(view_as_real(signal) / envelope.unsqueeze(-1))
     return signal / envelope

@@ -120,7 +120,7 @@ class Pow(Function):
         if _is_bool(a) and _is_bool(b):
             raise RuntimeError('"pow" is not implemented for bool tensors')
         if (type(b) is int and b < 0 and isinstance(a, Tensor)
-                and not a.dtype.is_floating_point):
+                and a.dtype.category < 2):  # bool and integers; complex a is fine
             raise RuntimeError("Integers to negative integer powers are not allowed.")
         ctx.scalars = (a, b)
         out = dispatch_binary("pow", a, b)
