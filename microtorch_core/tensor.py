@@ -433,6 +433,12 @@ class Tensor:
     def bool(self) -> Tensor:
         return self.to(dtypes.bool_)
 
+    def cfloat(self) -> Tensor:
+        return self.to(dtypes.complex64)
+
+    def cdouble(self) -> Tensor:
+        return self.to(dtypes.complex128)
+
     def type_as(self, other: Tensor) -> Tensor:
         return self.to(other.dtype)
 

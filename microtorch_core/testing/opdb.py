@@ -1129,7 +1129,7 @@ def format_report(results: list[OpResult], device: str, limit: int | None, secon
     failed = [c for c in run if c.failure]
     err_run = [c for c in errors if not c.skipped]
     err_failed = [c for c in err_run if c.failure]
-    grads = sum(1 for c in run if c.sample_id.startswith("float64/"))
+    grads = sum(1 for c in run if c.sample_id.startswith(("float64/", "complex128/")))
     out = [f"MicroTorch against PyTorch {torch.__version__}'s op_db on device {device!r}: "
            f"{'every sample' if limit is None else f'the first {limit} samples'} per op and "
            f"dtype, in {seconds:.1f} s",
@@ -1138,8 +1138,8 @@ def format_report(results: list[OpResult], device: str, limit: int | None, secon
            f"equivalent ({_pct(len(have), len(in_scope))}); {len(entries) - len(in_scope)} "
            f"of {len(entries)} out of scope",
            f"samples: {len(run) - len(failed)} of {len(run)} pass "
-           f"({_pct(len(run) - len(failed), len(run))}; {grads} of them float64 with "
-           f"gradients); {len(samples) - len(run)} skipped",
+           f"({_pct(len(run) - len(failed), len(run))}; {grads} of them float64 or complex128 "
+           f"with gradients); {len(samples) - len(run)} skipped",
            f"error inputs: {len(err_run) - len(err_failed)} of {len(err_run)} raise "
            f"({_pct(len(err_run) - len(err_failed), len(err_run))}; "
            f"{sum(1 for c in err_run if c.error_type_matches)} with PyTorch's exception type);"
