@@ -75,7 +75,7 @@ PRIMITIVES: tuple[str, ...] = (
 #: "optional kernels" in :class:`Backend`). The core uses the kernel when the backend has one
 #: and its own composite otherwise, so a backend without them is still complete.
 OPTIONAL_KERNELS: tuple[str, ...] = (
-    "softmax", "log_softmax", "sort", "svd", "qr", "eigh", "fft",
+    "softmax", "log_softmax", "sort", "svd", "qr", "eigh", "eig", "fft",
 )
 
 
@@ -601,6 +601,19 @@ class Backend(ABC):
         (..., n) gets the eigenvalues in ascending order and ``vectors_out`` (..., n, n) the
         orthonormal eigenvectors as columns, ``x = V diag(values) V^T``. ``vectors_out`` is
         None when only the eigenvalues are wanted.
+        """
+
+    @optional_kernel
+    def eig(self, values_out: Tensor, vectors_out: Tensor | None, x: Tensor) -> None:
+        """The eigendecomposition of a general square ``x`` (..., n, n), as LAPACK's ``geev``:
+        ``values_out`` (..., n) gets the eigenvalues (in geev's order) and ``vectors_out``
+        (..., n, n) the right eigenvectors as columns, each of unit 2-norm with its largest
+        component real (geev's normalisation), so ``x V = V diag(values)``. ``vectors_out``
+        is None when only the eigenvalues are wanted.
+
+        Both outputs are complex (complex64 for float32 or complex64 ``x``, complex128 for
+        float64 or complex128), whatever ``x``'s dtype; ``x`` holds only finite values (the
+        core checks). List it in ``complex_ops`` to take complex ``x`` too.
         """
 
     @optional_kernel

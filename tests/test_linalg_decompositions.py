@@ -1,6 +1,6 @@
-"""The decompositions of mt.linalg: svd, svdvals, qr, eigh, eigvalsh, and what they give: pinv,
-matrix_rank, lstsq, the matrix norms 'nuc'/2/-2 and cond; the older torch.svd, torch.qr,
-torch.pinverse and the Tensor methods.
+"""The decompositions of mt.linalg: svd, svdvals, qr, eigh, eigvalsh, eig, eigvals, and what they
+give: pinv, matrix_rank, lstsq, the matrix norms 'nuc'/2/-2 and cond; the older torch.svd,
+torch.qr, torch.pinverse and the Tensor methods.
 
 Every value test runs twice (the ``path`` fixture): with the CPU backend's LAPACK kernels and
 with them taken out of the kernel table, which runs the core's composites (Jacobi rotations,
@@ -481,10 +481,97 @@ def test_bad_arguments_raise_pytorchs_errors(call, error, message):
         call()
 
 
+# -- eig, eigvals (general matrices, complex results) ---------------------------------------------
+def general(*shape, complex_=False):
+    a = RNG.standard_normal(shape)
+    return a + 1j * RNG.standard_normal(shape) if complex_ else a
+
+
+def general_pair(*shape, complex_=False):
+    """A random (real or complex) float64 matrix as a MicroTorch and a torch leaf."""
+    data = general(*shape, complex_=complex_)
+    return mt.tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
+
+
+@pytest.mark.parametrize("complex_", [False, True])
+def test_eig_matches_numpy_with_geevs_normalisation(complex_):
+    a = general(3, 4, 4, complex_=complex_)
+    values, vectors = mt.linalg.eig(mt.tensor(a))
+    expected_values, expected_vectors = np.linalg.eig(a)
+    assert values.dtype == vectors.dtype == mt.complex128
+    np.testing.assert_allclose(values.numpy(), expected_values, atol=1e-12)
+    np.testing.assert_allclose(vectors.numpy(), expected_vectors, atol=1e-12)
+    np.testing.assert_allclose(mt.linalg.eigvals(mt.tensor(a)).numpy(), expected_values,
+                               atol=1e-12)
+
+
+def test_eig_vectors_have_unit_norm_and_satisfy_a_v_equals_v_diag_l():
+    a = general(5, 5)
+    values, vectors = mt.linalg.eig(mt.tensor(a))
+    v = vectors.numpy()
+    np.testing.assert_allclose(a @ v, v * values.numpy()[None, :], atol=1e-12)
+    np.testing.assert_allclose(np.linalg.norm(v, axis=0), np.ones(5), atol=1e-12)
+
+
+@pytest.mark.parametrize(("dtype", "expected"), [
+    (mt.float32, mt.complex64), (mt.float64, mt.complex128),
+    (mt.complex64, mt.complex64), (mt.complex128, mt.complex128)])
+def test_eig_returns_the_complex_dtype_of_the_input(dtype, expected):
+    a = mt.tensor(general(3, 3)).to(dtype)
+    assert mt.linalg.eigvals(a).dtype == expected
+    assert all(t.dtype == expected for t in mt.linalg.eig(a))
+
+
+def test_eig_of_empty_matrices():
+    values, vectors = mt.linalg.eig(mt.zeros(2, 0, 0))
+    assert values.shape == (2, 0) and vectors.shape == (2, 0, 0)
+    assert values.dtype == mt.complex64
+
+
+@requires_torch
+@pytest.mark.parametrize("complex_", [False, True])
+def test_eig_gradient_of_phase_free_functions_matches_pytorch(complex_):
+    a, ta = general_pair(3, 4, 4, complex_=complex_)
+    values, vectors = mt.linalg.eig(a)
+    tvalues, tvectors = torch.linalg.eig(ta)
+    # |V_ij| does not depend on the columns' phases
+    same_gradient([values.real, values.imag, vectors.abs()],
+                  [tvalues.real, tvalues.imag, tvectors.abs()], [(a, ta)])
+
+
+@requires_torch
+@pytest.mark.parametrize("complex_", [False, True])
+def test_eigvals_gradient_matches_pytorch(complex_):
+    a, ta = general_pair(2, 4, 4, complex_=complex_)
+    same_gradient([mt.linalg.eigvals(a).real, mt.linalg.eigvals(a).imag],
+                  [torch.linalg.eigvals(ta).real, torch.linalg.eigvals(ta).imag], [(a, ta)])
+
+
+def test_eig_refuses_a_loss_that_depends_on_the_eigenvectors_phase():
+    # complex eigenvalues, so complex eigenvectors whose phase the real part sees
+    a = T([[0.0, -1.0, 0.3], [1.0, 0.0, 0.2], [0.1, 0.4, 2.0]], requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"specified up to multiplication by e\^\{i phi\}"):
+        mt.linalg.eig(a).eigenvectors.real.sum().backward()
+
+
+def test_eig_without_the_backends_kernel_names_the_op_and_backend(monkeypatch):
+    monkeypatch.setattr(mt.zeros(1)._kernels, "eig", None)
+    with pytest.raises(NotImplementedError, match="linalg.eig: backend 'cpu' has no 'eig'"):
+        mt.linalg.eig(mt.ones(2, 2))
+
+
 @pytest.mark.parametrize("name", ["eig", "eigvals"])
-def test_eig_and_eigvals_say_they_need_a_complex_dtype(name):
-    with pytest.raises(NotImplementedError, match="no complex dtype"):
-        getattr(mt.linalg, name)(mt.ones(2, 2))
+@pytest.mark.parametrize(("a", "error", "message"), [
+    (mt.ones(3), RuntimeError, "must have at least 2 dimensions"),
+    (mt.ones(2, 3), RuntimeError, "square matrices, but they are 2 by 3 matrices"),
+    (mt.ones(2, 2, dtype=mt.int64), RuntimeError,
+     "Expected a floating point or complex tensor as input. Got int64"),
+    (mt.tensor([[float("nan"), 1.0], [1.0, 1.0]]), RuntimeError,
+     "input tensor should not contain infs or NaNs"),
+])
+def test_eig_and_eigvals_raise_pytorchs_errors(name, a, error, message):
+    with pytest.raises(error, match=message):
+        getattr(mt.linalg, name)(a)
 
 
 # -- fixes from the op_db run (issue 13) ---------------------------------------------------------

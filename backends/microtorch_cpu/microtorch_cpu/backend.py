@@ -226,7 +226,7 @@ class CPUBackend(Backend):
     complex_ops = frozenset({
         "fill", "copy", "where", "matmul", "gather", "scatter", "scatter_add",
         "neg", "abs", "exp", "log", "sqrt", "sin", "cos", "tanh",
-        "add", "sub", "mul", "div", "pow", "eq", "ne", "sum", "prod", "fft",
+        "add", "sub", "mul", "div", "pow", "eq", "ne", "sum", "prod", "fft", "eig",
     })
 
     def __init__(self) -> None:
@@ -389,6 +389,17 @@ class CPUBackend(Backend):
             np.copyto(_np(values_out), np.linalg.eigvalsh(_np(x), UPLO=uplo))
         else:
             values, vectors = np.linalg.eigh(_np(x), UPLO=uplo)
+            np.copyto(_np(values_out), values)
+            np.copyto(_np(vectors_out), vectors)
+
+    def eig(self, values_out, vectors_out, x):
+        # NumPy calls geev in x's precision (sgeev/dgeev/cgeev/zgeev, as PyTorch does) and
+        # returns real arrays when every eigenvalue of a real matrix is real: the copy casts
+        # to the complex outputs
+        if vectors_out is None:
+            np.copyto(_np(values_out), np.linalg.eigvals(_np(x)))
+        else:
+            values, vectors = np.linalg.eig(_np(x))
             np.copyto(_np(values_out), values)
             np.copyto(_np(vectors_out), vectors)
 

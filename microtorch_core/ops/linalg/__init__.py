@@ -15,7 +15,8 @@ top-level products), with PyTorch's gradients and errors.
                     for backends without the ``svd``/``eigh`` kernels)
 ``svd.py``          linalg.svd svdvals svd (the backend's kernel or ``jacobi.py``)
 ``qr.py``           linalg.qr qr (the backend's kernel or Householder reflections)
-``eigh.py``         eigh eigvalsh (the backend's kernel or ``jacobi.py``); eig eigvals raise
+``eigh.py``         eigh eigvalsh (the backend's kernel or ``jacobi.py``)
+``eig.py``          eig eigvals (complex; the backend's ``eig`` kernel, no composite)
 ``pinv.py``         pinv pinverse matrix_rank (from the singular values)
 ``lstsq.py``        lstsq (the minimum-norm solution, from the SVD)
 ``error_codes.py``  inv_ex solve_ex (``lu.py``'s, with LAPACK's info instead of an error)

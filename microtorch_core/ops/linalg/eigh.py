@@ -1,5 +1,5 @@
 """The eigendecomposition of symmetric matrices, A = V diag(L) V^T (``linalg.eigh``,
-``linalg.eigvalsh``), and ``linalg.eig``/``linalg.eigvals``, which need complex numbers.
+``linalg.eigvalsh``); general matrices (``linalg.eig``) are in ``eig.py``.
 
 Only A's lower triangle is read (the upper one with ``UPLO="U"``), as LAPACK does, so A is
 taken to be symmetric. L (..., n) holds the eigenvalues in ascending order and the columns of
@@ -123,25 +123,3 @@ def eigvalsh(A: Tensor, UPLO: str = "L") -> Tensor:  # noqa: N803 - PyTorch's na
         return Eigh.apply(A, upper)[0]
     return decompose(A, upper, False)[0]
 
-
-def _needs_complex(name: str) -> NotImplementedError:
-    return NotImplementedError(
-        f"{name}: the eigenvalues of a general (non-symmetric) real matrix are complex in "
-        f"general, and MicroTorch has no complex dtype. For a symmetric matrix use "
-        f"linalg.eigh or linalg.eigvalsh (real eigenvalues); for magnitudes, linalg.svdvals.")
-
-
-@op(namespace="linalg")
-def eig(A: Tensor) -> tuple[Tensor, Tensor]:  # noqa: N803 - PyTorch's name
-    """``torch.linalg.eig``: not available, because its results are complex and MicroTorch
-    has no complex dtype; raises NotImplementedError saying so (use :func:`eigh` for
-    symmetric matrices)."""
-    raise _needs_complex("linalg.eig")
-
-
-@op(namespace="linalg")
-def eigvals(A: Tensor) -> Tensor:  # noqa: N803 - PyTorch's name
-    """``torch.linalg.eigvals``: not available, because its results are complex and
-    MicroTorch has no complex dtype; raises NotImplementedError saying so (use
-    :func:`eigvalsh` for symmetric matrices)."""
-    raise _needs_complex("linalg.eigvals")

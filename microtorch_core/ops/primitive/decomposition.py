@@ -1,14 +1,17 @@
-"""The optional factorisation kernels ``svd``, ``qr`` and ``eigh`` (``OPTIONAL_KERNELS``).
+"""The optional factorisation kernels ``svd``, ``qr``, ``eigh`` and ``eig``
+(``OPTIONAL_KERNELS``).
 
 Each function here allocates the outputs on the input's device and runs the backend's kernel
 into them (destination-passing), with no autograd. The autograd Functions that use them, and
 the composites that run where a backend has no such kernel (Jacobi rotations, Householder
-reflections), are in ``linalg/svd.py``, ``linalg/qr.py`` and ``linalg/eigh.py``: their
+reflections), are in ``linalg/svd.py``, ``linalg/qr.py``, ``linalg/eigh.py`` and
+``linalg/eig.py``: their
 gradients need the linear algebra of that layer, and they are the same whichever forward ran.
 """
 
 from __future__ import annotations
 
+from ...dtypes import to_complex
 from ...tensor import Tensor
 
 
@@ -44,4 +47,14 @@ def eigh_kernel(a: Tensor, upper: bool, compute_v: bool) -> tuple[Tensor, Tensor
     values = a._empty_like(a.shape[:-1])
     vectors = a._empty_like() if compute_v else None
     a._kernels.eigh(values, vectors, a, upper)
+    return values, vectors
+
+
+def eig_kernel(a: Tensor, compute_v: bool) -> tuple[Tensor, Tensor | None]:
+    """``(eigenvalues, eigenvectors)`` of general square ``a`` (..., n, n), both complex, by
+    the backend's ``eig`` kernel (eigenvectors None without ``compute_v``)."""
+    dtype = to_complex(a.dtype)
+    values = a._empty_like(a.shape[:-1], dtype)
+    vectors = a._empty_like(a.shape, dtype) if compute_v else None
+    a._kernels.eig(values, vectors, a)
     return values, vectors
