@@ -218,8 +218,8 @@ SUMMARY = re.compile(r"(\d+) (passed|failed|skipped|xfailed|xpassed|errors?)\b")
 
 def pytest_run(env: dict[str, str], cwd: Path, *args: str) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                             "-rfEXx", *args], env=env, cwd=cwd, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+                             "-rfEXxs", *args], env={**env, "COLUMNS": "400"}, cwd=cwd,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
 def finish(process: subprocess.Popen) -> Run:
@@ -330,9 +330,19 @@ def test_tutorial_finished_backend_passes_every_test_that_was_xfailed(stages):
     assert set(finished.counts) <= {"passed", "skipped", "xfailed"}, finished.counts
     known = known_op_db_failures(finished)
     assert finished.counts.get("xfailed", 0) == known == known_op_db_failures(first)
+    # op_db samples that need complex kernels the tutorial's backend does not list: skipped,
+    # and a test that also needed a kernel declared unsupported was xfailed in section 6
+    newly_skipped = needs_complex(finished) - needs_complex(first)
     assert finished.counts["passed"] == \
-        first.counts["passed"] + first.counts["xfailed"] - known
-    assert finished.counts.get("skipped") == first.counts.get("skipped")
+        first.counts["passed"] + first.counts["xfailed"] - known - newly_skipped
+    assert finished.counts.get("skipped") == first.counts.get("skipped", 0) + newly_skipped
+
+
+def needs_complex(run: Run) -> int:
+    """Tests skipped because their samples need complex kernels (``complex_ops``): pytest
+    groups equal reasons as ``SKIPPED [n] file:line: reason``."""
+    return sum(int(n) for n in re.findall(r"^SKIPPED \[(\d+)\] .* lists no complex kernel ",
+                                          run.output, re.M))
 
 
 def test_tutorial_test_of_your_own_code_passes_on_the_backend(stages):
