@@ -51,7 +51,8 @@ def test_to_mt_refuses_a_tensor_without_values():
 
 @pytest.mark.parametrize(("key", "reason"), [
     ("to_sparse", "sparse"), ("_segment_reduce.lengths", "private op"),
-    ("half", "float16"), ("view_as_real", "no dtype MicroTorch has"),
+    ("half", "float16"), ("nn.functional.silu.complex", "complex samples only"),
+    ("nn.functional.batch_norm.without_cudnn", "no dtype MicroTorch has"),
 ])
 def test_scope_reason_names_why_an_op_is_left_out(key, reason):
     assert reason in opdb.scope_reason(opdb.entry(key).op)
@@ -142,3 +143,19 @@ def test_to_mt_converts_a_stateless_module_argument():
     module = opdb.to_mt(torch.nn.PairwiseDistance(p=1.0, eps=0.5), "cpu")
     assert isinstance(module, mt.nn.PairwiseDistance)
     assert (module.norm, module.eps) == (1.0, 0.5)
+
+
+def test_complex_outputs_are_compared_part_by_part():
+    torch = pytest.importorskip("torch")
+    expected = torch.tensor([1 + 2j, 3 - 1j])
+    opdb._compare(expected, mt.tensor([1 + 2j, 3 - 1j]), lambda d: (1.3e-6, 1e-5), "out", True)
+    with pytest.raises(opdb._Mismatch, match="value mismatch"):
+        opdb._compare(expected, mt.tensor([1 + 2j, 3 + 1j]), lambda d: (1.3e-6, 1e-5), "out",
+                      True)
+
+
+def test_fft_samples_run_with_complex_outputs_and_gradients():
+    cases = opdb.run_samples(opdb.entry("fft.fft"), "cpu", limit=2)
+    ran = [c for c in cases if not c.skipped]
+    assert ran and not [c for c in ran if c.failure]
+    assert any(c.sample_id.startswith("complex128/") for c in ran)

@@ -197,6 +197,9 @@ def scope_reason(op: Any) -> str | None:
             return reason
     if not dtypes_in_scope(op):
         names = sorted(str(d).removeprefix("torch.") for d in op.supported_dtypes("cpu"))
+        if names and all(d in COMPLEX_DTYPES for d in op.supported_dtypes("cpu")):
+            return ("complex samples only, of an op not built for complex numbers (complex "
+                    "tensors reach only a backend's complex_ops; see COMPLEX_SAMPLE_OPS)")
         return f"no dtype MicroTorch has (CPU dtypes: {', '.join(names) or 'none'})"
     return None
 
