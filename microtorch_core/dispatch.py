@@ -14,6 +14,8 @@ Every primitive Function (``ops/primitive/``) reaches its kernel through here, i
 
 An op the backend lists in ``unsupported_ops`` becomes a stub that raises NotImplementedError
 naming the op and the backend or, with CPU fallback enabled, runs the CPU kernel on copies.
+Complex tensors carry a second table of the same device, holding only the kernels the backend
+lists in ``complex_ops`` (:class:`KernelTable`).
 """
 
 from __future__ import annotations
@@ -83,7 +85,7 @@ def dispatch_where(cond: Tensor, a: Tensor | Scalar, b: Tensor | Scalar) -> Tens
     kernels = _table_for(like._kernels, dtype)
     out = Tensor._empty(shape, dtype, like.device, kernels)
     kernels.where(out, broadcast_view(cond, shape), _operand(a, dtype, shape),
-                        _operand(b, dtype, shape))
+                  _operand(b, dtype, shape))
     return out
 
 

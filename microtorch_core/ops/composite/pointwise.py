@@ -20,7 +20,7 @@ from ...dispatch import check_tensor_args
 from ...tensor import Tensor
 from ..declare import op
 from ..primitive.copy import clone
-from ..primitive.elementwise import _float_type, maximum, minimum, neg, sign, where
+from ..primitive.elementwise import _float_type, maximum, minimum, neg, where
 from .comparison import clamp, isinf
 from .rounding import _round_half_even
 
