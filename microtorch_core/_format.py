@@ -81,7 +81,9 @@ def format_tensor(t: Tensor) -> str:
     if t.numel() == 0 and t.dim() != 1:
         body = "[]"
         extras.append(f"size={tuple(t.shape)}")
-    implied = _IMPLIED | {dtypes.get_default_dtype(), dtypes.to_complex(dtypes.get_default_dtype())}
+    default = dtypes.get_default_dtype()
+    # values show int64, bool and the default complex dtype; an empty tensor shows no values
+    implied = {default} if t.numel() == 0 else _IMPLIED | {default, dtypes.to_complex(default)}
     if t.dtype not in implied:
         extras.append(f"dtype={t.dtype!r}")
     if t.grad_fn is not None:

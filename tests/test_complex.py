@@ -274,3 +274,11 @@ def test_backward_of_a_complex_scalar_is_refused():
     z = mt.tensor([1 + 1j], dtype=mt.complex128, requires_grad=True)
     with pytest.raises(RuntimeError, match="real scalar"), warnings.catch_warnings():
         (z * 2).sum().backward()
+
+
+def test_repr_of_an_empty_tensor_names_every_dtype_but_the_default_float():
+    torch = pytest.importorskip("torch")
+    for ours, theirs in ((mt.int64, torch.int64), (mt.complex64, torch.complex64),
+                         (mt.float32, torch.float32)):
+        assert repr(mt.zeros(2, 0, dtype=ours)) == \
+            repr(torch.zeros(2, 0, dtype=theirs)).replace("torch.", "microtorch.")
