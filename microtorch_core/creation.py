@@ -124,7 +124,7 @@ def tensor(data: Any, dtype: DType | None = None, device: DeviceLike | None = No
                            f"(complex numbers to a real dtype)")
     if from_python and dtype.category == 1:
         _check_integer_range(arr, dtype)
-    if arr.dtype.kind == "f" and dtype.category < 2 and not np.all(np.isfinite(arr)):
+    if arr.dtype.kind == "f" and not dtype.is_inexact and not np.all(np.isfinite(arr)):
         raise ValueError(f"cannot convert non-finite float values to {dtype.name}")
     return _finish(Tensor._from_numpy(arr.astype(dtype.np, copy=False), as_device(device),
                                       dtype), requires_grad)

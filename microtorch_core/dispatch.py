@@ -64,7 +64,7 @@ def dispatch_binary(op: str, a: Tensor | Scalar, b: Tensor | Scalar,
 def dispatch_unary(op: str, x: Tensor, float_only: bool = True) -> Tensor:
     """Run the unary kernel ``op`` and return a new tensor; with ``float_only`` (exp, log,
     sin...) integer and bool inputs are computed in the default float dtype, as PyTorch."""
-    if float_only and x.dtype.category < 2:  # bool and integers; float and complex stay
+    if float_only and not x.dtype.is_inexact:  # bool and integers to the default float
         x = cast(x, dtypes.get_default_dtype())
     out = x._empty_like()
     getattr(x._kernels, op)(out, x)
@@ -211,10 +211,15 @@ def cast(x: Tensor, dtype: DType) -> Tensor:
         warnings.warn("Casting complex values to real discards the imaginary part",
                       UserWarning, stacklevel=2)
     out = x._empty_like(dtype=dtype)
-    # from or to complex numbers: the complex table's copy (x's own, or the one for dtype)
-    kernels = x._kernels if x.dtype.is_complex else _table_for(x._kernels, dtype)
-    kernels.copy(out, x)
+    copy_table(out, x).copy(out, x)
     return out
+
+
+def copy_table(out: Tensor, src: Tensor) -> KernelTable:
+    """The kernel table whose ``copy`` writes ``src`` into ``out``: the complex one when
+    either is complex (converting from or to complex numbers is complex work), which is
+    ``src``'s own table or ``out``'s."""
+    return src._kernels if src.dtype.is_complex else out._kernels
 
 
 def broadcast_shapes(*shapes: tuple[int, ...]) -> tuple[int, ...]:

@@ -20,7 +20,7 @@ class DType:
     """A tensor element type, e.g. ``microtorch_core.float32``."""
 
     __slots__ = ("name", "itemsize", "np", "c_name", "is_floating_point", "is_complex",
-                 "category", "rank")
+                 "is_inexact", "category", "rank")
 
     def __init__(self, name: str, np_dtype: type, c_name: str, category: int, rank: int) -> None:
         self.name = name
@@ -30,6 +30,9 @@ class DType:
         self.category = category  # 0 bool, 1 integer, 2 floating point, 3 complex
         self.is_floating_point = category == 2
         self.is_complex = category == 3
+        # floating point or complex (NumPy's word): the dtypes that carry gradients, and the
+        # ones integer and bool math (exp, mean, /) is not converted out of
+        self.is_inexact = category >= 2
         self.rank = rank  # position in the promotion lattice (a total order for our dtypes)
 
     def __repr__(self) -> str:

@@ -473,7 +473,7 @@ class Tensor:
         if self.grad_fn is not None and not requires_grad:
             raise RuntimeError("you can only change requires_grad flags of leaf variables. "
                                "Use detach() to get a tensor outside the graph.")
-        if requires_grad and self.dtype.category < 2:
+        if requires_grad and not self.dtype.is_inexact:
             raise RuntimeError(f"only Tensors of floating point dtype can require gradients, "
                                f"got {self.dtype.name}")
         self.requires_grad = requires_grad

@@ -282,3 +282,15 @@ def test_repr_of_an_empty_tensor_names_every_dtype_but_the_default_float():
                          (mt.float32, torch.float32)):
         assert repr(mt.zeros(2, 0, dtype=ours)) == \
             repr(torch.zeros(2, 0, dtype=theirs)).replace("torch.", "microtorch.")
+
+
+def test_a_complex_tensor_that_requires_grad_round_trips_through_save_and_load():
+    import io
+
+    z = mt.tensor([1 + 2j, -3j], dtype=mt.complex128, requires_grad=True)
+    buffer = io.BytesIO()
+    mt.save({"z": z}, buffer)
+    buffer.seek(0)
+    loaded = mt.load(buffer)["z"]
+    assert loaded.dtype is mt.complex128 and loaded.requires_grad
+    assert loaded.tolist() == [1 + 2j, -3j]

@@ -89,7 +89,8 @@ def test_parameters_and_requires_grad_are_kept(tmp_path):
 
 def test_every_shared_dtype_and_python_containers_round_trip(tmp_path):
     tensors = {name: torch.tensor([1, 0, 3]).to(getattr(torch, name))
-               for name in ("bool", "int32", "int64", "float32", "float64")}
+               for name in ("bool", "int32", "int64", "float32", "float64", "complex64",
+                            "complex128")}
     obj = {"t": tensors, "list": [1, 2.5, None, "s", b"\x00\xff", float("inf")],
            "tuple": (1, (2, 3)), "set": {1, 2}, 7: complex(1, 2), "empty": torch.zeros(0, 3),
            "scalar": torch.tensor(2.5, dtype=torch.float64), "size": torch.Size([2, 3])}

@@ -216,7 +216,7 @@ class Function:
 
 def _mark_output(node: Node, out: Tensor, index: int) -> Tensor:
     """Make ``out`` the ``index``-th output of ``node`` (unless it is not differentiable)."""
-    if out.dtype.category < 2 or id(out) in getattr(node, "_non_diff", ()):  # bool, integer
+    if not out.dtype.is_inexact or id(out) in getattr(node, "_non_diff", ()):
         return out
     if out.grad_fn is not None or out.requires_grad:  # forward returned an input as is
         out = out._alias()

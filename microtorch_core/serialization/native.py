@@ -311,7 +311,7 @@ class _Header:
             device(dev)
         except (TypeError, ValueError) as err:
             raise self.corrupt(f"tensor {i} has device {dev!r:.80}: {err}") from None
-        if flags["requires_grad"] and (flags["ndarray"] or not dtype.is_floating_point):
+        if flags["requires_grad"] and (flags["ndarray"] or not dtype.is_inexact):
             raise self.corrupt(f"tensor {i} requires grad but has dtype {name}")
         if flags["parameter"] and flags["ndarray"]:
             raise self.corrupt(f"entry {i} is marked both as an ndarray and as a Parameter")
@@ -330,7 +330,7 @@ class _Header:
         except TypeError:
             dtype = None
         if dtype is None:
-            known = ", ".join(d.name for d in dtypes.ALL_DTYPES)
+            known = ", ".join(d.name for d in dtypes.ALL_DTYPES + dtypes.COMPLEX_DTYPES)
             raise self.corrupt(f"tensor {i} has dtype {name!r:.80}, which MicroTorch does not "
                                f"have ({known})")
         return dtype

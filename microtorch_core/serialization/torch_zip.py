@@ -37,15 +37,16 @@ from .tensor_io import LITTLE_ENDIAN_HOST, Reader, target_device
 
 #: PyTorch dtype names (as ``torch.<name>`` and ``torch.<Name>Storage``) MicroTorch has.
 _OURS = {"float32": "float32", "float": "float32", "float64": "float64", "double": "float64",
-         "int64": "int64", "long": "int64", "int32": "int32", "int": "int32", "bool": "bool"}
+         "int64": "int64", "long": "int64", "int32": "int32", "int": "int32", "bool": "bool",
+         "complex64": "complex64", "cfloat": "complex64", "complex128": "complex128",
+         "cdouble": "complex128"}
 _STORAGES = {"FloatStorage": "float32", "DoubleStorage": "float64", "LongStorage": "int64",
              "IntStorage": "int32", "BoolStorage": "bool", "HalfStorage": "float16",
              "BFloat16Storage": "bfloat16", "ByteStorage": "uint8", "CharStorage": "int8",
              "ShortStorage": "int16", "ComplexFloatStorage": "complex64",
              "ComplexDoubleStorage": "complex128"}
-_THEIRS = ("float16", "half", "bfloat16", "uint8", "int8", "int16", "short", "complex64",
-           "complex128", "cfloat", "cdouble", "uint16", "uint32", "uint64",
-           "float8_e4m3fn", "float8_e5m2")
+_THEIRS = ("float16", "half", "bfloat16", "uint8", "int8", "int16", "short", "uint16",
+           "uint32", "uint64", "float8_e4m3fn", "float8_e5m2")
 _TEXT_ENCODINGS = ("latin1", "latin-1", "utf-8", "utf8", "ascii")
 #: A zip entry's local header: signature, 5 uint16, CRC and 2 sizes, name and extra lengths.
 _LOCAL_HEADER = struct.Struct("<4s5H3L2H")
@@ -327,7 +328,7 @@ class _Builder:
             return self.storages[record.key]
         if record.dtype not in _OURS:
             raise self.fail(path, f"a tensor of dtype {record.dtype}, which MicroTorch does not "
-                            "have (it has bool, int32, int64, float32, float64)")
+                            f"have (it has {', '.join(sorted(set(_OURS.values())))})")
         dtype = dtypes.from_name(_OURS[record.dtype])
         entry = f"{self.prefix}data/{record.key}"
         try:
@@ -396,7 +397,7 @@ class _Builder:
                             f"reaches element {last} of a storage of {numel}")
         memory, dev = self.storage(record.storage, path)
         dtype = dtypes.from_name(_OURS[record.storage.dtype])
-        if record.requires_grad and not dtype.is_floating_point:
+        if record.requires_grad and not dtype.is_inexact:
             raise self.fail(path, f"a {dtype.name} tensor requires grad")
         strides = contiguous_strides(size) if stride == contiguous_strides(size) else stride
         t = Tensor._make(memory, size, strides, offset, dtype, dev, dev.kernels)

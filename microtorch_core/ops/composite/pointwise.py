@@ -30,7 +30,7 @@ Scalar = bool | int | float
 def _as_float(x: Tensor) -> Tensor:
     """``x``, with integer and bool tensors converted to the default float dtype (floating
     and complex tensors as they are)."""
-    return x if x.dtype.category >= 2 else x.to(dtypes.get_default_dtype())
+    return x if x.dtype.is_inexact else x.to(dtypes.get_default_dtype())
 
 
 # -- signs ---------------------------------------------------------------------------------

@@ -75,7 +75,7 @@ def mean(x: Tensor, dim: DimArg = None, keepdim: bool = False, *,
     """Arithmetic mean over ``dim`` (floating dtypes)."""
     if dtype is not None:
         x = x.to(dtype)
-    if x.dtype.category < 2:
+    if not x.dtype.is_inexact:
         raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be a "
                            f"floating point dtype. Got: {x.dtype.name}")
     dims = reduce_dims(x, dim)

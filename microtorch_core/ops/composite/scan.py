@@ -103,7 +103,7 @@ def _scan_input(x: Tensor, dim: int, dtype: dtypes.DType | None) -> tuple[Tensor
     dtype = dtypes.as_dtype(dtype)
     if dtype is not None:
         x = x.to(dtype)
-    elif x.dtype.category < 2:
+    elif not x.dtype.is_inexact:
         x = x.to(dtypes.int64)
     return x, d
 

@@ -34,7 +34,7 @@ def _is_bool(x: Tensor | Scalar) -> bool:
 
 def _float_type(a: Tensor | Scalar, b: Tensor | Scalar) -> DType:
     dtype = result_type(a, b)
-    return dtype if dtype.category >= 2 else dtypes.get_default_dtype()
+    return dtype if dtype.is_inexact else dtypes.get_default_dtype()
 
 
 def _conj(x: Tensor | Scalar) -> Tensor | Scalar:
@@ -120,7 +120,7 @@ class Pow(Function):
         if _is_bool(a) and _is_bool(b):
             raise RuntimeError('"pow" is not implemented for bool tensors')
         if (type(b) is int and b < 0 and isinstance(a, Tensor)
-                and a.dtype.category < 2):  # bool and integers; complex a is fine
+                and not a.dtype.is_inexact):  # bool and integers; complex a is fine
             raise RuntimeError("Integers to negative integer powers are not allowed.")
         ctx.scalars = (a, b)
         out = dispatch_binary("pow", a, b)

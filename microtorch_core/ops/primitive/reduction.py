@@ -75,7 +75,7 @@ class Sum(Function):
     @staticmethod
     def forward(ctx, x, dims, keepdim):
         ctx.dims = dims
-        if x.dtype.category < 2:
+        if not x.dtype.is_inexact:
             x = cast(x, dtypes.int64)  # as PyTorch: integer and bool sums are int64
         return _reduce("sum", x, dims, keepdim)
 
@@ -103,7 +103,7 @@ class Prod(Function):
     def forward(ctx, x, dims, keepdim):
         ctx.dims = dims
         ctx.save_for_backward(x)
-        if x.dtype.category < 2:
+        if not x.dtype.is_inexact:
             x = cast(x, dtypes.int64)
         return _reduce("prod", x, dims, keepdim)
 
