@@ -12,7 +12,7 @@ from __future__ import annotations
 from ... import dtypes
 from ...autograd.function import Function
 from ...device import device as Device
-from ...dispatch import broadcast_view, cast
+from ...dispatch import broadcast_view, cast, copy_table
 from ...dtypes import DType
 from ...tensor import Tensor
 from ..declare import op
@@ -22,8 +22,7 @@ def copy_into(out: Tensor, src: Tensor) -> None:
     """``out[...] = src`` by the ``copy`` kernel: ``src`` is broadcast to ``out``'s shape and
     cast to its dtype (no autograd; both on one device). A complex ``src`` is copied by the
     complex kernel table, as any work on complex numbers."""
-    kernels = src._kernels if src.dtype.is_complex else out._kernels
-    kernels.copy(out, broadcast_view(src, out.shape))
+    copy_table(out, src).copy(out, broadcast_view(src, out.shape))
 
 
 def fill_into(out: Tensor, value: bool | int | float) -> None:
