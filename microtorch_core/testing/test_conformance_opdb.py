@@ -34,18 +34,24 @@ _NO_COMPLEX_KERNEL = re.compile(r"'(\w+)' is not implemented for complex\d+ tens
                                 r"backend '(\w+)'")
 
 
+def _refused_kernel(problem: str, device: str) -> tuple[str, str] | None:
+    """``("unsupported" | "complex", op)`` when ``problem`` is ``device`` refusing a kernel,
+    else None."""
+    for kind, pattern in (("unsupported", _NOT_IMPLEMENTED), ("complex", _NO_COMPLEX_KERNEL)):
+        match = pattern.search(problem)
+        if match and match.group(2) == device:
+            return kind, match.group(1)
+    return None
+
+
 def _check(device: str, key: str, cases: list[opdb.Case]) -> None:
     problems = opdb.unexpected_outcomes(key, cases, device)
     if problems:
         unsupported = _unsupported_ops(device)
-        lacking = {m.group(1) for p in problems for m in [_NOT_IMPLEMENTED.search(p)]
-                   if m and m.group(2) == device}
-        no_complex = {m.group(1) for p in problems for m in [_NO_COMPLEX_KERNEL.search(p)]
-                      if m and m.group(2) == device}
-        explained = all(
-            (m := _NOT_IMPLEMENTED.search(p)) and m.group(2) == device and m.group(1) in
-            unsupported or (c := _NO_COMPLEX_KERNEL.search(p)) and c.group(2) == device
-            for p in problems)
+        refusals = [_refused_kernel(p, device) for p in problems]
+        lacking = {r[1] for r in refusals if r and r[0] == "unsupported"}
+        no_complex = {r[1] for r in refusals if r and r[0] == "complex"}
+        explained = all(r and (r[0] == "complex" or r[1] in unsupported) for r in refusals)
         if explained and no_complex:  # the samples need complex kernels it does not list
             pytest.skip(f"backend {device!r} lists no complex kernel for "
                         f"{', '.join(sorted(no_complex))} (complex_ops)")
