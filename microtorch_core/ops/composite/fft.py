@@ -17,7 +17,7 @@ over one primitive, the unscaled complex transform ``FFT`` (``primitive/fft.py``
 converted to the default float dtype first; float32 gives complex64 and float64 complex128.
 
 Complex data is resized, conjugated and scaled through its (re, im) pairs
-(``view_as_real``), so everything here runs on a backend with real kernels only (CUDA).
+(``view_as_real``), so everything here runs on a backend with real kernels only.
 Gradients come from the parts, and they are PyTorch's: the r2c backward it writes by hand,
 real(unscaled inverse of the zero-padded gradient), is what autograd derives through the
 narrow and the primitive; for c2r, the Hermitian extension sends each kept bin k in
@@ -160,7 +160,7 @@ def _resize(x: Tensor, dims: Sequence[int], sizes: Sequence[int]) -> Tensor:
 
 def _scale(x: Tensor, factor: float) -> Tensor:
     """``x * factor`` (a real factor), contiguous as PyTorch's results are; complex ``x``
-    through its pairs (a complex copy kernel may not exist: CUDA has none)."""
+    through its pairs (a backend may list no complex kernels)."""
     if factor == 1:
         if x.dtype.is_complex:
             return view_as_complex(view_as_real(x).contiguous())

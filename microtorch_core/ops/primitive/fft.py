@@ -8,7 +8,7 @@ Along each transformed dim of size n::
     out[k] = sum_j x[j] e^(+2 pi i j k / n)        (inverse; no 1/n: the caller scales)
 
 The forward is the backend's optional ``fft`` kernel (pocketfft through NumPy on the CPU), or,
-on a backend without it or without complex kernels (CUDA), a composite any backend with real
+on a backend without it (CUDA) or without complex kernels, a composite any backend with real
 float kernels runs: per dim, one real matmul of the (re, im) pairs (``view_as_real``) with the
 DFT's cos/sin matrix, O(n^2) per dim where a kernel is O(n log n).
 
