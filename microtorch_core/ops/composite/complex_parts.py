@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 
 from ...autograd.function import Function
+from ...dispatch import broadcast_shapes
 from ...tensor import Tensor
 from ..declare import op
 from ..primitive.elementwise import abs, cos, sign, sin, where
@@ -171,15 +172,8 @@ def complex_(real: Tensor, imag: Tensor) -> Tensor:  # noqa: A002 - PyTorch's na
     if real.dtype is not imag.dtype:
         raise RuntimeError(f"Expected object of scalar type {real.dtype.name} but got scalar "
                            f"type {imag.dtype.name} for second argument")
-    real, imag = real.broadcast_to(_broadcast(real, imag)), imag.broadcast_to(
-        _broadcast(real, imag))
-    return view_as_complex(stack([real, imag], -1))
-
-
-def _broadcast(a: Tensor, b: Tensor) -> tuple[int, ...]:
-    from ...dispatch import broadcast_shapes
-
-    return broadcast_shapes(a.shape, b.shape)
+    shape = broadcast_shapes(real.shape, imag.shape)
+    return view_as_complex(stack([real.broadcast_to(shape), imag.broadcast_to(shape)], -1))
 
 
 @op
