@@ -97,6 +97,11 @@ def contiguous_strides(shape: tuple[int, ...]) -> tuple[int, ...]:
 class Storage:
     """A block of device memory, owned by an allocator and freed when the last tensor goes.
 
+    A storage counts itself in its allocator's statistics (``MemoryStats``) when it is made
+    and out when it is garbage collected, which is also when the allocator's ``_free`` hook
+    gets the memory back; ``allocator=None`` is memory the storage does not own
+    (``from_numpy``'s array), neither counted nor freed.
+
     ``handle`` is the allocator's own object (a NumPy byte array on the CPU, a device pointer
     on CUDA). ``version`` is the version counter shared by every view of this memory: in-place
     ops bump it so autograd can tell that a tensor saved for backward has changed.
@@ -104,17 +109,27 @@ class Storage:
 
     __slots__ = ("handle", "nbytes", "allocator", "version", "__weakref__")
 
-    def __init__(self, handle: Any, nbytes: int, allocator: Allocator) -> None:
+    def __init__(self, handle: Any, nbytes: int, allocator: Allocator | None) -> None:
         self.handle = handle
         self.nbytes = nbytes
         self.allocator = allocator
         self.version = 0
+        if allocator is not None:  # counted in its allocator's statistics until __del__
+            stats = allocator._stats
+            stats.num_allocs += 1
+            allocated = stats.allocated_bytes = stats.allocated_bytes + nbytes
+            if allocated > stats.peak_allocated_bytes:
+                stats.peak_allocated_bytes = allocated
 
     def __del__(self) -> None:
         allocator = self.allocator
         if allocator is not None:
-            self.allocator = None
-            allocator.free(self)
+            self.allocator = None  # freed once, even if __del__ ran twice
+            stats = allocator._stats
+            stats.allocated_bytes -= self.nbytes
+            stats.num_frees += 1
+            if allocator.releases_memory:
+                allocator._free(self.handle, self.nbytes)
 
     def __repr__(self) -> str:
         return f"Storage(nbytes={self.nbytes}, device={self.allocator and self.allocator.device})"
@@ -154,7 +169,7 @@ class Allocator(ABC):
         """A new storage of ``nbytes`` bytes (uninitialised)."""
         if nbytes < 0:
             raise ValueError(f"cannot allocate a negative number of bytes ({nbytes})")
-        return self._counted(Storage(self._allocate(nbytes), nbytes, self))
+        return Storage(self._allocate(nbytes), nbytes, self)
 
     def allocate_tensor(self, shape: tuple[int, ...], dtype: DType) -> tuple[Storage, Any]:
         """Memory for a new contiguous tensor: ``(storage, native)``.
@@ -163,27 +178,11 @@ class Allocator(ABC):
         own view of that memory, kept on the tensor for its kernels (``Tensor._native``): a
         host backend hands out a typed NumPy array of ``shape`` that is both the storage's
         memory and the array its kernels compute on, so no view is built per op. By default
-        it is ``allocate`` of the bytes, and no native view.
+        it is ``allocate`` of the bytes, and no native view; a host backend overrides it (the
+        storage counts itself in the statistics either way).
         """
-        handle, native, nbytes = self._allocate_tensor(shape, dtype)
-        return self._counted(Storage(handle, nbytes, self)), native
-
-    def _counted(self, storage: Storage) -> Storage:
-        """``storage``, counted in the statistics as a new allocation."""
-        stats = self._stats
-        stats.num_allocs += 1
-        stats.allocated_bytes += storage.nbytes
-        if stats.allocated_bytes > stats.peak_allocated_bytes:
-            stats.peak_allocated_bytes = stats.allocated_bytes
-        return storage
-
-    def free(self, storage: Storage) -> None:
-        """Return a storage's memory (called when the storage is garbage collected)."""
-        stats = self._stats
-        stats.allocated_bytes -= storage.nbytes
-        stats.num_frees += 1
-        if self.releases_memory:
-            self._free(storage.handle, storage.nbytes)
+        nbytes = math.prod(shape) * dtype.itemsize
+        return Storage(self._allocate(nbytes), nbytes, self), None
 
     def copy_from_host(self, storage: Storage, src: np.ndarray, offset: int = 0) -> None:
         """Copy the bytes of a contiguous host array into ``storage`` at byte ``offset``."""
@@ -232,13 +231,6 @@ class Allocator(ABC):
     @abstractmethod
     def _copy_to_host(self, handle: Any, nbytes: int, offset: int) -> np.ndarray:
         """Copy device bytes to a new host ``np.uint8`` array."""
-
-    def _allocate_tensor(self, shape: tuple[int, ...], dtype: DType) -> tuple[Any, Any, int]:
-        """``(handle, native, nbytes)`` for a new contiguous tensor (see
-        ``allocate_tensor``). A host backend overrides it to return a typed array as both
-        handle and native; the default allocates the bytes and has no native view."""
-        nbytes = math.prod(shape) * dtype.itemsize
-        return self._allocate(nbytes), None, nbytes
 
     def _cached_bytes(self) -> int:
         """Bytes held in a cache for reuse (0 without a cache)."""

@@ -40,9 +40,8 @@ class Tensor:
     # Hot fields are slots; rarely set ones (grad, hooks, name...) are class defaults that an
     # instance overrides in its __dict__ only when used.
     __slots__ = ("_storage", "shape", "_strides", "_offset", "dtype", "device", "_kernels",
-                 "requires_grad", "grad_fn", "_native", "__dict__", "__weakref__")
+                 "requires_grad", "grad_fn", "_output_nr", "_native", "__dict__", "__weakref__")
     _grad: Tensor | None = None
-    _output_nr = 0
     _hooks: list | None = None
     _post_accumulate_hooks: list | None = None
     _grad_acc: Any = None
@@ -71,7 +70,7 @@ class Tensor:
         t = object.__new__(Tensor)
         t._storage, t.shape, t._strides, t._offset = storage, shape, strides, offset
         t.dtype, t.device, t._kernels = dtype, dev, kernels
-        t.requires_grad, t.grad_fn, t._native = False, None, None
+        t.requires_grad, t.grad_fn, t._output_nr, t._native = False, None, 0, None
         return t
 
     @staticmethod

@@ -51,13 +51,13 @@ class Node:
     # Defaults live on the class so that creating a node (once per recorded op) sets only
     # what differs; an instance attribute replaces a default when it is first assigned.
     next_functions: tuple[tuple[Node, int] | None, ...] = ()
-    needs_input_grad: tuple[bool, ...] = ()
     input_meta: tuple[Any, ...] = ()  # (shape, dtype) of each forward input, None if not a tensor
     output_meta: tuple[Any, ...] = ()  # (shape, dtype, device) of each output
     num_outputs = 1
     pre_hooks: dict[int, list[Any]] | None = None  # output_nr -> hooks on that gradient
     retained: dict[int, Any] | None = None  # output_nr -> weakref of a retain_grad() tensor
     _saved: list[tuple[Tensor, int, int]] | None = None
+    _non_diff: frozenset[int] | set[int] = frozenset()  # ids of outputs that get no gradient
     _freed = False
     materialize_grads = True
 
@@ -67,6 +67,11 @@ class Node:
 
     def name(self) -> str:
         return f"{self.fn.__name__}Backward0" if self.fn else type(self).__name__
+
+    @property
+    def needs_input_grad(self) -> tuple[bool, ...]:
+        """For each forward input, whether it requires grad (has an edge)."""
+        return tuple([edge is not None for edge in self.next_functions])
 
     def __repr__(self) -> str:
         return f"<{self.name()}>"
@@ -120,9 +125,9 @@ class Node:
         result = self.fn.backward(self, *grads)
         if not isinstance(result, tuple):
             result = (result,)
-        if len(result) < len(self.needs_input_grad):
+        if len(result) < len(self.next_functions):
             raise RuntimeError(f"function {self.name()} returned {len(result)} gradients, "
-                               f"expected {len(self.needs_input_grad)} (one per forward input)")
+                               f"expected {len(self.next_functions)} (one per forward input)")
         return result
 
     def release(self) -> None:
@@ -175,7 +180,9 @@ class Function:
         # inputs that do not require grad, so they record nothing either. A fresh ctx per
         # call (~70 ns): a shared one kept the last tensors forward stored on it alive, and
         # nested forwards overwrote each other's attributes.
-        return cls.forward(_NoGradCtx(), *args, **kwargs)
+        if kwargs:
+            return cls.forward(_NoGradCtx(), *args, **kwargs)
+        return cls.forward(_NoGradCtx(), *args)
 
     @classmethod
     def _apply_recording(cls, args: tuple, kwargs: dict) -> Any:
@@ -185,20 +192,17 @@ class Function:
             outputs = cls.forward(node, *args, **kwargs)
         finally:
             _State.enabled = True
-        needs, edges, metas = [], [], []
+        edges, metas = [], []
         for a in args:
             if isinstance(a, _Tensor):
                 metas.append((a.shape, a.dtype))
                 if a.requires_grad:
-                    needs.append(True)
                     edges.append(_edge(a))
                     continue
             else:
                 metas.append(None)
-            needs.append(False)
             edges.append(None)
-        node.needs_input_grad, node.next_functions = tuple(needs), tuple(edges)
-        node.input_meta = tuple(metas)
+        node.next_functions, node.input_meta = tuple(edges), tuple(metas)
         if not isinstance(outputs, tuple):
             outputs = _mark_output(node, outputs, 0)
             node.output_meta = ((outputs.shape, outputs.dtype, outputs.device),)
@@ -216,7 +220,7 @@ class Function:
 
 def _mark_output(node: Node, out: Tensor, index: int) -> Tensor:
     """Make ``out`` the ``index``-th output of ``node`` (unless it is not differentiable)."""
-    if not out.dtype.is_inexact or id(out) in getattr(node, "_non_diff", ()):
+    if not out.dtype.is_inexact or id(out) in node._non_diff:
         return out
     if out.grad_fn is not None or out.requires_grad:  # forward returned an input as is
         out = out._alias()

@@ -25,7 +25,7 @@ class Parameter(Tensor):
         p = object.__new__(cls)
         for name in ("_storage", "shape", "_strides", "_offset", "dtype", "device", "_kernels"):
             setattr(p, name, getattr(data, name))
-        p.grad_fn, p._native, p.requires_grad = None, None, False
+        p.grad_fn, p._output_nr, p._native, p.requires_grad = None, 0, None, False
         if requires_grad:
             p.requires_grad_(True)  # checks the dtype is floating point
         return p

@@ -17,7 +17,7 @@ class CPUAllocator(Allocator):
     """Allocates NumPy arrays; NumPy frees them when the last view goes. There is no cache,
     so ``reserved_bytes == allocated_bytes``.
 
-    A tensor's memory is a typed array of its own shape and dtype (``_allocate_tensor``), which
+    A tensor's memory is a typed array of its own shape and dtype (``allocate_tensor``), which
     the kernels compute on directly (the tensor's ``_native`` view); other storages are byte
     arrays. Either way the storage is a C-contiguous block of host memory.
     """
@@ -30,10 +30,9 @@ class CPUAllocator(Allocator):
 
     releases_memory = False  # an array's memory goes back when its last reference does
 
-    def _allocate_tensor(self, shape: tuple[int, ...], dtype
-                         ) -> tuple[np.ndarray, np.ndarray, int]:
+    def allocate_tensor(self, shape: tuple[int, ...], dtype) -> tuple[Storage, np.ndarray]:
         array = np.empty(shape, dtype.np)
-        return array, array, array.nbytes
+        return Storage(array, array.nbytes, self), array
 
     def _free(self, handle: np.ndarray, nbytes: int) -> None:
         pass  # never called (releases_memory is False)
