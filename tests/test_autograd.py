@@ -349,3 +349,23 @@ def test_assigning_and_deleting_a_fitting_grad():
     assert p.tolist() == [1.0, 1.0, 1.0]
     del p.grad
     assert p.grad is None
+
+
+def test_root_gradient_of_another_dtype_takes_the_roots_dtype():
+    # PyTorch casts a root's gradient to the root's dtype (a leaf's .grad keeps its dtype)
+    leaf = mt.ones(3, requires_grad=True)
+    leaf.backward(mt.ones(3, dtype=mt.float64))
+    assert leaf.grad.dtype is mt.float32
+    x = mt.ones(3, requires_grad=True)
+    (x * 2).backward(mt.tensor([1.0, 2.0, 3.0], dtype=mt.float64))
+    assert x.grad.dtype is mt.float32
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0, 4.0, 6.0])
+
+
+def test_mean_is_one_graph_node_whose_gradient_divides_by_the_count():
+    x = mt.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+    m = x.mean(1)
+    assert m.grad_fn.name() == "MeanBackward0"
+    assert m.grad_fn.next_functions[0][0].name() == "AccumulateGrad"
+    m.backward(mt.tensor([1.0, 3.0]))
+    np.testing.assert_allclose(x.grad.numpy(), [[1 / 3] * 3, [1.0] * 3])

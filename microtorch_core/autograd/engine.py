@@ -82,15 +82,15 @@ def _accumulate(node: AccumulateGrad, grad: Tensor, create_graph: bool) -> None:
     leaf = node.variable
     if leaf is None:  # the leaf is gone: nobody can read its gradient
         return
-    if not create_graph:
-        grad = grad.detach()
-    if leaf.grad is None:
+    # Grad mode is create_graph here: without it the clone and add_ record nothing. The
+    # gradient already has the leaf's shape and dtype (_reduce_to), so ._grad is set directly.
+    if leaf._grad is None:
         # Keep our own copy: the incoming gradient may be a view or be reused by the graph.
-        leaf.grad = grad.clone() if not create_graph else grad
+        leaf._grad = grad if create_graph else grad.clone()
     elif create_graph:
-        leaf.grad = leaf.grad + grad
+        leaf._grad = leaf._grad + grad
     else:
-        leaf.grad.add_(grad)
+        leaf._grad.add_(grad)
     if leaf._post_accumulate_hooks:
         leaf._run_post_accumulate_hooks()
 
@@ -115,6 +115,8 @@ def run_backward(roots: Sequence[Tensor], grad_roots: Sequence[Tensor], retain_g
     root_nodes: list[Node] = []
     for t, g in zip(roots, grad_roots):
         node, nr = _edge(t)
+        if g.dtype is not t.dtype:  # as PyTorch, a root's gradient takes the root's dtype
+            g = _reduce_to(g, (t.shape, t.dtype))
         _add_to_buffer(buffers, node, nr, g)
         if node not in root_nodes:
             root_nodes.append(node)
@@ -137,14 +139,15 @@ def run_backward(roots: Sequence[Tensor], grad_roots: Sequence[Tensor], retain_g
             grads = buffers.pop(node, None) or [None] * node.num_outputs
             if node.pre_hooks or node.retained:
                 _call_hooks(node, grads)
-            if isinstance(node, AccumulateGrad) and grads[0] is not None:
+            is_leaf = type(node) is AccumulateGrad
+            if is_leaf and grads[0] is not None:
                 grads[0] = _leaf_hooks(node, grads[0])
             if captured:  # autograd.grad(): keep the gradients that reach its inputs
                 for nr, g in enumerate(grads):
                     slot = captured.get((node, nr))
                     if slot is not None and g is not None:
                         results[slot] = g
-            if isinstance(node, AccumulateGrad):
+            if is_leaf:
                 if inputs is None and grads[0] is not None:
                     _accumulate(node, grads[0], create_graph)
                 continue
@@ -159,9 +162,11 @@ def run_backward(roots: Sequence[Tensor], grad_roots: Sequence[Tensor], retain_g
                     continue
                 nxt, nr = edge
                 if g is not None:
-                    _add_to_buffer(buffers, nxt, nr, _reduce_to(g, meta))
-                deps[nxt] -= 1
-                if deps[nxt] == 0:
+                    if g.shape != meta[0] or g.dtype is not meta[1]:
+                        g = _reduce_to(g, meta)
+                    _add_to_buffer(buffers, nxt, nr, g)
+                waiting = deps[nxt] = deps[nxt] - 1
+                if waiting == 0:
                     heapq.heappush(ready, (-nxt.seq, id(nxt), nxt))
     if inputs is None:
         return None

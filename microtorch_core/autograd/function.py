@@ -119,7 +119,7 @@ class Node:
     # -- used by the engine ---------------------------------------------------------------
     def apply(self, grads: list[Tensor | None]) -> tuple[Tensor | None, ...]:
         """Run ``backward`` and return one gradient per forward input."""
-        if self.materialize_grads:
+        if self.num_outputs > 1 and self.materialize_grads:  # a lone output's grad is there
             grads = [g if g is not None else _zeros_like_meta(m)
                      for g, m in zip(grads, self.output_meta)]
         result = self.fn.backward(self, *grads)

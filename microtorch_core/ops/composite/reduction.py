@@ -18,7 +18,17 @@ from ...tensor import Tensor, _wrap_dim
 from ..declare import op
 from ..primitive.elementwise import where
 from ..primitive.indexing import Gather
-from ..primitive.reduction import DimArg, _arg_extreme, _drop_shape, amax, amin, reduce_dims, sum
+from ..primitive.reduction import (
+    DimArg,
+    Mean,
+    _arg_extreme,
+    _drop_shape,
+    amax,
+    amin,
+    reduce_dims,
+    reduced_count,
+    sum,
+)
 from ..primitive.views import reshape
 
 MaxResult = namedtuple("max", ["values", "indices"])
@@ -62,13 +72,6 @@ def min(x: Tensor, dim=None, keepdim: bool = False):  # noqa: A001
 
 
 # -- composites ----------------------------------------------------------------------------
-def _count(x: Tensor, dims: tuple[int, ...]) -> int:
-    n = 1
-    for d in dims:
-        n *= x.shape[d]
-    return n
-
-
 @op(variants="function, method")
 def mean(x: Tensor, dim: DimArg = None, keepdim: bool = False, *,
          dtype: dtypes.DType | None = None) -> Tensor:
@@ -79,7 +82,7 @@ def mean(x: Tensor, dim: DimArg = None, keepdim: bool = False, *,
         raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be a "
                            f"floating point dtype. Got: {x.dtype.name}")
     dims = reduce_dims(x, dim)
-    return sum(x, dims, keepdim) / _count(x, dims) if dims else x.clone()
+    return Mean.apply(x, dims, keepdim) if dims else x.clone()
 
 
 def dim_and_correction(name: str, dim: DimArg | bool, unbiased: bool | None,
@@ -107,7 +110,7 @@ def var(x: Tensor, dim: DimArg = None, unbiased: bool | None = None, keepdim: bo
     dim, correction = dim_and_correction("var", dim, unbiased, correction)
     dims = reduce_dims(x, dim)
     centered = x - mean(x, dims, keepdim=True)
-    n = _count(x, dims) - correction
+    n = reduced_count(x.shape, dims) - correction
     return sum(centered * centered, dims, keepdim) / (n if n > 0 else float("nan"))
 
 

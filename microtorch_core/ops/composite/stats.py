@@ -15,11 +15,11 @@ from ...tensor import Tensor
 from ..declare import op
 from ..primitive.elementwise import where
 from ..primitive.matmul import matmul
-from ..primitive.reduction import DimArg, _drop_shape, amax, amin, reduce_dims
+from ..primitive.reduction import DimArg, _drop_shape, amax, amin, reduce_dims, reduced_count
 from ..primitive.reduction import sum as _sum
 from ..primitive.views import reshape
 from .comparison import clamp
-from .reduction import _count, _StdFromVar, dim_and_correction
+from .reduction import _StdFromVar, dim_and_correction
 from .reduction import mean as _mean
 
 
@@ -51,7 +51,7 @@ def var_mean(x: Tensor, dim: DimArg = None, unbiased: bool | None = None,
     dims = reduce_dims(x, dim)
     m = _mean(x, dims, keepdim=True)
     centered = x - m
-    n = _count(x, dims) - correction
+    n = reduced_count(x.shape, dims) - correction
     v = _sum(centered * centered, dims, keepdim) / (n if n > 0 else float("nan"))
     return v, m if keepdim else reshape(m, _drop_shape(x.shape, dims))
 

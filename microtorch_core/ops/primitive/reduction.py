@@ -39,6 +39,14 @@ def _keep_shape(shape: tuple[int, ...], dims: tuple[int, ...]) -> tuple[int, ...
     return tuple(1 if i in dims else n for i, n in enumerate(shape))
 
 
+def reduced_count(shape: tuple[int, ...], dims: tuple[int, ...]) -> int:
+    """How many elements each result of a reduction over ``dims`` combines."""
+    n = 1
+    for d in dims:
+        n *= shape[d]
+    return n
+
+
 def _drop_shape(shape: tuple[int, ...], dims: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(n for i, n in enumerate(shape) if i not in dims)
 
@@ -54,8 +62,7 @@ def _reduce(op: str, x: Tensor, dims: tuple[int, ...], keepdim: bool,
     getattr(x._kernels, op)(out, x, dims)
     if keepdim:
         return out
-    shape = _drop_shape(x.shape, dims)
-    return out._view(shape, tuple(s for i, s in enumerate(out._strides) if i not in dims), 0)
+    return out._view(_drop_shape(x.shape, dims), _drop_shape(out._strides, dims), 0)
 
 
 def _grad_to_input(grad: Tensor, x_shape: tuple[int, ...], dims: tuple[int, ...]) -> Tensor:
@@ -94,6 +101,25 @@ def sum(x: Tensor, dim: DimArg = None, keepdim: bool = False, *,  # noqa: A001
     out = Sum.apply(x, reduce_dims(x, dim), keepdim)
     # an int64 sum cast down wraps as the narrower sum would
     return out if dtype is None or out.dtype is dtype else out.to(dtype)
+
+
+class Mean(Function):
+    """out = sum of x over dims / how many elements each sum has (one graph node: the
+    division is done in place on the sums)"""
+
+    @staticmethod
+    def forward(ctx, x, dims, keepdim):
+        ctx.dims = dims
+        ctx.count = count = reduced_count(x.shape, dims)
+        out = _reduce("sum", x, dims, True)
+        out._kernels.div(out, out, float(count))
+        if keepdim:
+            return out
+        return out._view(_drop_shape(x.shape, dims), _drop_shape(out._strides, dims), 0)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _grad_to_input(grad / ctx.count, ctx.input_meta[0][0], ctx.dims), None, None
 
 
 class Prod(Function):
