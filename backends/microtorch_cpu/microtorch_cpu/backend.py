@@ -131,8 +131,12 @@ def _binary_kernel(op, fn):
         def kernel(self, out, a, b):
             fn(_operand(a), _operand(b), out=_np(out))
     else:
-        def kernel(self, out, a, b):
-            fn(_operand(a), _operand(b), _np(out))
+        def kernel(self, out, a, b):  # add, mul...: the commonest kernels, _np inlined
+            if isinstance(a, Tensor):
+                a = a._native if a._native is not None else _view(a)
+            if isinstance(b, Tensor):
+                b = b._native if b._native is not None else _view(b)
+            fn(a, b, out._native if out._native is not None else _view(out))
     return kernel
 
 
