@@ -43,6 +43,21 @@ def test_linear_output_and_gradients_match_torch():
                                atol=1e-6)
 
 
+def test_linear_over_rows_is_one_graph_node():
+    layer = nn.Linear(5, 3)
+    out = layer(mt.randn(4, 5))
+    assert out.grad_fn.name() == "LinearBackward0"
+    assert [edge[0].name() for edge in out.grad_fn.next_functions[1:]] == \
+        ["AccumulateGrad", "AccumulateGrad"]
+
+
+def test_linear_of_a_3d_input_has_finite_difference_gradients():
+    rng = np.random.default_rng(2)
+    x, w, b = (mt.tensor(rng.standard_normal(s), requires_grad=True)
+               for s in ((2, 3, 4), (5, 4), (5,)))
+    assert mt.autograd.gradcheck(F.linear, (x, w, b))
+
+
 def test_linear_default_init_is_uniform_within_one_over_sqrt_fan_in():
     layer = nn.Linear(400, 300)
     bound = 1 / math.sqrt(400)

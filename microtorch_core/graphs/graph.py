@@ -135,7 +135,8 @@ class Graph:
                 f"Graph.replay: the memory of a tensor the graph uses ({self._freed}) was "
                 f"freed after the capture (the tensor was deleted, resized, or given new "
                 f"memory with .data = ...). Keep the static inputs, parameters and optimizer "
-                f"state alive and in place while the graph is used, or capture again.")
+                f"state alive while the graph is used and copy new values into them in place "
+                f"(t.copy_(...)), or capture again.")
         for ref, storage, shape, strides, offset, use in self._tensors:
             t = ref()
             if t is not None and (t._storage is not storage() or t.shape != shape or

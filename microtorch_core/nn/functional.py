@@ -51,6 +51,7 @@ import warnings
 from .. import dtypes, ops
 from ..creation import arange, rand
 from ..ops.primitive.indexing import index_range
+from ..ops.primitive.matmul import Linear
 from ..tensor import Tensor
 from .functional_activation import (
     _SELU_ALPHA,
@@ -182,9 +183,35 @@ __all__ = [
 ]
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:  # noqa: A002
-    """y = x W^T + b, with ``weight`` of shape (out_features, in_features)."""
+    """y = x W^T + b, with ``weight`` of shape (out_features, in_features).
+
+    In general it is ``input @ weight.t() + bias`` (a 1-D weight or input, PyTorch's errors);
+    a batch of rows (..., in) with a 2-D weight and a 1-D bias, the layer's usual case, is
+    one ``Linear`` node over its leading dims folded into rows (:func:`_rows_linear`)."""
+    if _is_rows_linear(input, weight, bias):
+        return _rows_linear(input, weight, bias)
     out = input @ weight.t()
     return out + bias if bias is not None else out
+
+
+def _is_rows_linear(x: Tensor, weight: Tensor, bias: Tensor | None) -> bool:
+    """Whether ``linear`` is a product of rows (..., in) with a real (out, in) weight, with
+    no bias or an (out,) one, all of one dtype on one device."""
+    return (isinstance(x, Tensor) and isinstance(weight, Tensor) and x.dim() >= 2
+            and weight.dim() == 2 and x.shape[-1] == weight.shape[1]
+            and x.dtype is weight.dtype and x.dtype.is_floating_point
+            and x.device == weight.device
+            and (bias is None or isinstance(bias, Tensor) and bias.shape == weight.shape[:1]
+                 and bias.dtype is x.dtype and bias.device == x.device))
+
+
+def _rows_linear(x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
+    """``linear`` as one ``Linear`` node, the leading dims of ``x`` folded into rows."""
+    if x.dim() == 2:
+        return Linear.apply(x, weight, bias)
+    lead = x.shape[:-1]
+    rows = Linear.apply(x.reshape(math.prod(lead), x.shape[-1]), weight, bias)
+    return rows.reshape(lead + weight.shape[:1])
 
 
 # -- dropout ------------------------------------------------------------------------------------

@@ -172,11 +172,13 @@ def _positions(index: np.ndarray, dim: int, shape: tuple[int, ...]) -> np.ndarra
     positions in a C-contiguous array ``a`` of ``shape``: ``index`` along ``dim``, the
     position's own coordinate along every other dim. One flat index is several times faster
     in NumPy than the equivalent tuple of broadcast coordinates."""
-    strides = np.cumprod((1,) + shape[:0:-1])[::-1]  # C strides, in elements
-    flat = index * strides[dim]
+    strides = [1] * len(shape)  # C strides, in elements (Python ints: no array per stride)
+    for k in range(len(shape) - 1, 0, -1):
+        strides[k - 1] = strides[k] * shape[k]
+    flat = index if strides[dim] == 1 else index * strides[dim]  # only read, never written
     for k, n in enumerate(index.shape):
         if k != dim and n > 1:
-            coords = np.arange(n) * strides[k]
+            coords = np.arange(0, n * strides[k], strides[k])
             flat = flat + coords.reshape((n,) + (1,) * (index.ndim - k - 1))
     return flat
 

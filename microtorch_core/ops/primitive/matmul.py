@@ -37,6 +37,32 @@ class MatMul(Function):
                 a.mT @ grad if ctx.needs_input_grad[1] else None)
 
 
+class Linear(Function):
+    """out = x @ weight^T + bias, for x (N, in), weight (out, in), bias (out,) or None: one
+    node of the graph (PyTorch's addmm) where ``x @ weight.t() + bias`` records three (the
+    transpose, the product and the sum). The transpose is a strided view the matmul kernel
+    reads as it is, and the bias is added in place into the product."""
+
+    @staticmethod
+    def forward(ctx, x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
+        ctx.save_for_backward(x, weight)
+        (n_out, n_in), (s_out, s_in) = weight.shape, weight._strides
+        out = x._empty_like((x.shape[0], n_out))
+        kernels = x._kernels
+        kernels.matmul(out, x, weight._view((n_in, n_out), (s_in, s_out), weight._offset))
+        if bias is not None:
+            kernels.add(out, out, broadcast_view(bias, out.shape))
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, weight = ctx.saved_tensors
+        need_x, need_weight, need_bias = ctx.needs_input_grad
+        return (grad @ weight if need_x else None,
+                grad.mT @ x if need_weight else None,
+                grad.sum(0) if need_bias else None)
+
+
 @op(variants="function, method", aliases=("linalg.matmul",))
 def matmul(a: Tensor, b: Tensor) -> Tensor:
     """Matrix product with PyTorch's rules: 1-D x 1-D is a dot product, a 1-D operand is
