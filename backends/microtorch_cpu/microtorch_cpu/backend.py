@@ -178,7 +178,7 @@ def _positions(index: np.ndarray, dim: int, shape: tuple[int, ...]) -> np.ndarra
     flat = index if strides[dim] == 1 else index * strides[dim]  # only read, never written
     for k, n in enumerate(index.shape):
         if k != dim and n > 1:
-            coords = np.arange(0, n * strides[k], strides[k])
+            coords = np.arange(n) * strides[k]  # a stride may be 0 (an empty dim)
             flat = flat + coords.reshape((n,) + (1,) * (index.ndim - k - 1))
     return flat
 
