@@ -2,15 +2,18 @@
 
 Each Function here has a ``forward`` that is one kernel of the backend spec
 (``backend.PRIMITIVES``, or an ``OPTIONAL_KERNELS`` entry with a fallback), reached through
-``dispatch.py``, and a ``backward`` written with Tensor ops. Views change metadata only and
+``dispatch.py``, and a ``backward`` written with Tensor ops. Two save a graph node by
+finishing in place with a second, elementwise kernel: ``Mean`` (the sums divided by the
+count) and ``Linear`` (the product plus the bias). Views change metadata only and
 call no kernel at all. Everything in ``composite/``, ``special/`` and ``linalg/`` is built
 from these, and a test (``tests/test_layers.py``) checks that nothing else calls a kernel.
 
 ===================  ==========================================================================
 ``elementwise.py``   Add Sub Mul Div Pow Maximum Minimum, Neg Abs Sign Exp Log Sqrt Sin Cos
                      Tanh Sigmoid Erf, the comparisons, Where: one elementwise kernel each
-``reduction.py``     Sum Prod Amax Amin, argmax argmin, all any: the reduction kernels
-``matmul.py``        MatMul: the batched ``matmul`` kernel (``@``, ``mm``, ``bmm``)
+``reduction.py``     Sum Prod Amax Amin Mean, argmax argmin, all any: the reduction kernels
+``matmul.py``        MatMul: the batched ``matmul`` kernel (``@``, ``mm``, ``bmm``); Linear
+                     (``F.linear`` over rows)
 ``indexing.py``      Gather Scatter ScatterAdd, index_select: the index kernels, with the
                      bounds check of user indices (``index_range``)
 ``copy.py``          Contiguous (``contiguous``, ``clone``), ToDtype, ToDevice: the ``copy``
