@@ -19,7 +19,8 @@ class MatMul(Function):
     @staticmethod
     def forward(ctx, a: Tensor, b: Tensor) -> Tensor:
         ctx.save_for_backward(a, b)
-        batch = broadcast_shapes(a.shape[:-2], b.shape[:-2])
+        a_batch, b_batch = a.shape[:-2], b.shape[:-2]  # two 2-D matrices: no batch
+        batch = a_batch if a_batch == b_batch else broadcast_shapes(a_batch, b_batch)
         m, k, n = a.shape[-2], a.shape[-1], b.shape[-1]
         out = a._empty_like(batch + (m, n))
         a._kernels.matmul(out, broadcast_view(a, batch + (m, k)),
@@ -71,20 +72,21 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
         raise TypeError(f"matmul: both operands must be tensors, got {type(a).__name__} and "
                         f"{type(b).__name__}")
     same_device(a, b)
-    if a.dim() == 0 or b.dim() == 0:
+    a_dims, b_dims = len(a.shape), len(b.shape)
+    if a_dims == 0 or b_dims == 0:
         raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are "
-                           f"{a.dim()}D and {b.dim()}D")
+                           f"{a_dims}D and {b_dims}D")
     if a.dtype is dtypes.bool_ or b.dtype is dtypes.bool_:
         raise RuntimeError("matmul is not implemented for bool tensors")
     if a.dtype is not b.dtype:
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
                            f"{a.dtype.name} != {b.dtype.name}")
-    if a.shape[-1] != b.shape[-2 if b.dim() > 1 else 0]:
-        a_desc = "x".join(map(str, a.shape if a.dim() > 1 else (1,) + a.shape))
-        b_desc = "x".join(map(str, b.shape if b.dim() > 1 else b.shape + (1,)))
+    if a.shape[-1] != b.shape[-2 if b_dims > 1 else 0]:
+        a_desc = "x".join(map(str, a.shape if a_dims > 1 else (1,) + a.shape))
+        b_desc = "x".join(map(str, b.shape if b_dims > 1 else b.shape + (1,)))
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({a_desc} and {b_desc})")
-    a2 = a.unsqueeze(0) if a.dim() == 1 else a
-    b2 = b.unsqueeze(-1) if b.dim() == 1 else b
+    a2 = a.unsqueeze(0) if a_dims == 1 else a
+    b2 = b.unsqueeze(-1) if b_dims == 1 else b
     if a2.dim() > 2 and b2.dim() == 2:
         # (..., m, k) @ (k, n), as in a Linear layer: fold the leading dims into one matrix
         # and make one 2-D product, as PyTorch does, instead of a batch of products against a
@@ -94,10 +96,10 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
         out = MatMul.apply(rows, b2).reshape(lead + b2.shape[-1:])
     else:
         out = MatMul.apply(a2, b2)
-    if b.dim() == 1:
+    if b_dims == 1:
         out = out.squeeze(-1)
-    if a.dim() == 1:
-        out = out.squeeze(-2 if b.dim() > 1 else -1)
+    if a_dims == 1:
+        out = out.squeeze(-2 if b_dims > 1 else -1)
     return out
 
 

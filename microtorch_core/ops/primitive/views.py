@@ -23,14 +23,19 @@ from .copy import contiguous, copy_into, fill_into
 
 def _infer_shape(shape: Sequence[int], numel: int, old: tuple[int, ...]) -> tuple[int, ...]:
     shape = [int(s) for s in shape]
-    if shape.count(-1) > 1:
-        raise RuntimeError("only one dimension can be inferred (-1)")
-    known = _numel(tuple(s for s in shape if s != -1))
-    if -1 in shape:
+    known, inferred = 1, -1  # the product of the given sizes; where the -1 is
+    for i, s in enumerate(shape):
+        if s != -1:
+            known *= s
+        elif inferred >= 0:
+            raise RuntimeError("only one dimension can be inferred (-1)")
+        else:
+            inferred = i
+    if inferred >= 0:
         if known == 0 or numel % known:
             raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
-        shape[shape.index(-1)] = numel // known
-    elif known != numel or any(s < 0 for s in shape):
+        shape[inferred] = numel // known
+    elif known != numel or min(shape, default=0) < 0:
         raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel} "
                            f"(input shape {list(old)})")
     return tuple(shape)
@@ -155,7 +160,8 @@ class Permute(Function):
     @staticmethod
     def forward(ctx, x: Tensor, dims: tuple[int, ...]) -> Tensor:
         ctx.dims = dims
-        return x._view(tuple(x.shape[d] for d in dims), tuple(x._strides[d] for d in dims),
+        shape, strides = x.shape, x._strides
+        return x._view(tuple([shape[d] for d in dims]), tuple([strides[d] for d in dims]),
                        x._offset)
 
     @staticmethod
@@ -172,13 +178,14 @@ def permute(x: Tensor, *dims) -> Tensor:
     """Reorder dims: ``x.permute(2, 0, 1)``."""
     if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
         dims = tuple(dims[0])
-    if len(dims) != x.dim():
-        raise RuntimeError(f"permute: number of dims don't match: tensor has {x.dim()} dims "
+    ndim = len(x.shape)
+    if len(dims) != ndim:
+        raise RuntimeError(f"permute: number of dims don't match: tensor has {ndim} dims "
                            f"but {len(dims)} were given ({list(dims)})")
-    dims = tuple(_wrap_dim(d, x.dim()) for d in dims)
-    if len(set(dims)) != len(dims):
+    dims = tuple([d if 0 <= d < ndim else _wrap_dim(d, ndim) for d in dims])
+    if len(set(dims)) != ndim:
         raise RuntimeError(f"permute: repeated dim in {list(dims)}")
-    if dims == tuple(range(x.dim())):
+    if dims == tuple(range(ndim)):
         return x
     return Permute.apply(x, dims)
 
@@ -186,12 +193,15 @@ def permute(x: Tensor, *dims) -> Tensor:
 @op(variants="function, method")
 def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
     """Swap two dims (a view)."""
-    if x.dim() < 2 and dim0 in (0, -1) and dim1 in (0, -1):
+    ndim = len(x.shape)
+    if ndim < 2 and dim0 in (0, -1) and dim1 in (0, -1):
         return x
-    dims = list(range(x.dim()))
-    a, b = _wrap_dim(dim0, x.dim()), _wrap_dim(dim1, x.dim())
-    dims[a], dims[b] = dims[b], dims[a]
-    return permute(x, tuple(dims))
+    a, b = _wrap_dim(dim0, ndim), _wrap_dim(dim1, ndim)
+    if a == b:
+        return x
+    dims = list(range(ndim))
+    dims[a], dims[b] = b, a
+    return Permute.apply(x, tuple(dims))
 
 
 @op(variants="function, method")
