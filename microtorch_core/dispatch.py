@@ -224,7 +224,7 @@ def copy_table(out: Tensor, src: Tensor) -> KernelTable:
 
 def broadcast_shapes(*shapes: tuple[int, ...]) -> tuple[int, ...]:
     """The shape all ``shapes`` broadcast to, as ``torch.broadcast_shapes``."""
-    ndim = max(len(s) for s in shapes)
+    ndim = max(map(len, shapes))
     out = [1] * ndim
     for shape in shapes:
         for i, n in enumerate(shape, ndim - len(shape)):

@@ -24,19 +24,21 @@ DimArg = int | Sequence[int] | None
 
 def reduce_dims(x: Tensor, dim: DimArg) -> tuple[int, ...]:
     """``dim`` as a sorted tuple of distinct non-negative dims (``None`` or ``()``: all)."""
-    if dim is None:
-        return tuple(range(x.dim()))
-    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    ndim = len(x.shape)
+    if isinstance(dim, int):  # one dim (a 0-d tensor accepts 0 and -1, and reduces none)
+        d = _wrap_dim(dim, ndim)
+        return (d,) if d < ndim else ()
+    dims = () if dim is None else tuple(dim)
     if not dims:
-        return tuple(range(x.dim()))
-    wrapped = sorted({_wrap_dim(d, x.dim()) for d in dims})
+        return tuple(range(ndim))
+    wrapped = sorted({_wrap_dim(d, ndim) for d in dims})
     if len(wrapped) != len(dims):
         raise RuntimeError(f"dim {list(dims)} appears multiple times in the list of dims")
-    return tuple(d for d in wrapped if d < x.dim()) if x.dim() else ()
+    return tuple([d for d in wrapped if d < ndim])
 
 
 def _keep_shape(shape: tuple[int, ...], dims: tuple[int, ...]) -> tuple[int, ...]:
-    return tuple(1 if i in dims else n for i, n in enumerate(shape))
+    return tuple([1 if i in dims else n for i, n in enumerate(shape)])
 
 
 def reduced_count(shape: tuple[int, ...], dims: tuple[int, ...]) -> int:
@@ -48,7 +50,7 @@ def reduced_count(shape: tuple[int, ...], dims: tuple[int, ...]) -> int:
 
 
 def _drop_shape(shape: tuple[int, ...], dims: tuple[int, ...]) -> tuple[int, ...]:
-    return tuple(n for i, n in enumerate(shape) if i not in dims)
+    return tuple([n for i, n in enumerate(shape) if i not in dims])
 
 
 def _reduce(op: str, x: Tensor, dims: tuple[int, ...], keepdim: bool,
