@@ -133,7 +133,7 @@ class Graph:
         if self._freed is not None:
             raise RuntimeError(
                 f"Graph.replay: the memory of a tensor the graph uses ({self._freed}) was "
-                f"freed after the capture (the tensor was deleted, resized, or given new "
+                f"freed after the capture (the tensor was deleted, or resized or given new "
                 f"memory with .data = ...). Keep the static inputs, parameters and optimizer "
                 f"state alive while the graph is used and copy new values into them in place "
                 f"(t.copy_(...)), or capture again.")
