@@ -13,6 +13,7 @@ optional (its column says "n/a").
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import re
 import shutil
@@ -42,6 +43,7 @@ CASES = (("add 16 float32", "a + b", "calls"),
          ("MLP 64-128-10 SGD step (batch 64)", "step()", "steps"))
 
 
+@functools.cache  # the empty loop of a library and a count is the same for every case
 def instructions(lib: str, stmt: str, n: int) -> int | None:
     """Instructions executed by ``n`` runs of ``stmt`` after the setup, or None."""
     loop = f"for _ in range({n}):\n    {stmt}\n"

@@ -113,11 +113,9 @@ class Mean(Function):
     def forward(ctx, x, dims, keepdim):
         ctx.dims = dims
         ctx.count = count = reduced_count(x.shape, dims)
-        out = _reduce("sum", x, dims, True)
+        out = _reduce("sum", x, dims, keepdim)
         out._kernels.div(out, out, float(count))
-        if keepdim:
-            return out
-        return out._view(_drop_shape(x.shape, dims), _drop_shape(out._strides, dims), 0)
+        return out
 
     @staticmethod
     def backward(ctx, grad):
