@@ -115,9 +115,8 @@ def run_backward(roots: Sequence[Tensor], grad_roots: Sequence[Tensor], retain_g
     root_nodes: list[Node] = []
     for t, g in zip(roots, grad_roots):
         node, nr = _edge(t)
-        if g.dtype is not t.dtype:  # as PyTorch, a root's gradient takes the root's dtype
-            g = _reduce_to(g, (t.shape, t.dtype))
-        _add_to_buffer(buffers, node, nr, g)
+        # as PyTorch, a root's gradient takes the root's dtype
+        _add_to_buffer(buffers, node, nr, _reduce_to(g, (t.shape, t.dtype)))
         if node not in root_nodes:
             root_nodes.append(node)
 
