@@ -75,6 +75,7 @@ from .dtypes import (
 )
 from .hookspecs import hookimpl
 from .memory import (
+    empty_cache,
     max_memory_allocated,
     memory_allocated,
     memory_reserved,

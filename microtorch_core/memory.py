@@ -7,6 +7,10 @@ takes the device as an argument. ``microtorch_core.cuda`` has the CUDA-only spel
 >>> x = mt.ones(1024)                       # 4 KiB of float32
 >>> mt.memory_allocated("cpu") >= 4096
 True
+
+On the CPU, arrays of 64 KiB and more are cut from blocks that the allocator keeps when their
+tensor is freed, to hand them to the next tensor of that size (``memory_reserved`` counts them;
+``empty_cache`` gives them back).
 """
 
 from __future__ import annotations
@@ -41,3 +45,9 @@ def memory_reserved(device: DeviceLike | None = "cpu") -> int:
 def reset_peak_memory_stats(device: DeviceLike | None = "cpu") -> None:
     """Start measuring the peak again from the bytes allocated now."""
     _allocator(device).reset_peak_stats()
+
+
+def empty_cache(device: DeviceLike | None = "cpu") -> None:
+    """Give the memory the device's allocator keeps for reuse back (to the OS on the CPU, to
+    the driver on CUDA); live tensors keep theirs."""
+    _allocator(device).empty_cache()

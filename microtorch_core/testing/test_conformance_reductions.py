@@ -45,6 +45,16 @@ def test_reduction_dtypes(device, op, dtype):
     assert_close(out, expected, rtol=1e-5)
 
 
+@pytest.mark.parametrize("dtype", ["float32", "int32", "bool"])
+@pytest.mark.parametrize("op", op_params(*REDUCE))
+def test_reduction_over_the_batch_and_spatial_dims(device, op, dtype):
+    # a batch norm's statistics: the outer and the inner dims of (N, C, H, W), kept C between
+    x = random_array((4, 3, 2, 5), dtype, -2, 2)
+    out = getattr(mt, op)(mt.tensor(x, device=device), (0, 2, 3), True)
+    expected = REDUCE[op](x.astype(_result_dtype(op, dtype)), axis=(0, 2, 3), keepdims=True)
+    assert_close(out, expected, rtol=1e-5)
+
+
 @pytest.mark.parametrize("layout", LAYOUTS)
 @pytest.mark.parametrize("op", op_params(*REDUCE))
 def test_reduction_on_strided_input(device, op, layout):

@@ -1,10 +1,30 @@
-"""Host memory for CPU tensors: each storage is a NumPy array."""
+"""Host memory for CPU tensors: each storage is a NumPy array, large ones cut from cached blocks.
+
+Small arrays are NumPy's own (``np.empty``), freed when their last reference goes. Arrays of
+``CACHE_MIN_BYTES`` and more are views of blocks that the allocator keeps for reuse when their
+storage is freed, as PyTorch's CUDA allocator keeps device memory. The C allocator maps such
+sizes fresh from the OS (or trims them off its heap) and the OS faults every page in again on
+first use: about 700 page faults, a quarter of the time of a 3x3 convolution's forward and
+backward on a (32, 16, 8, 8) batch, which a reused block does not take.
+"""
 
 from __future__ import annotations
+
+import math
+import sys
+import threading
+import weakref
 
 import numpy as np
 
 from microtorch_core.backend import Allocator, Storage
+
+#: Arrays from this size up are cut from cached blocks (smaller ones are NumPy's).
+CACHE_MIN_BYTES = 64 << 10
+#: Blocks are reused for requests of the same size class: whole pages of 4 KiB.
+PAGE = 4096
+#: At most this many bytes are kept in the cache; a block freed beyond it goes back to the OS.
+CACHE_MAX_BYTES = 1 << 30
 
 
 def _bytes(handle: np.ndarray) -> np.ndarray:
@@ -13,29 +33,101 @@ def _bytes(handle: np.ndarray) -> np.ndarray:
         handle.reshape(-1).view(np.uint8)
 
 
+def _references(block: np.ndarray) -> int:
+    return sys.getrefcount(block)
+
+
+def _references_alone() -> int:
+    block = np.empty(0)
+    return _references(block)
+
+
+#: What ``_references`` counts for a block held only by the caller's local variable (measured,
+#: as the count differs between Python versions): a cached block with more is still viewed by
+#: an array a user kept (``t.numpy()``).
+_ALONE = _references_alone()
+
+
 class CPUAllocator(Allocator):
-    """Allocates NumPy arrays; NumPy frees them when the last view goes. There is no cache,
-    so ``reserved_bytes == allocated_bytes``.
+    """Allocates NumPy arrays. Arrays of ``CACHE_MIN_BYTES`` and more come from a cache of
+    blocks, one free list per size class, as the CUDA allocator's: ``reserved_bytes`` counts
+    the cached blocks too, and ``empty_cache()`` gives them back.
 
     A tensor's memory is a typed array of its own shape and dtype (``allocate_tensor``), which
     the kernels compute on directly (the tensor's ``_native`` view); other storages are byte
     arrays. Either way the storage is a C-contiguous block of host memory.
+
+    A freed block may still be viewed by a NumPy array a user kept (``t.numpy()`` shares the
+    tensor's memory). Such a block is not handed out again: every view of it refers to it,
+    so its reference count says whether anything still does.
     """
+
+    # An array's memory goes with its last reference, or a cached block back to the cache
+    # (its storage's finalizer): ``_free`` is never called.
+    releases_memory = False
 
     def __init__(self) -> None:
         super().__init__("cpu")
+        self._blocks: dict[int, list[np.ndarray]] = {}  # size class -> free blocks
+        self._cached = 0  # bytes in self._blocks
+        self._lock = threading.Lock()
+
+    def allocate_tensor(self, shape: tuple[int, ...], dtype) -> tuple[Storage, np.ndarray]:
+        nbytes = math.prod(shape) * dtype.itemsize
+        if nbytes < CACHE_MIN_BYTES:
+            array = np.empty(shape, dtype.np)
+            return Storage(array, nbytes, self), array
+        block = self._block(nbytes)
+        array = block[:nbytes].view(dtype.np).reshape(shape)
+        return self._cached_storage(array, nbytes, block), array
+
+    def allocate(self, nbytes: int) -> Storage:
+        if nbytes < CACHE_MIN_BYTES:  # negative sizes too: the base class names the error
+            return super().allocate(nbytes)
+        block = self._block(nbytes)
+        return self._cached_storage(block[:nbytes], nbytes, block)
 
     def _allocate(self, nbytes: int) -> np.ndarray:
         return np.empty(nbytes, dtype=np.uint8)
 
-    releases_memory = False  # an array's memory goes back when its last reference does
+    def _block(self, nbytes: int) -> np.ndarray:
+        """A free block of ``nbytes``' size class: a cached one, else a new one."""
+        size = -(-nbytes // PAGE) * PAGE
+        with self._lock:
+            blocks = self._blocks.get(size)
+            while blocks:
+                block = blocks.pop()
+                self._cached -= size
+                if _references(block) == _ALONE:
+                    self._stats.num_cache_hits += 1
+                    return block
+                # still viewed by a user's array: NumPy frees it with that array
+        self._stats.num_device_allocs += 1
+        return np.empty(size, dtype=np.uint8)
 
-    def allocate_tensor(self, shape: tuple[int, ...], dtype) -> tuple[Storage, np.ndarray]:
-        array = np.empty(shape, dtype.np)
-        return Storage(array, array.nbytes, self), array
+    def _cached_storage(self, handle: np.ndarray, nbytes: int, block: np.ndarray) -> Storage:
+        """A storage of ``handle``, a view of ``block``, which goes back to the cache when the
+        storage is freed (a finalizer: small storages, most of them, pay no free call)."""
+        storage = Storage(handle, nbytes, self)
+        weakref.finalize(storage, self._give_back, block)
+        return storage
+
+    def _give_back(self, block: np.ndarray) -> None:
+        with self._lock:
+            if self._cached + block.nbytes <= CACHE_MAX_BYTES:
+                self._blocks.setdefault(block.nbytes, []).append(block)
+                self._cached += block.nbytes
 
     def _free(self, handle: np.ndarray, nbytes: int) -> None:
         pass  # never called (releases_memory is False)
+
+    def empty_cache(self) -> None:
+        with self._lock:
+            self._blocks.clear()
+            self._cached = 0
+
+    def _cached_bytes(self) -> int:
+        return self._cached
 
     def _copy_from_host(self, handle: np.ndarray, src: np.ndarray, offset: int) -> None:
         _bytes(handle)[offset:offset + src.nbytes] = src.reshape(-1).view(np.uint8)
