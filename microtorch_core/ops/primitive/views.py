@@ -323,17 +323,22 @@ class Windows(Function):
     ``stride`` apart, its elements ``dilation`` apart: shape (..., *O, *kernel), a view
     (im2col without the copy), as ``Unfold`` once per dim would give.
 
+    ``counts`` overrides how many windows there are along each dim (*O; by default as many
+    as fit). A convolution asks for a window at every column of a contiguous x: the last
+    ones run on into the next row, which the caller has made room for and whose results it
+    drops, but then the windows of a kernel element are one contiguous run per image.
+
     Its backward, ``WindowsBackward``, adds each kernel element's slice of the gradient back
     where that element was read: one add per kernel element over whole (..., *O) slices.
     """
 
     @staticmethod
     def forward(ctx, x: Tensor, kernel: tuple[int, ...], stride: tuple[int, ...],
-                dilation: tuple[int, ...]) -> Tensor:
+                dilation: tuple[int, ...], counts: tuple[int, ...] | None = None) -> Tensor:
         ctx.kernel, ctx.stride, ctx.dilation = kernel, stride, dilation
         lead = x.dim() - len(kernel)
-        outs = tuple((n - d * (k - 1) - 1) // s + 1 for n, k, s, d in
-                     zip(x.shape[lead:], kernel, stride, dilation))
+        outs = counts or tuple((n - d * (k - 1) - 1) // s + 1 for n, k, s, d in
+                               zip(x.shape[lead:], kernel, stride, dilation))
         steps = x._strides[lead:]
         return x._view(x.shape[:lead] + outs + kernel,
                        x._strides[:lead] + tuple(a * s for a, s in zip(steps, stride)) +
@@ -342,7 +347,7 @@ class Windows(Function):
     @staticmethod
     def backward(ctx, grad):
         return WindowsBackward.apply(grad, ctx.input_meta[0][0], ctx.kernel, ctx.stride,
-                                     ctx.dilation), None, None, None
+                                     ctx.dilation), None, None, None, None
 
 
 class WindowsBackward(Function):
@@ -372,8 +377,9 @@ class WindowsBackward(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return Windows.apply(grad, ctx.kernel, ctx.stride, ctx.dilation), None, None, None, \
-            None
+        counts = ctx.input_meta[0][0][-2 * len(ctx.kernel):-len(ctx.kernel)]  # the forward's *O
+        return Windows.apply(grad, ctx.kernel, ctx.stride, ctx.dilation, counts), None, None, \
+            None, None
 
 
 @op(variants="method")
