@@ -13,14 +13,14 @@ from __future__ import annotations
 import math
 import sys
 import threading
-import weakref
 
 import numpy as np
 
 from microtorch_core.backend import Allocator, Storage
 
-#: Arrays from this size up are cut from cached blocks (smaller ones are NumPy's).
-CACHE_MIN_BYTES = 64 << 10
+#: Arrays from this size up are cut from cached blocks (smaller ones are NumPy's): glibc's
+#: default threshold for mapping memory fresh from the OS.
+CACHE_MIN_BYTES = 128 << 10
 #: Blocks are reused for requests of the same size class: whole pages of 4 KiB.
 PAGE = 4096
 #: At most this many bytes are kept in the cache; a block freed beyond it goes back to the OS.
@@ -48,6 +48,20 @@ def _references_alone() -> int:
 _ALONE = _references_alone()
 
 
+class BlockStorage(Storage):
+    """A storage cut from one of the allocator's cached blocks, which goes back to the cache
+    when the storage is freed. (Small storages, most of them, are plain ``Storage``s: they
+    pay for no such call.)"""
+
+    __slots__ = ("block",)
+
+    def __del__(self) -> None:
+        allocator = self.allocator
+        super().__del__()  # out of the statistics
+        if allocator is not None:
+            allocator._give_back(self.block)
+
+
 class CPUAllocator(Allocator):
     """Allocates NumPy arrays. Arrays of ``CACHE_MIN_BYTES`` and more come from a cache of
     blocks, one free list per size class, as the CUDA allocator's: ``reserved_bytes`` counts
@@ -63,7 +77,7 @@ class CPUAllocator(Allocator):
     """
 
     # An array's memory goes with its last reference, or a cached block back to the cache
-    # (its storage's finalizer): ``_free`` is never called.
+    # (``BlockStorage``): ``_free`` is never called.
     releases_memory = False
 
     def __init__(self) -> None:
@@ -78,7 +92,7 @@ class CPUAllocator(Allocator):
             array = np.empty(shape, dtype.np)
             return Storage(array, nbytes, self), array
         block = self._block(nbytes)
-        array = block[:nbytes].view(dtype.np).reshape(shape)
+        array = np.ndarray(shape, dtype.np, block)  # a view whose base is the block
         return self._cached_storage(array, nbytes, block), array
 
     def allocate(self, nbytes: int) -> Storage:
@@ -106,10 +120,8 @@ class CPUAllocator(Allocator):
         return np.empty(size, dtype=np.uint8)
 
     def _cached_storage(self, handle: np.ndarray, nbytes: int, block: np.ndarray) -> Storage:
-        """A storage of ``handle``, a view of ``block``, which goes back to the cache when the
-        storage is freed (a finalizer: small storages, most of them, pay no free call)."""
-        storage = Storage(handle, nbytes, self)
-        weakref.finalize(storage, self._give_back, block)
+        storage = BlockStorage(handle, nbytes, self)
+        storage.block = block
         return storage
 
     def _give_back(self, block: np.ndarray) -> None:
