@@ -55,6 +55,15 @@ def test_reduction_over_the_batch_and_spatial_dims(device, op, dtype):
     assert_close(out, expected, rtol=1e-5)
 
 
+@pytest.mark.parametrize("length", [2, 16, 128, 129])
+def test_float32_sum_over_a_short_last_dim_is_rounded_as_numpy_rounds(device, length):
+    # rows of attention scores or layer-norm features: within float32 rounding of the sum
+    x = random_array((64, 8, length), "float32", -1, 1)
+    x[0, 0, :2] = [np.inf, 1.0]
+    out = mt.sum(mt.tensor(x, device=device), -1)
+    assert_close(out, x.astype(np.float64).sum(-1).astype(np.float32), rtol=2e-6, atol=2e-6)
+
+
 @pytest.mark.parametrize("layout", LAYOUTS)
 @pytest.mark.parametrize("op", op_params(*REDUCE))
 def test_reduction_on_strided_input(device, op, layout):

@@ -140,14 +140,37 @@ def _binary_kernel(op, fn):
     return kernel
 
 
-def _reduce_kernel(fn):
+def _reduce_kernel(fn, sums: bool = False):
     def kernel(self, out, x, dims):
         x, out = _np(x), _np(out)
         if len(dims) > 1:
             x, dims = _reduce_outer_first(fn, x, dims, out.dtype)
+        elif sums and _short_last_dim_sum(out, x, dims):
+            return
         fn(x, axis=dims, keepdims=True, out=out)
 
     return kernel
+
+
+def _short_last_dim_sum(out: np.ndarray, x: np.ndarray, dims: tuple[int, ...]) -> bool:
+    """Sum a short last dim of floats as a product with a vector of ones (BLAS), and say
+    whether it did. NumPy sums each row of a few elements separately: for attention's 16
+    keys over (64, 4, 16, 16), 84 us against 18 us; for a layer norm's 64 features, 29 us
+    against 7 us. Up to 128 elements a row NumPy adds in eight lanes, as BLAS does, so the
+    rounding is alike; longer rows keep NumPy's pairwise sum."""
+    length = x.shape[-1] if x.ndim > 1 else 0
+    if dims[0] != x.ndim - 1 or not 1 < length <= 128 or out.dtype != x.dtype or \
+            x.dtype.kind != "f" or x.dtype.itemsize < 4:
+        return False
+    np.matmul(x, _ones(length, x.dtype), out=out[..., 0])
+    return True
+
+
+@functools.cache
+def _ones(length: int, dtype: np.dtype) -> np.ndarray:
+    ones = np.ones(length, dtype)
+    ones.flags.writeable = False
+    return ones
 
 
 def _reduce_outer_first(fn, x: np.ndarray, dims: tuple[int, ...], dtype: np.dtype
@@ -463,4 +486,4 @@ for _op, _fn in UNARY.items():
 for _op, _fn in BINARY.items():
     setattr(CPUBackend, _op, _binary_kernel(_op, _fn))
 for _op, _fn in REDUCE.items():
-    setattr(CPUBackend, _op, _reduce_kernel(_fn))
+    setattr(CPUBackend, _op, _reduce_kernel(_fn, sums=_op == "sum"))
