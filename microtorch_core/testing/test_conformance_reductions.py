@@ -64,6 +64,15 @@ def test_float32_sum_over_a_short_last_dim_is_rounded_as_numpy_rounds(device, le
     assert_close(out, x.astype(np.float64).sum(-1).astype(np.float32), rtol=2e-6, atol=2e-6)
 
 
+@pytest.mark.parametrize("dims", [(0,), (0, 1)])
+def test_float32_sum_over_the_leading_dims_is_within_rounding(device, dims):
+    # a bias gradient: the sum over every row of a batch, here of up to 4096 rows; adding
+    # them one after another in float32 (NumPy's axis-0 sum) is off by about 1e-4
+    x = random_array((64, 64, 32), "float32", -1, 1)
+    out = mt.sum(mt.tensor(x, device=device), dims)
+    assert_close(out, x.astype(np.float64).sum(dims).astype(np.float32), rtol=1e-5, atol=1e-3)
+
+
 @pytest.mark.parametrize("layout", LAYOUTS)
 @pytest.mark.parametrize("op", op_params(*REDUCE))
 def test_reduction_on_strided_input(device, op, layout):
