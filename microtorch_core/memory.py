@@ -8,7 +8,7 @@ takes the device as an argument. ``microtorch_core.cuda`` has the CUDA-only spel
 >>> mt.memory_allocated("cpu") >= 4096
 True
 
-On the CPU, arrays of 128 KiB and more are cut from blocks that the allocator keeps when their
+On the CPU, arrays of 256 KiB and more are cut from blocks that the allocator keeps when their
 tensor is freed, to hand them to the next tensor of that size (``memory_reserved`` counts them;
 ``empty_cache`` gives them back).
 """
