@@ -85,7 +85,9 @@ class CPUAllocator(Allocator):
         super().__init__("cpu")
         self._blocks: dict[int, list[np.ndarray]] = {}  # size class -> free blocks
         self._cached = 0  # bytes in self._blocks
-        self._lock = threading.Lock()
+        # reentrant: a storage freed by the garbage collector while this thread holds the
+        # lock (in _block) gives its block back under the same lock
+        self._lock = threading.RLock()
 
     def allocate_tensor(self, shape: tuple[int, ...], dtype) -> tuple[Storage, np.ndarray]:
         nbytes = math.prod(shape) * dtype.itemsize
