@@ -42,6 +42,7 @@ def cases(lib, np) -> dict[str, Callable[[], object]]:
     scores = leaf(64, 4, 16, 16)
     images = leaf(32, 16, 8, 8)
     bn = nn.BatchNorm2d(16)
+    norm = nn.LayerNorm(64)
     conv = nn.Conv2d(16, 32, 3, padding=1)
     table = leaf(1000, 64)
     ids = lib.tensor(rng.integers(0, 1000, (32, 64)))
@@ -52,6 +53,7 @@ def cases(lib, np) -> dict[str, Callable[[], object]]:
         "softmax 64x4x16x16": fwd_bwd(lambda: scores.softmax(-1)),
         "Conv2d 16->32 3x3 pad 1, 32x16x8x8": fwd_bwd(lambda: conv(images)),
         "BatchNorm2d 32x16x8x8 (train)": fwd_bwd(lambda: bn(images)),
+        "LayerNorm 64x16x64": fwd_bwd(lambda: norm(tokens)),
         "max_pool2d 2x2 32x16x8x8": fwd_bwd(lambda: F.max_pool2d(images, 2)),
         "embedding 1000x64 by 32x64, forward": lambda: F.embedding(ids, table.detach()),
         "embedding 1000x64 by 32x64": fwd_bwd(lambda: F.embedding(ids, table)),
