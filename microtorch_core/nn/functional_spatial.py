@@ -328,8 +328,8 @@ def _conv(name: str, input: Tensor, weight: Tensor, bias: Tensor | None,  # noqa
     # Unit strides: a window at every column, the last ones running on into the next row
     # (one more row of padding makes room), so that each kernel element's windows are one
     # contiguous run per image. The im2col copy and its backward's adds then move whole runs
-    # instead of rows a few elements long (the padded 8x8 case: about 3x less time), for a
-    # matmul over (W + padding) / OW times the columns; the extra columns are dropped.
+    # instead of rows a few elements long (a padded 8x8 batch: the copy 5x, the adds 1.8x
+    # faster), for a matmul over (W + padding) / OW times the columns, which are dropped.
     run_on = spatial > 1 and all(s == 1 for s in stride_) and dilation_[-1] * (kernel[-1] - 1)
     if run_on:
         after = after[:-2] + (after[-2] + 1, after[-1])
