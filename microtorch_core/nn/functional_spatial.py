@@ -229,22 +229,23 @@ def _batched(input: Tensor, spatial: int = 2) -> tuple[Tensor, bool]:  # noqa: A
     return input, False
 
 
-def _check_spatial(name: str, input: Tensor, kernel: Sequence[int],  # noqa: A002
+def _check_spatial(name: str, shape: tuple[int, ...], kernel: Sequence[int],
                    stride: Sequence[int], padding: Sequence[int],
                    dilation: Sequence[int]) -> None:
-    """(N, C, *S) with positive kernel, stride and dilation, and room for a window."""
+    """An input of ``shape`` (N, C, *S) with positive kernel, stride and dilation, and room
+    for a window."""
     spatial = len(kernel)
-    if input.dim() != spatial + 2:
+    if len(shape) != spatial + 2:
         raise RuntimeError(f"{name}: expected a {spatial + 1}-D (C, *S) or {spatial + 2}-D "
-                           f"(N, C, *S) input, got shape {tuple(input.shape)}")
+                           f"(N, C, *S) input, got shape {tuple(shape)}")
     if min(kernel) <= 0 or min(stride) <= 0 or min(dilation) <= 0 or min(padding) < 0:
         raise RuntimeError(f"{name}: kernel size {tuple(kernel)}, stride {tuple(stride)} and "
                            f"dilation {tuple(dilation)} must be positive and padding "
                            f"{tuple(padding)} non-negative")
     for i in range(spatial):
-        if _out_size(input.shape[2 + i], kernel[i], stride[i], padding[i], dilation[i]) <= 0:
+        if _out_size(shape[2 + i], kernel[i], stride[i], padding[i], dilation[i]) <= 0:
             raise RuntimeError(
-                f"{name}: the input's spatial size {tuple(input.shape[2:])} (padded by "
+                f"{name}: the input's spatial size {tuple(shape[2:])} (padded by "
                 f"{tuple(padding)}) is smaller than the kernel {tuple(kernel)} (dilation "
                 f"{tuple(dilation)})")
 
@@ -337,13 +338,13 @@ def _conv(name: str, input: Tensor, weight: Tensor, bias: Tensor | None,  # noqa
         if min(before) < 0:
             raise RuntimeError(f"{name}: negative padding is not supported, got {before}")
         x = pad(x, _pad_amounts(before, after))
-    _check_spatial(name, x[..., :-1, :] if run_on else x, kernel, stride_, (0,) * spatial,
-                   dilation_)
+    shape = x.shape[:-2] + (x.shape[-2] - 1, x.shape[-1]) if run_on else x.shape  # padded
+    _check_spatial(name, shape, kernel, stride_, (0,) * spatial, dilation_)
     n = x.shape[0]
     counts = None
     if run_on:  # as many windows as fit, but one per column along the last dim
-        fit = [size - d * (k - 1) for size, k, d in zip(x.shape[2:], kernel, dilation_)]
-        counts = tuple(fit[:-2]) + (fit[-2] - 1, x.shape[-1])
+        fit = [size - d * (k - 1) for size, k, d in zip(shape[2:], kernel, dilation_)]
+        counts = tuple(fit[:-1]) + (x.shape[-1],)
     cols = _windows(x, kernel, stride_, dilation_, counts)  # (N, C, *O, *k)
     outs = tuple(cols.shape[2:2 + spatial])
     g, kk = groups, group_channels * _prod(kernel)
@@ -359,7 +360,7 @@ def _conv(name: str, input: Tensor, weight: Tensor, bias: Tensor | None,  # noqa
     out = w @ cols  # (G, O/G, N * prod(O))
     out = out.reshape(out_channels, n, *outs).transpose(0, 1)  # (N, O, *O), a view
     if run_on:  # the columns whose windows ran on into the next row go
-        out = out[..., :x.shape[-1] - dilation_[-1] * (kernel[-1] - 1)]
+        out = out[..., :fit[-1]]
     if bias is not None:  # the add writes a new, contiguous tensor
         out = out + bias.reshape((1, out_channels) + (1,) * spatial)
     else:
